@@ -1,0 +1,36 @@
+"""The exceptions mockpartners raises for its own errors.
+
+Everything a user can get wrong (a profile, a flag, a state directory, a port) surfaces as one
+``MockPartnersError`` subclass whose message is complete on its own: the CLI prints it without a traceback.
+Refusals seen by clients on the wire are not exceptions of ours: they use the protocol's own codes.
+"""
+
+from __future__ import annotations
+
+
+class MockPartnersError(Exception):
+    """Root of every error mockpartners raises on purpose."""
+
+
+class ProfileError(MockPartnersError):
+    """A profile (built-in, user file or override) does not validate."""
+
+
+class UnknownPartnerError(MockPartnersError):
+    """A partner name matches no built-in profile."""
+
+
+class StateError(MockPartnersError):
+    """The state directory or a file in it cannot be used as it is."""
+
+
+class PortInUseError(MockPartnersError):
+    """An endpoint cannot listen on its address and port."""
+
+
+class JournalTimeout(MockPartnersError, TimeoutError):
+    """No journal event matched within the time allowed."""
+
+
+class UsageError(MockPartnersError):
+    """A command-line argument or API parameter is malformed."""

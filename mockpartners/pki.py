@@ -1,0 +1,134 @@
+"""Keys the partners and their sample clients use: generated once, written without ever overwriting.
+
+A file that exists is read, never replaced: a corrupt one is a clear error naming it, so that a user's
+trusted host key or a client's key is not silently swapped for a new one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+
+from .errors import StateError
+
+__all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair"]
+
+_ALGORITHMS = {"rsa": "ssh-rsa", "ed25519": "ssh-ed25519", "ecdsa": "ecdsa-sha2-nistp"}
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An SSH key pair on disk, with what clients compare: its fingerprints."""
+
+    key: asyncssh.SSHKey
+    private_path: Path
+    public_path: Path
+    key_type: str
+    passphrase: str | None = None
+
+    @property
+    def algorithm(self) -> str:
+        return self.key.get_algorithm()
+
+    @property
+    def sha256(self) -> str:
+        return self.key.get_fingerprint("sha256")
+
+    @property
+    def md5(self) -> str:
+        return self.key.get_fingerprint("md5")
+
+    @property
+    def bits(self) -> int | None:
+        """The modulus size of an RSA key (what "ssh-rsa 4096" means), None for other families."""
+        size = getattr(self.key.pyca_key, "key_size", None)
+        return int(size) if self.algorithm == "ssh-rsa" and size else None
+
+    @property
+    def public_line(self) -> str:
+        return self.key.export_public_key().decode().strip()
+
+
+def key_file_name(key_type: str, *, host: bool = False) -> str:
+    """OpenSSH's usual file names: ``ssh_host_rsa_key`` for a host, ``id_ed25519`` for a client."""
+    family = key_type.partition("-")[0]
+    return f"ssh_host_{family}_key" if host else f"id_{family}"
+
+
+def fingerprints(key: asyncssh.SSHKey) -> tuple[str, str]:
+    """SHA256 and MD5 fingerprints, as ``ssh-keygen -l -E sha256|md5`` prints them."""
+    return key.get_fingerprint("sha256"), key.get_fingerprint("md5")
+
+
+def _generate(key_type: str) -> asyncssh.SSHKey:
+    family, _, size = key_type.partition("-")
+    if family == "rsa":
+        return asyncssh.generate_private_key("ssh-rsa", key_size=int(size), comment="mockpartners")
+    if family == "ecdsa":
+        return asyncssh.generate_private_key(f"ecdsa-sha2-nistp{size}", comment="mockpartners")
+    return asyncssh.generate_private_key(_ALGORITHMS[family], comment="mockpartners")
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    try:
+        os.link(temporary, path)  # fails if another process wrote it first: theirs wins, nothing is overwritten
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+
+
+def _read_passphrase(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise StateError(f"{path}: cannot read the key's passphrase: {error}") from None
+
+
+def load_or_create_key_pair(
+    private_path: Path, key_type: str, *, passphrase_file: Path | None = None, private: bool = True
+) -> KeyPair:
+    """Read the pair at ``private_path``, generating it (and its passphrase) first if it does not exist.
+
+    With ``private=False`` (a client's key, of which the server needs only the public half) the ``.pub``
+    file is read instead, which spares decrypting a passphrase-protected key at every start.
+    """
+    passphrase = None
+    if passphrase_file is not None:
+        if not passphrase_file.exists():
+            _write_new(passphrase_file, os.urandom(12).hex().encode() + b"\n", 0o600)
+        passphrase = _read_passphrase(passphrase_file)
+    public_path = private_path.with_name(private_path.name + ".pub")
+    if not private_path.exists():
+        key = _generate(key_type)
+        # 16 bcrypt rounds, as ssh-keygen writes them (asyncssh's 128 costs clients a second per login)
+        _write_new(private_path, key.export_private_key("openssh", passphrase=passphrase, rounds=16, ignore_few_rounds=True), 0o600)
+        if not public_path.exists():
+            _write_new(public_path, key.export_public_key(), 0o644)
+    if not private and public_path.exists():
+        try:
+            return KeyPair(asyncssh.read_public_key(public_path), private_path, public_path, key_type, passphrase)
+        except (OSError, ValueError, asyncssh.KeyImportError) as error:
+            raise StateError(
+                f"{public_path}: not a usable public key ({error}); restore it, or move it away so that it is "
+                "derived again from the private key"
+            ) from None
+    try:
+        # our own keys: cryptography's RSA consistency check would cost 0.2 s per 4096-bit key at every start
+        key = asyncssh.read_private_key(private_path, passphrase, unsafe_skip_rsa_key_validation=True)
+    except (OSError, ValueError, asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as error:
+        raise StateError(
+            f"{private_path}: not a usable private key ({error}); restore it, or move it away so that "
+            "a new one is generated (clients will then see a changed key)"
+        ) from None
+    if not public_path.exists():
+        _write_new(public_path, key.export_public_key(), 0o644)
+    return KeyPair(key, private_path, public_path, key_type, passphrase)

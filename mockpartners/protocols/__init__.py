@@ -1,0 +1,35 @@
+"""Protocol adapters: each turns wire operations into session calls and journal events, nothing more."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..config import Endpoint
+    from ..endpoints import EndpointInfo
+    from ..partner import Partner
+
+__all__ = ["EndpointServer", "server_for"]
+
+
+class EndpointServer(Protocol):
+    """What the suite needs of any protocol adapter."""
+
+    name: str
+    port: int
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def info(self, known_hosts: Path | None = None) -> EndpointInfo: ...
+    def known_hosts_lines(self) -> list[str]: ...
+
+
+def server_for(partner: Partner, name: str, spec: Endpoint, host: str, port: int) -> EndpointServer:
+    """The adapter serving ``spec.protocol``."""
+    if spec.protocol == "sftp":
+        from .sftp import SftpEndpoint
+
+        return SftpEndpoint(partner, name, spec, host, port)
+    raise NotImplementedError(f"protocol {spec.protocol!r}")

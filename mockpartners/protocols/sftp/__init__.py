@@ -1,0 +1,5 @@
+"""SFTP with asyncssh: thin subclasses that route every request through the partner's session."""
+
+from ._endpoint import SftpEndpoint
+
+__all__ = ["SftpEndpoint"]

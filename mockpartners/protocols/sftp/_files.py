@@ -1,0 +1,234 @@
+"""SFTP file operations: asyncssh's local-file server, with every request checked and journalled first.
+
+Each override resolves the path in the account's home and checks the folder's right through the session
+(see :meth:`mockpartners.session.Session.operation`), then lets asyncssh do the file work. A refusal is
+SFTP status 3 "Permission denied": what WinSCP reports as "Request code: 18" for a RENAME and
+"Request code: 9" for a SETSTAT.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import asyncssh
+from asyncssh.sftp import FXF_APPEND, FXF_CREAT, FXF_TRUNC, FXF_WRITE
+
+from ...config import Right
+from ...session import Operation, Session
+from ...storage import AccessRefused, Location
+
+if TYPE_CHECKING:
+    from ._auth import SshConnection
+
+__all__ = ["SftpFiles"]
+
+_WRITE_FLAGS = FXF_WRITE | FXF_APPEND | FXF_CREAT | FXF_TRUNC
+_WIRE_ERRORS: dict[str, type[asyncssh.SFTPError]] = {
+    "permission": asyncssh.SFTPPermissionDenied,
+    "not_found": asyncssh.SFTPNoSuchFile,
+    "invalid_name": asyncssh.SFTPInvalidFilename,
+}
+_WIRE_MESSAGES = {"permission": "Permission denied", "not_found": "No such file", "invalid_name": "Invalid filename"}
+
+
+class OpenFile:
+    """An open handle with its byte counts: writes are summed here and journalled once, at close."""
+
+    __slots__ = ("bytes_read", "bytes_written", "file", "location", "reads", "writes", "writing")
+
+    def __init__(self, file: BinaryIO, location: Location, writing: bool) -> None:
+        self.file = file
+        self.location = location
+        self.writing = writing
+        self.bytes_read = self.bytes_written = self.reads = self.writes = 0
+
+
+def _attributes(attrs: asyncssh.SFTPAttrs) -> dict[str, Any]:
+    names = ("size", "uid", "gid", "permissions", "atime", "mtime")
+    return {name: getattr(attrs, name) for name in names if getattr(attrs, name, None) is not None}
+
+
+class SftpFiles(asyncssh.SFTPServer):
+    """The SFTP subsystem of one channel, bound to its connection's session."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], connection: SshConnection) -> None:
+        super().__init__(chan)
+        self.ssh = connection
+        connection.sftp_channels += 1
+        assert connection.session is not None
+        self.session: Session = connection.session
+
+    @contextmanager
+    def _operation(
+        self, kind: str, path: bytes | str, right: Right | None = None, **detail: Any
+    ) -> Iterator[Operation]:
+        try:
+            with self.session.operation(kind, path, right, **detail) as operation:
+                yield operation
+        except AccessRefused as refusal:
+            raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
+
+    # -- path mapping used by asyncssh's own implementations ----------------------------------------------
+
+    def map_path(self, path: bytes) -> bytes:
+        try:
+            return os.fsencode(self.session.resolve(path).real)
+        except AccessRefused as refusal:
+            raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
+
+    def reverse_map_path(self, path: bytes) -> bytes:
+        try:
+            home = self.session.home
+            assert home is not None
+            return home.location(os.fsdecode(path)).virtual.encode()  # type: ignore[arg-type]
+        except AccessRefused:
+            raise asyncssh.SFTPNoSuchFile("No such file") from None
+
+    # -- files --------------------------------------------------------------------------------------------
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> OpenFile:
+        writing = bool(pflags & _WRITE_FLAGS)
+        mode = "write" if writing else "read"
+        with self._operation("fs.open", path, "write" if writing else "read", mode=mode, flags=pflags) as op:
+            file = super().open(path, pflags, attrs)
+        if writing:
+            self.session.partner.writing(self.session.account or "", op.location.relative, started=True)
+        return OpenFile(file, op.location, writing)  # type: ignore[arg-type]
+
+    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        handle.file.seek(offset)
+        data = handle.file.read(size)
+        handle.reads += 1
+        handle.bytes_read += len(data)
+        return data
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        handle.file.seek(offset)
+        written = handle.file.write(data)
+        handle.writes += 1
+        handle.bytes_written += written
+        return written
+
+    def close(self, file_obj: object) -> None:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        complete = not self.session.lost
+        detail: dict[str, Any] = {
+            "mode": "write" if handle.writing else "read",
+            "bytes_read": handle.bytes_read,
+            "bytes_written": handle.bytes_written,
+            "requests": handle.reads + handle.writes,
+        }
+        if handle.writing:
+            detail["complete"] = complete
+            if not complete:
+                detail["reason"] = "the connection was lost before the client closed the file"
+        try:
+            with self._operation("fs.close", handle.location.virtual, **detail) as op:
+                handle.file.close()
+                if handle.writing and complete:
+                    op.arrived = handle.location
+                op.abandoned = handle.writing and not complete
+        finally:
+            if handle.writing:
+                self.session.partner.writing(self.session.account or "", handle.location.relative, started=False)
+
+    def fstat(self, file_obj: object) -> os.stat_result:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        return os.fstat(handle.file.fileno())
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        with self._operation("fs.setstat", handle.location.virtual, "setstat", handle=True, **_attributes(attrs)):
+            super().fsetstat(handle.file, attrs)
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        with self._operation("fs.setstat", path, "setstat", **_attributes(attrs)):
+            super().setstat(path, attrs)
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        with self._operation("fs.setstat", path, "setstat", nofollow=True, **_attributes(attrs)):
+            super().lsetstat(path, attrs)
+
+    def stat(self, path: bytes) -> os.stat_result:
+        with self._operation("fs.stat", path) as op:
+            return os.stat(op.location.real)
+
+    def lstat(self, path: bytes) -> os.stat_result:
+        with self._operation("fs.stat", path, nofollow=True) as op:
+            return os.lstat(op.location.real)
+
+    # -- folders ------------------------------------------------------------------------------------------
+
+    def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:  # type: ignore[override]
+        """Checked at OPENDIR time, as real servers refuse a listing there, not at the first READDIR."""
+        with self._operation("fs.list", path, "list") as op:
+            names = [".", "..", *sorted(os.listdir(op.location.real))]
+            op.detail["entries"] = len(names) - 2
+        return self._names(op.location, names)
+
+    async def _names(self, folder: Location, names: list[str]) -> AsyncIterator[asyncssh.SFTPName]:
+        for name in names:
+            if name == "." or (name == ".." and folder.is_root):
+                real = folder.real
+            else:
+                real = folder.real.parent if name == ".." else folder.real / name
+            try:
+                attrs = asyncssh.SFTPAttrs.from_local(os.lstat(real))
+            except OSError:
+                continue  # removed while listing
+            yield asyncssh.SFTPName(os.fsencode(name), attrs=attrs)
+
+    def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        with self._operation("fs.mkdir", path, "mkdir"):
+            super().mkdir(path, attrs)
+
+    def rmdir(self, path: bytes) -> None:
+        with self._operation("fs.rmdir", path, "delete"):
+            super().rmdir(path)
+
+    def remove(self, path: bytes) -> None:
+        with self._operation("fs.remove", path, "delete"):
+            super().remove(path)
+
+    def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        with self._rename(oldpath, newpath, posix=False):
+            super().rename(oldpath, newpath)
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        with self._rename(oldpath, newpath, posix=True):
+            super().posix_rename(oldpath, newpath)
+
+    @contextmanager
+    def _rename(self, oldpath: bytes, newpath: bytes, *, posix: bool) -> Iterator[None]:
+        try:
+            with self.session.operation("fs.rename", oldpath, "rename", target=newpath, posix=posix) as op:
+                yield
+                if op.target is not None and os.path.isfile(op.target.real):
+                    op.arrived = op.target
+        except AccessRefused as refusal:
+            raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
+
+    def realpath(self, path: bytes) -> bytes:
+        with self._operation("fs.realpath", path) as op:
+            op.detail["resolved"] = op.location.virtual
+            return op.location.virtual.encode()
+
+    def readlink(self, path: bytes) -> bytes:
+        with self._operation("fs.readlink", path):
+            return super().readlink(path)  # type: ignore[return-value]
+
+    def symlink(self, oldpath: bytes, newpath: bytes) -> None:
+        with self._operation("fs.symlink", newpath, "write", link_target=os.fsdecode(oldpath)):
+            raise AccessRefused("links cannot be created on this server")
+
+    def link(self, oldpath: bytes, newpath: bytes) -> None:
+        with self._operation("fs.link", newpath, "write", link_target=os.fsdecode(oldpath)):
+            raise AccessRefused("links cannot be created on this server")
+
+    def exit(self) -> None:
+        self.ssh.sftp_exited()

@@ -1,0 +1,89 @@
+"""pytest fixtures: a partner running on free ports in a fresh state directory, per test.
+
+The ladder, from most to least convenient::
+
+    def test_upload(onss):                      # a running ONSS double (a Partner)
+    def test_two(mockpartners):                 # a factory: mockpartners("onss", settings=[...])
+    mockpartners_credentials                    # session-wide generated keys, copied into each fresh state
+
+Keys are generated once per test session (shared by xdist workers) and copied, so each test starts its
+partner in a few milliseconds; ports are ephemeral, so parallel workers never collide.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import builtin_names, load_profile
+from .partner import Partner
+from .state import StateDir
+from .suite import Suite
+
+__all__ = ["SuiteFactory"]
+
+
+class SuiteFactory:
+    """Starts suites for one test and stops them all when it ends."""
+
+    def __init__(self, base: Path, credentials: Path) -> None:
+        self._base = base
+        self._credentials = credentials
+        self._suites: list[Suite] = []
+
+    def __call__(
+        self,
+        *partners: str,
+        settings: Sequence[str] = (),
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        profile_files: Sequence[str | Path] = (),
+        state_dir: str | Path | None = None,
+    ) -> Suite:
+        """A started suite of ``partners`` (all built-in ones if none) on ephemeral loopback ports."""
+        directory = Path(state_dir) if state_dir else self._base / f"state-{len(self._suites)}"
+        suite = Suite(
+            partners, state_dir=directory, ports="ephemeral", settings=settings, overrides=overrides,
+            profile_files=profile_files, credentials_from=self._credentials,
+        )
+        self._suites.append(suite)
+        return suite.start()
+
+    def stop_all(self) -> None:
+        while self._suites:
+            self._suites.pop().stop()
+
+
+@pytest.fixture(scope="session")
+def mockpartners_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A state directory holding the built-in partners' credentials, generated once for all workers."""
+    shared = tmp_path_factory.getbasetemp().parent
+    directory = shared / "mockpartners-credentials"
+    with open(shared / "mockpartners-credentials.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = StateDir(directory)
+        state.prepare()
+        for name in builtin_names():
+            profile = load_profile(name)
+            if any(endpoint.protocol == "sftp" for endpoint in profile.endpoints.values()):
+                state.ssh_credentials(profile)
+    return directory
+
+
+@pytest.fixture
+def mockpartners(tmp_path: Path, mockpartners_credentials: Path) -> Iterator[SuiteFactory]:
+    """Start suites with ``mockpartners("onss", settings=["onss.pickup.delay=5m"])``; stopped after the test."""
+    factory = SuiteFactory(tmp_path / "mockpartners", mockpartners_credentials)
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+@pytest.fixture
+def onss(mockpartners: SuiteFactory) -> Partner:
+    """A running ONSS/RSZ SFTP double (profile ``onss``) on an ephemeral port."""
+    return mockpartners("onss")["onss"]

@@ -1,0 +1,135 @@
+"""One client connection, whatever the protocol: who it is, what it may do, and what the journal says.
+
+Protocol adapters stay thin by routing every file operation through :meth:`Session.operation`, which
+resolves the path in the account's home, checks the right, runs the operation and journals the outcome
+(ok, refused with the reason, or failed with the system error).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .config import Right
+from .journal import Event
+from .storage import AccessRefused, Home, Location
+
+if TYPE_CHECKING:
+    from .partner import Partner
+
+__all__ = ["Operation", "Session"]
+
+
+@dataclass
+class Operation:
+    """What the body of :meth:`Session.operation` works on; ``detail`` lands in the journal event."""
+
+    location: Location
+    detail: dict[str, Any] = field(default_factory=dict)
+    target: Location | None = None
+    event: Event | None = None
+    arrived: Location | None = None
+    """Set by the body when a complete file now sits at this location (an upload closed, a move)."""
+    abandoned: bool = False
+    """Set by the body when an upload ended without the client closing it."""
+
+
+class Session:
+    """A client connection to one partner endpoint."""
+
+    def __init__(self, partner: Partner, protocol: str, client: str) -> None:
+        self.id = secrets.token_hex(5)
+        self.partner = partner
+        self.protocol = protocol
+        self.client = client
+        self.username: str | None = None
+        self.home: Home | None = None
+        self.lost = False
+        self.disconnect_reason = ""
+        self._started = time.monotonic()
+
+    @property
+    def account(self) -> str | None:
+        """The logged-in account (None before login)."""
+        return self.home.username if self.home else None
+
+    def record(self, kind: str, path: str | None = None, outcome: str = "ok", **detail: Any) -> Event:
+        return self.partner.journal.record(
+            kind,
+            partner=self.partner.name,
+            protocol=self.protocol,
+            session=self.id,
+            account=self.account or self.username,
+            client=self.client,
+            path=path,
+            outcome=outcome,
+            **detail,
+        )
+
+    def connected(self, **detail: Any) -> None:
+        self.record("session.connect", **detail)
+
+    def auth_attempt(self, username: str, method: str, accepted: bool, reason: str = "", **detail: Any) -> None:
+        self.username = username
+        outcome = "ok" if accepted else "refused"
+        self.record("auth.attempt", outcome=outcome, method=method, **({"reason": reason} if reason else {}), **detail)
+
+    def logged_in(self, username: str, method: str) -> Home:
+        self.home = self.partner.tree.home(username)
+        self.record("session.login", method=method)
+        return self.home
+
+    def ended(self, reason: str = "") -> None:
+        duration = round(time.monotonic() - self._started, 3)
+        self.record("session.disconnect", reason=reason or "client closed", duration=duration)
+
+    def resolve(self, path: str | bytes) -> Location:
+        if self.home is None:
+            raise AccessRefused("not logged in")
+        return self.home.resolve(path)
+
+    @contextmanager
+    def operation(
+        self, kind: str, path: str | bytes, right: Right | None = None, *, target: str | bytes | None = None,
+        **detail: Any,
+    ) -> Iterator[Operation]:
+        """Resolve, check, run the body, journal: refusals and failures are re-raised after journaling."""
+        shown = path.decode("utf-8", "replace") if isinstance(path, bytes) else path
+        try:
+            location = self.resolve(path)
+            operation = Operation(location, dict(detail))
+            if target is not None:
+                operation.target = self.resolve(target)
+                operation.detail["target"] = operation.target.relative
+                if right == "rename":
+                    self._home().check_rename(location, operation.target)
+            if right is not None and target is None:
+                self._home().check(right, location)
+        except AccessRefused as refusal:
+            self.record(kind, shown.lstrip("/"), "refused", reason=refusal.reason, **detail)
+            raise
+        try:
+            yield operation
+        except AccessRefused as refusal:
+            self.record(kind, location.relative, "refused", reason=refusal.reason, **operation.detail)
+            raise
+        except Exception as error:
+            reason = (error.strerror if isinstance(error, OSError) else None) or str(error) or type(error).__name__
+            self.record(kind, location.relative, "failed", error=reason, **operation.detail)
+            raise
+        if operation.arrived is not None and self.partner.watches(operation.arrived.relative):
+            operation.detail["arrival"] = operation.arrived.relative
+        operation.event = self.record(kind, location.relative, **operation.detail)
+        if operation.arrived is not None:
+            self.partner.file_arrived(self._home().username, operation.arrived.relative, operation.event)
+        elif operation.abandoned:
+            self.partner.upload_abandoned(self._home().username, location.relative, operation.event)
+
+    def _home(self) -> Home:
+        if self.home is None:
+            raise AccessRefused("not logged in")
+        return self.home

@@ -1,0 +1,196 @@
+"""A suite: the partners served from one state directory by one process (what ``mockpartners up`` runs).
+
+Protocol servers live on one asyncio loop in a background thread and partner-side jobs on another
+thread, so a suite runs the same under the CLI, inside a pytest process, or in a container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Coroutine, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+from .clock import Clock
+from .config import Endpoint, Profile, load_profile, load_profiles
+from .endpoints import SuiteInfo
+from .errors import MockPartnersError, StateError
+from .journal import Journal
+from .partner import Partner
+from .processors import Scheduler
+from .protocols import EndpointServer, server_for
+from .state import DEFAULT_STATE_DIR, StateDir
+
+__all__ = ["Suite"]
+
+Ports = Literal["nominal", "ephemeral"]
+_T = TypeVar("_T")
+
+
+class Suite:
+    """Start with :meth:`start` (or ``with Suite(...) as suite``), stop with :meth:`stop`."""
+
+    def __init__(
+        self,
+        partners: Sequence[str] = (),
+        *,
+        state_dir: str | Path = DEFAULT_STATE_DIR,
+        ports: Ports = "nominal",
+        host: str = "127.0.0.1",
+        profile_files: Sequence[str | Path] = (),
+        settings: Sequence[str] = (),
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        new_host_keys: bool = False,
+        credentials_from: str | Path | None = None,
+    ) -> None:
+        self.state = StateDir(state_dir)
+        self.ports = ports
+        self.host = host
+        self._wanted = list(partners)
+        self._profile_files = list(profile_files)
+        self._settings = list(settings)
+        self._overrides = dict(overrides or {})
+        self._new_host_keys = new_host_keys
+        self._credentials_from = StateDir(credentials_from) if credentials_from else None
+        self.clock = Clock()
+        self.journal: Journal | None = None
+        self.partners: dict[str, Partner] = {}
+        self._servers: list[EndpointServer] = []
+        self._scheduler = Scheduler(self.clock)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+
+    def start(self) -> Suite:
+        profiles = self._profiles()
+        self.state.lock()
+        try:
+            self.journal = Journal(self.state.journal_path, self.clock)
+            for profile in profiles:
+                self.partners[profile.name] = self._prepare(profile)
+            self._start_loop()
+            for partner in self.partners.values():
+                self._serve(partner)
+            self._scheduler.start()
+            self.info.write(self.state.endpoints_path)
+            self.journal.record("suite.start", partners=list(self.partners), pid=os.getpid())
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Close every connection and listener, let partner jobs finish, mark endpoints.json stopped."""
+        if self._loop is not None:
+            with contextlib.suppress(MockPartnersError, RuntimeError, TimeoutError):
+                self._run(self._stop_servers(), timeout=15)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._loop.close()
+            self._loop = None
+        self._scheduler.stop()
+        if self.journal is not None:
+            if self.partners and self.state.endpoints_path.exists():
+                self.info_with(status="stopped").write(self.state.endpoints_path)
+            self.journal.record("suite.stop")
+            self.journal.close()
+            self.journal = None
+        self.state.unlock()
+
+    def __enter__(self) -> Suite:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- what users ask -----------------------------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> Partner:
+        try:
+            return self.partners[name]
+        except KeyError:
+            raise StateError(f"no partner {name!r} in this suite (it runs {', '.join(self.partners)})") from None
+
+    @property
+    def info(self) -> SuiteInfo:
+        return self.info_with(status="running")
+
+    def info_with(self, *, status: str) -> SuiteInfo:
+        return SuiteInfo(
+            str(self.state.path), str(self.state.journal_path), status, os.getpid(),
+            {name: partner.info() for name, partner in self.partners.items()},
+        )
+
+    # -- internals ----------------------------------------------------------------------------------------
+
+    def _profiles(self) -> list[Profile]:
+        profiles = load_profiles(self._wanted, self._profile_files, self._settings)
+        if not self._overrides:
+            return profiles
+        unknown = set(self._overrides) - {profile.name for profile in profiles}
+        if unknown:
+            raise StateError(f"overrides name partners that are not started: {', '.join(sorted(unknown))}")
+        return [
+            load_profile(profile.name, self._settings, self._overrides[profile.name])
+            if profile.name in self._overrides else profile
+            for profile in profiles
+        ]
+
+    def _prepare(self, profile: Profile) -> Partner:
+        assert self.journal is not None
+        if self._credentials_from is not None:
+            self.state.copy_credentials_from(self._credentials_from, profile.name)
+        partner = Partner(profile, self.state, self.journal, self._scheduler)
+        partner.prepare(new_host_keys=self._new_host_keys)
+        return partner
+
+    def _serve(self, partner: Partner) -> None:
+        known_hosts: list[str] = []
+        servers = []
+        for name, spec in partner.profile.endpoints.items():
+            server = server_for(partner, name, spec, self.host, self._port(partner.name, name, spec))
+            self._run(server.start())
+            self._servers.append(server)
+            servers.append(server)
+            known_hosts.extend(server.known_hosts_lines())
+        known_hosts_path = self.state.partner_dir(partner.name) / "known_hosts"
+        known_hosts_path.write_text("\n".join(known_hosts) + "\n", encoding="utf-8")
+        partner.endpoint_infos = {
+            server.name: server.info(known_hosts_path if server.known_hosts_lines() else None) for server in servers
+        }
+
+    def _port(self, partner: str, name: str, spec: Endpoint) -> int:
+        if self.ports == "ephemeral":
+            return 0
+        if spec.port < 1024 and os.geteuid() != 0:
+            if spec.unprivileged_port is None:
+                raise StateError(
+                    f"{partner} {name}: port {spec.port} needs root; set "
+                    f"{partner}.endpoints.{name}.unprivileged_port or use --ports ephemeral"
+                )
+            return spec.unprivileged_port
+        return spec.port
+
+    def _start_loop(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="mockpartners-io", daemon=True)
+        self._thread.start()
+
+    def _run(self, coroutine: Coroutine[Any, Any, _T], timeout: float = 30) -> _T:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def _stop_servers(self) -> None:
+        for server in reversed(self._servers):
+            await server.stop()
+        self._servers.clear()
+        current = asyncio.current_task()
+        leftovers = [task for task in asyncio.all_tasks() if task is not current]
+        if leftovers:
+            await asyncio.wait(leftovers, timeout=5)
