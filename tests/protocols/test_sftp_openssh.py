@@ -29,7 +29,9 @@ def test_upload_with_the_right_key_is_acknowledged(onss: Partner, request_file: 
     closed = onss.journal.wait_for(kind="fs.close", path=f"IN/{request_file.name}")
     assert closed.detail["bytes_written"] == request_file.stat().st_size
     assert closed.detail["complete"] is True
-    assert not onss.files(account.username).exists(f"IN/{request_file.name}"), "accepted requests leave IN"
+    pickup = onss.journal.wait_for(kind="partner.pickup", path=f"IN/{request_file.name}")
+    assert pickup.ref == closed.id
+    assert pickup.detail["kept"] is True
 
 
 @pytest.mark.parametrize(("inbox", "answers"), [("IN", "OUT"), ("INTEST", "OUTTEST"), ("INTEST-S", "OUTTEST-S")])
