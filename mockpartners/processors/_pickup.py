@@ -66,7 +66,7 @@ class PickupProcessor:
         with self._lock:
             self._latest[(request.username, request.path)] = request.request_id
         due = self.rules.delay.after(request.received_at)
-        self.partner.scheduler.schedule(due, lambda: self._take(request))
+        self.partner.scheduler.schedule(due, lambda: self._run(request))
 
     def incomplete(self, request: Request, reason: str) -> None:
         """An upload ended without the client closing it: the partner never takes a partial file."""
@@ -82,6 +82,17 @@ class PickupProcessor:
             path = str(event.detail["arrival"])
             if self.watches(path) and event.account and not self.spool.knows(event.id):
                 self.arrived(Request(event.id, event.account, path, event.time))
+
+    def _run(self, request: Request) -> None:
+        try:
+            self._take(request)
+        except Exception as error:
+            # journalled for the user; the request is finished by recovery at the next start
+            self.partner.journal.record(
+                "partner.error", partner=self.partner.name, account=request.username, path=request.path,
+                ref=request.request_id, outcome="failed", error=f"{type(error).__name__}: {error}",
+            )
+            raise
 
     def _take(self, request: Request) -> None:
         home = self.partner.tree.home(request.username)

@@ -1,0 +1,118 @@
+"""Profiles: built-ins load, user files extend them, and every mistake names its file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockpartners import builtin_names, load_profile
+from mockpartners.config import load_profiles
+from mockpartners.errors import ProfileError, UnknownPartnerError, UsageError
+
+
+def test_builtin_onss_profile_matches_the_guide() -> None:
+    profile = load_profile("onss")
+    (endpoint,) = profile.endpoints.values()
+    assert (endpoint.protocol, endpoint.port, endpoint.host_keys) == ("sftp", 8022, ("rsa-4096",))
+    assert endpoint.auth_accepted == ("publickey",)
+    assert set(endpoint.auth_offered) == {"publickey", "password", "keyboard-interactive"}
+    assert profile.pickup is not None
+    assert profile.pickup.inboxes == {"IN": "OUT", "INTEST": "OUTTEST", "INTEST-S": "OUTTEST-S"}
+    assert ".filepart" in profile.pickup.temporary_suffixes
+    for inbox in profile.pickup.inboxes:
+        assert "rename" not in profile.folders[inbox].rights and "setstat" not in profile.folders[inbox].rights
+    assert "delete" in profile.folders["OUT"].rights
+    assert "mkdir" not in profile.folder_rule("").rights
+    assert all(account.username.startswith(("EXP", "UM")) for account in profile.accounts)
+    assert any(account.passphrase for account in profile.accounts)
+
+
+def test_every_builtin_profile_loads() -> None:
+    assert "onss" in builtin_names()
+    for name in builtin_names():
+        assert load_profile(name).name == name
+
+
+def test_unknown_partner_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownPartnerError, match=r"unknown partner 'onsss': built-in partners are .*onss"):
+        load_profile("onsss")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "partner.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_error_names_file_line_key_and_expectation(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extends: onss\nfolders:\n  IN:\n    rights: [list, wirte]\n")
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    message = str(error.value)
+    assert f"{path}, line 4: folders.IN.rights[1]" in message
+    assert "'list', 'read', 'write'" in message and "(got 'wirte')" in message
+
+
+def test_unknown_key_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extends: onss\npickup:\n  dealy: 5m\n")
+    with pytest.raises(ProfileError, match=r"line 3: pickup\.dealy: unknown key"):
+        load_profile(path)
+
+
+def test_broken_yaml_is_one_clear_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: x\nfolders: [1,\n")
+    with pytest.raises(ProfileError, match=rf"{path}: line \d+, column \d+: not valid YAML"):
+        load_profile(path)
+
+
+def test_several_problems_are_listed_together(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: Bad Name\ntitle: t\nendpoints: {}\naccounts: []\nfolders: {}\n")
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    lines = str(error.value).splitlines()
+    assert lines[0] == "invalid profile:"
+    assert any("line 1: name" in line for line in lines)
+    assert any("line 3: endpoints" in line for line in lines)
+    assert any("line 4: accounts" in line for line in lines)
+
+
+def test_cross_checks_name_the_offending_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extends: onss\npickup:\n  inboxes: {UPLOAD: OUT}\n")
+    with pytest.raises(ProfileError, match=r"line 3: pickup\.inboxes\.UPLOAD: folder 'UPLOAD' is not declared"):
+        load_profile(path)
+
+
+def test_user_file_extends_a_builtin(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extends: onss\npickup:\n  delay: 15m\n  after_pickup: remove\n")
+    profile = load_profile(path)
+    assert profile.name == "onss"
+    assert profile.pickup is not None and str(profile.pickup.delay) == "15m"
+    assert profile.pickup.after_pickup == "remove"
+    assert profile.pickup.inboxes["IN"] == "OUT"
+
+
+def test_set_overrides_one_value_and_errors_name_the_setting() -> None:
+    profile = load_profile("onss", ["onss.pickup.delay=2h", "onss.accounts.0.username=EXP42"])
+    assert profile.pickup is not None and str(profile.pickup.delay) == "2h"
+    assert profile.accounts[0].username == "EXP42"
+    with pytest.raises(ProfileError, match=r"--set onss.accounts.0.username=ROOT: .*does not match"):
+        load_profile("onss", ["onss.accounts.0.username=ROOT"])
+    with pytest.raises(UsageError, match="expected PARTNER.KEY=VALUE"):
+        load_profile("onss", ["onss.pickup.delay"])
+
+
+def test_set_for_a_partner_not_started_is_refused() -> None:
+    with pytest.raises(UsageError, match="no partner 'magdaa' is started"):
+        load_profiles(["onss"], settings=["magdaa.pickup.delay=1m"])
+
+
+def test_python_overrides_merge_into_the_profile() -> None:
+    profile = load_profile("onss", overrides={"pickup": {"delay": "1m"}})
+    assert profile.pickup is not None and str(profile.pickup.delay) == "1m"
+
+
+def test_template_variables_are_checked(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extends: onss\npickup:\n  answers:\n    accepted: {name: '${nam}.ACK', content: x}\n")
+    with pytest.raises(ProfileError, match=r"line 4: pickup\.answers\.accepted\.name: unknown variable\(s\) nam"):
+        load_profile(path)

@@ -1,0 +1,82 @@
+"""The SQLite journal: record, query, wait without sleeping, and a helpful timeout."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from mockpartners import Clock, Journal, Query
+from mockpartners.errors import JournalTimeout, StateError
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    return Journal(tmp_path / "journal.sqlite3", Clock())
+
+
+def test_events_keep_their_fields_and_details(journal: Journal) -> None:
+    recorded = journal.record("fs.close", partner="onss", protocol="sftp", session="s1", account="EXP1",
+                              client="127.0.0.1:5000", path="IN/a.xml", bytes_written=12, complete=True)
+    (event,) = journal.events()
+    assert event == recorded
+    assert (event.kind, event.partner, event.account, event.path) == ("fs.close", "onss", "EXP1", "IN/a.xml")
+    assert event.detail == {"bytes_written": 12, "complete": True}
+    assert event.to_dict()["detail"]["bytes_written"] == 12
+    assert "fs.close IN/a.xml ok bytes_written=12" in str(event)
+
+
+def test_queries_filter_by_kind_prefix_and_cursor(journal: Journal) -> None:
+    first = journal.record("fs.open", partner="onss", path="IN/a")
+    journal.record("fs.close", partner="onss", path="IN/a")
+    journal.record("auth.attempt", partner="magda", outcome="refused")
+    assert [event.kind for event in journal.events(kind="fs.*")] == ["fs.open", "fs.close"]
+    assert [event.kind for event in journal.events(Query(after=first.id))] == ["fs.close", "auth.attempt"]
+    assert [event.partner for event in journal.events(outcome="refused")] == ["magda"]
+    assert [event.kind for event in journal.events(limit=1)] == ["auth.attempt"]
+
+
+def test_wait_for_returns_at_once_when_the_event_is_already_there(journal: Journal) -> None:
+    recorded = journal.record("partner.answer", partner="onss", path="IN/a")
+    assert journal.wait_for(kind="partner.answer", path="IN/a", timeout=0.01) == recorded
+
+
+def test_wait_for_wakes_when_another_thread_records(journal: Journal) -> None:
+    ready = threading.Event()
+
+    def later() -> None:
+        ready.wait()
+        journal.record("partner.answer", partner="onss", path="IN/b")
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    ready.set()
+    event = journal.wait_for(kind="partner.answer", path="IN/b", timeout=5)
+    thread.join()
+    assert event.path == "IN/b"
+
+
+def test_timeout_message_shows_what_happened_instead(journal: Journal) -> None:
+    journal.record("fs.close", partner="onss", path="IN/a.xml.filepart")
+    with pytest.raises(JournalTimeout) as error:
+        journal.wait_for(kind="partner.answer", partner="onss", path="IN/a.xml", timeout=0.05)
+    message = str(error.value)
+    assert "no journal event matched kind='partner.answer', partner='onss', path='IN/a.xml'" in message
+    assert "fs.close IN/a.xml.filepart" in message
+
+
+def test_a_second_process_reads_the_journal(tmp_path: Path, journal: Journal) -> None:
+    journal.record("suite.start")
+    reader = Journal(journal.path, read_only=True)
+    assert [event.kind for event in reader.events()] == ["suite.start"]
+    journal.record("suite.stop")
+    assert reader.wait_for(kind="suite.stop", timeout=2).kind == "suite.stop"
+
+
+def test_a_corrupt_journal_is_a_clear_error_and_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StateError, match="cannot use it as an SQLite journal"):
+        Journal(path)
+    assert path.read_bytes() == b"this is not a database" * 100

@@ -1,0 +1,108 @@
+"""The state directory: credentials made once and kept, endpoints.json, and refusals that touch nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from mockpartners import Suite, SuiteInfo
+from mockpartners.errors import PortInUseError, StateError
+
+
+def _suite(state: Path, credentials: Path, *, new_host_keys: bool = False, settings: tuple[str, ...] = ()) -> Suite:
+    return Suite(["onss"], state_dir=state, ports="ephemeral", credentials_from=credentials,
+                 new_host_keys=new_host_keys, settings=settings)
+
+
+def test_credentials_survive_restarts(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    with _suite(tmp_path / "state", mockpartners_credentials) as suite:
+        first = suite.info["onss"]
+    with _suite(tmp_path / "state", mockpartners_credentials) as suite:
+        second = suite.info["onss"]
+    assert first.endpoint().host_keys == second.endpoint().host_keys
+    assert first.accounts == second.accounts
+
+
+def test_new_host_keys_only_when_asked_and_old_ones_kept(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    with _suite(tmp_path / "state", mockpartners_credentials) as suite:
+        before = suite.info["onss"].endpoint().host_keys[0]
+    with _suite(tmp_path / "state", mockpartners_credentials, new_host_keys=True) as suite:
+        after = suite.info["onss"].endpoint().host_keys[0]
+    assert before.sha256 != after.sha256
+    retired = list((tmp_path / "state" / "onss" / "credentials" / "host").glob("retired-*/ssh_host_rsa_key"))
+    assert len(retired) == 1
+
+
+def test_endpoints_json_describes_everything_with_absolute_paths(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    state = tmp_path / "state"
+    with _suite(state, mockpartners_credentials) as suite:
+        data = json.loads((state / "endpoints.json").read_text())
+        port = suite["onss"].endpoint().port
+    assert data["format"] == 1 and data["status"] == "running" and data["pid"] == os.getpid()
+    assert data["state_dir"] == str(state) and Path(data["journal"]).is_absolute()
+    onss = data["partners"]["onss"]
+    (endpoint,) = onss["endpoints"].values()
+    assert (endpoint["protocol"], endpoint["host"], endpoint["port"], endpoint["nominal_port"]) == (
+        "sftp", "127.0.0.1", port, 8022)
+    key = endpoint["host_keys"][0]
+    assert key["algorithm"] == "ssh-rsa" and key["bits"] == 4096
+    assert key["sha256"].startswith("SHA256:") and key["md5"].startswith("MD5:")
+    assert Path(endpoint["known_hosts_file"]).is_file()
+    accounts = {account["username"]: account for account in onss["accounts"]}
+    assert set(accounts) == {"EXP0000001", "UM0000002"}
+    for account in accounts.values():
+        for file in (account["key"]["private_key"], account["key"]["public_key"], account["home"]):
+            assert Path(file).is_absolute() and Path(file).exists()
+    assert accounts["UM0000002"]["key"]["passphrase"]
+    assert Path(accounts["UM0000002"]["key"]["passphrase_file"]).read_text().strip() == (
+        accounts["UM0000002"]["key"]["passphrase"])
+    assert Path(onss["wrong_key"]["private_key"]).exists()
+    stopped = SuiteInfo.load(state / "endpoints.json")
+    assert stopped.status == "stopped"
+    assert stopped["onss"].account("UM0000002").passphrase == accounts["UM0000002"]["key"]["passphrase"]
+
+
+def test_corrupt_key_is_a_clear_error_and_is_not_replaced(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    state = tmp_path / "state"
+    with _suite(state, mockpartners_credentials):
+        pass
+    host_key = state / "onss" / "credentials" / "host" / "ssh_host_rsa_key"
+    host_key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n")
+    with pytest.raises(StateError, match=rf"{host_key}: not a usable private key"):
+        _suite(state, mockpartners_credentials).start()
+    assert host_key.read_text() == "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n"
+    assert not any(state.glob("onss/credentials/host/retired-*"))
+
+
+def test_state_dir_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.write_text("not a directory")
+    with pytest.raises(StateError, match="exists and is not a directory"):
+        Suite(["onss"], state_dir=path, ports="ephemeral").start()
+    assert path.read_text() == "not a directory"
+
+
+@pytest.mark.parametrize("path", ["/sys/kernel", "/sys/kernel/mockpartners"])
+def test_unwritable_state_dir(path: str) -> None:
+    """/sys refuses writes even to root, so this runs the same as any user."""
+    with pytest.raises(StateError, match=f"cannot use state directory {path}: "):
+        Suite(["onss"], state_dir=path, ports="ephemeral").start()
+
+
+def test_one_process_per_state_dir(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    with _suite(tmp_path / "state", mockpartners_credentials), pytest.raises(StateError, match="is in use by"):
+        _suite(tmp_path / "state", mockpartners_credentials).start()
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    with _suite(tmp_path / "first", mockpartners_credentials) as first:
+        port = first["onss"].endpoint().port
+        second = Suite(["onss"], state_dir=tmp_path / "second", credentials_from=mockpartners_credentials,
+                       settings=[f"onss.endpoints.sftp.port={port}"])
+        with pytest.raises(PortInUseError, match=rf"port {port} on 127.0.0.1 is already in use"):
+            second.start()
+    third = Suite(["onss"], state_dir=tmp_path / "second", ports="ephemeral")
+    third.start().stop()  # the failed start released the state directory
