@@ -24,7 +24,7 @@ def _partner(partner: PartnerInfo) -> list[str]:
     lines = [f"{partner.name}: {partner.title}{real}"]
     for endpoint in partner.endpoints.values():
         moved = f" (nominal port {endpoint.nominal_port})" if endpoint.port != endpoint.nominal_port else ""
-        lines.append(f"  {endpoint.protocol}  {endpoint.host}:{endpoint.port}{moved}")
+        lines.append(f"  {endpoint.url()}{moved}")
         for key in endpoint.host_keys:
             algorithm = f"{key.algorithm} {key.bits}" if key.bits else key.algorithm
             lines.append(f"    host key  {algorithm:<12} {key.sha256}  {key.md5}")
@@ -63,7 +63,7 @@ def sftp_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
         pin = f" --hostpubsha256 {endpoint.host_keys[0].sha256.removeprefix('SHA256:')}"
     password = f" --pass {shlex.quote(account.key.passphrase)}" if account.key.passphrase else ""
     curl = (
-        f"curl -u {account.username}: --key {key} --pubkey {shlex.quote(account.key.public_key)}{password}{pin}"
-        f" sftp://{endpoint.host}:{endpoint.port}/"
+        f"curl -u {account.username}: --key {key} --pubkey {shlex.quote(account.key.public_key)}"
+        f"{password}{pin} sftp://{endpoint.host}:{endpoint.port}/"
     )
     return [sftp, curl]

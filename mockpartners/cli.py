@@ -32,14 +32,23 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="serve partners until Ctrl-C (all built-in ones by default)")
-    up.add_argument("partners", nargs="*", metavar="PARTNER", help=f"built-in partners: {', '.join(builtin_names())}")
+    up.add_argument(
+        "partners", nargs="*", metavar="PARTNER", help=f"built-in partners: {', '.join(builtin_names())}"
+    )
     _state_dir(up)
-    up.add_argument("--ports", choices=["nominal", "ephemeral"], default="nominal",
-                    help="nominal: the partners' own ports (8022, ...); ephemeral: free ports, see endpoints.json")
+    up.add_argument(
+        "--ports",
+        choices=["nominal", "ephemeral"],
+        default="nominal",
+        help="nominal: the partners' own ports (8022, ...); ephemeral: free ports, see endpoints.json",
+    )
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     _profile_options(up)
-    up.add_argument("--new-host-keys", action="store_true",
-                    help="retire the host keys (kept in credentials/host/retired-*) and generate new ones")
+    up.add_argument(
+        "--new-host-keys",
+        action="store_true",
+        help="retire the host keys (kept in credentials/host/retired-*) and generate new ones",
+    )
     up.add_argument("--quiet", action="store_true", help="print no cheat-sheet")
 
     journal = commands.add_parser("journal", help="print the journal of a state directory")
@@ -54,22 +63,40 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("profiles", help="list the built-in partners")
 
-    check = commands.add_parser("check", help="validate profiles (built-in names or files) and print a summary")
+    check = commands.add_parser(
+        "check", help="validate profiles (built-in names or files) and print a summary"
+    )
     check.add_argument("profiles", nargs="+", metavar="PARTNER_OR_FILE")
     check.add_argument("--set", dest="settings", action="append", default=[], metavar="PARTNER.KEY=VALUE")
     return parser
 
 
 def _state_dir(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
-                         help="credentials, file trees and journal (default ./.mockpartners)")
+    command.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="credentials, file trees and journal (default ./.mockpartners)",
+    )
 
 
 def _profile_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--profile", dest="profile_files", action="append", default=[], metavar="FILE",
-                         help="a profile file (may say 'extends: onss'); repeatable")
-    command.add_argument("--set", dest="settings", action="append", default=[], metavar="PARTNER.KEY=VALUE",
-                         help="change one profile value, e.g. onss.pickup.delay=10m; repeatable")
+    command.add_argument(
+        "--profile",
+        dest="profile_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a profile file (may say 'extends: onss'); repeatable",
+    )
+    command.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="PARTNER.KEY=VALUE",
+        help="change one profile value, e.g. onss.pickup.delay=10m; repeatable",
+    )
 
 
 def _up(arguments: argparse.Namespace) -> int:
@@ -80,8 +107,13 @@ def _up(arguments: argparse.Namespace) -> int:
 
     previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
     suite = Suite(
-        arguments.partners, state_dir=arguments.state_dir, ports=arguments.ports, host=arguments.host,
-        profile_files=arguments.profile_files, settings=arguments.settings, new_host_keys=arguments.new_host_keys,
+        arguments.partners,
+        state_dir=arguments.state_dir,
+        ports=arguments.ports,
+        host=arguments.host,
+        profile_files=arguments.profile_files,
+        settings=arguments.settings,
+        new_host_keys=arguments.new_host_keys,
     )
     try:
         suite.start()
@@ -104,7 +136,9 @@ def _journal(arguments: argparse.Namespace) -> int:
     if not state.journal_path.exists():
         raise MockPartnersError(f"no journal in {state.path}: start the suite there first (mockpartners up)")
     journal = Journal(state.journal_path, read_only=True)
-    query = Query(kind=arguments.kind, partner=arguments.partner, account=arguments.account, path=arguments.path)
+    query = Query(
+        kind=arguments.kind, partner=arguments.partner, account=arguments.account, path=arguments.path
+    )
     events = journal.events(query, limit=arguments.last)
     for event in events:
         _print_event(event, as_json=arguments.json)
@@ -135,8 +169,10 @@ def _check(arguments: argparse.Namespace) -> int:
     names = [item for item in arguments.profiles if item in builtin_names()]
     files = [item for item in arguments.profiles if item not in names]
     for profile in load_profiles(names, files, arguments.settings):
-        print(f"{profile.name}: ok ({len(profile.endpoints)} endpoint(s), {len(profile.accounts)} account(s), "
-              f"{len(profile.folders)} folder(s))")
+        print(
+            f"{profile.name}: ok ({len(profile.endpoints)} endpoint(s), {len(profile.accounts)} account(s), "
+            f"{len(profile.folders)} folder(s))"
+        )
     return 0
 
 

@@ -23,8 +23,8 @@ from .errors import ProfileError, UnknownPartnerError, UsageError
 
 __all__ = [
     "Account",
-    "Answers",
     "AnswerTemplate",
+    "Answers",
     "Endpoint",
     "Folder",
     "Pickup",
@@ -37,8 +37,23 @@ __all__ = [
 Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
 AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
 TEMPLATE_VARIABLES = frozenset(
-    {"name", "stem", "suffix", "account", "folder", "answer_folder", "partner", "received_at",
-     "processed_at", "date", "time", "size", "sha256", "request_id", "reason"}
+    {
+        "name",
+        "stem",
+        "suffix",
+        "account",
+        "folder",
+        "answer_folder",
+        "partner",
+        "received_at",
+        "processed_at",
+        "date",
+        "time",
+        "size",
+        "sha256",
+        "request_id",
+        "reason",
+    }
 )
 _KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
 
@@ -111,9 +126,8 @@ class AnswerTemplate(_Model):
             raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
         unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
         if unknown:
-            raise ValueError(
-                f"unknown variable(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(TEMPLATE_VARIABLES))}"
-            )
+            known = ", ".join(sorted(TEMPLATE_VARIABLES))
+            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
         return text
 
 
@@ -179,8 +193,9 @@ def _consistency_errors(profile: Profile) -> Iterable[tuple[_yaml.Location, str]
             return
         for index, account in enumerate(profile.accounts):
             if not pattern.fullmatch(account.username):
-                yield ("accounts", index, "username"), (
-                    f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"
+                yield (
+                    ("accounts", index, "username"),
+                    (f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"),
                 )
     seen: set[str] = set()
     for index, account in enumerate(profile.accounts):
@@ -189,7 +204,10 @@ def _consistency_errors(profile: Profile) -> Iterable[tuple[_yaml.Location, str]
         seen.add(account.username)
     for folder in profile.folders:
         if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
-            yield ("folders", folder), "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)"
+            yield (
+                ("folders", folder),
+                "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)",
+            )
     if profile.pickup is not None:
         for inbox, answer_folder in profile.pickup.inboxes.items():
             for folder in (inbox, answer_folder):
@@ -245,7 +263,9 @@ def _apply_settings(data: dict[str, Any], settings: Sequence[str], name: str) ->
         try:
             _yaml.set_path(data, path[1:], value)
         except KeyError as error:
-            raise UsageError(f"--set {setting!r}: {name}.{error.args[0]} is not a list index that exists") from None
+            raise UsageError(
+                f"--set {setting!r}: {name}.{error.args[0]} is not a list index that exists"
+            ) from None
     return data
 
 
@@ -273,13 +293,18 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
             location = tuple(part for part in item["loc"] if not str(part).startswith("function-"))
             message = item["msg"].removeprefix("Value error, ")
             got = item.get("input")
-            shown = "" if item["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict | list) else f" (got {got!r})"
+            shown = (
+                ""
+                if item["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict | list)
+                else f" (got {got!r})"
+            )
             if item["type"] == "extra_forbidden":
                 message = "unknown key (check its spelling and indentation)"
             problems.append(f"{_describe(documents, location, settings)}: {message}{shown}")
         raise ProfileError(_join(problems)) from None
     problems = [
-        f"{_describe(documents, location, settings)}: {message}" for location, message in _consistency_errors(profile)
+        f"{_describe(documents, location, settings)}: {message}"
+        for location, message in _consistency_errors(profile)
     ]
     if problems:
         raise ProfileError(_join(problems))
@@ -340,5 +365,7 @@ def load_profiles(
     for setting in settings:
         partner = setting.split("=", 1)[0].split(".", 1)[0]
         if partner not in names:
-            raise UsageError(f"--set {setting!r}: no partner {partner!r} is started (started: {', '.join(sorted(names))})")
+            raise UsageError(
+                f"--set {setting!r}: no partner {partner!r} is started (started: {', '.join(sorted(names))})"
+            )
     return chosen

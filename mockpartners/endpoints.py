@@ -88,17 +88,21 @@ class PartnerInfo:
         try:
             return self.endpoints[name]
         except KeyError:
-            raise StateError(f"{self.name} has no endpoint {name!r} (it has {', '.join(self.endpoints)})") from None
+            raise StateError(
+                f"{self.name} has no endpoint {name!r} (it has {', '.join(self.endpoints)})"
+            ) from None
 
     def account(self, username: str | None = None, *, passphrase: bool | None = None) -> AccountInfo:
-        """The account called ``username``, or the first whose key has (or lacks) a passphrase, or the first."""
+        """The account called ``username``, or the first whose key has (or lacks) a passphrase."""
         for account in self.accounts:
             if username is not None and account.username != username:
                 continue
             if passphrase is not None and (account.passphrase is not None) != passphrase:
                 continue
             return account
-        raise StateError(f"{self.name} has no account matching username={username!r} passphrase={passphrase!r}")
+        raise StateError(
+            f"{self.name} has no account matching username={username!r} passphrase={passphrase!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,9 @@ class SuiteInfo:
         try:
             return self.partners[name]
         except KeyError:
-            raise StateError(f"no partner {name!r} in this suite (it has {', '.join(self.partners)})") from None
+            raise StateError(
+                f"no partner {name!r} in this suite (it has {', '.join(self.partners)})"
+            ) from None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"
@@ -151,5 +157,11 @@ def _partner(data: dict[str, Any]) -> PartnerInfo:
     }
     accounts = tuple(AccountInfo(**{**value, "key": _key(value["key"])}) for value in data["accounts"])
     return PartnerInfo(
-        data["name"], data["title"], data["real_host"], data["files"], endpoints, accounts, _key(data["wrong_key"])
+        data["name"],
+        data["title"],
+        data["real_host"],
+        data["files"],
+        endpoints,
+        accounts,
+        _key(data["wrong_key"]),
     )

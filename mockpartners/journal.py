@@ -42,7 +42,20 @@ CREATE INDEX IF NOT EXISTS events_partner_path ON events(partner, path);
 CREATE INDEX IF NOT EXISTS events_ref ON events(ref);
 CREATE INDEX IF NOT EXISTS events_session ON events(session);
 """
-_COLUMNS = ("id", "time", "partner", "protocol", "session", "account", "client", "kind", "path", "outcome", "ref", "detail")
+_COLUMNS = (
+    "id",
+    "time",
+    "partner",
+    "protocol",
+    "session",
+    "account",
+    "client",
+    "kind",
+    "path",
+    "outcome",
+    "ref",
+    "detail",
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,8 @@ class Query:
     after: int = 0
 
     def sql(self) -> tuple[str, list[Any]]:
-        clauses, values = ["id > ?"], [self.after]
+        clauses: list[str] = ["id > ?"]
+        values: list[Any] = [self.after]
         kinds = [self.kind] if isinstance(self.kind, str) else list(self.kind or [])
         if kinds:
             parts = []
@@ -172,16 +186,38 @@ class Journal:
         text = json.dumps(detail, default=str, ensure_ascii=False)
         with self._recorded:
             cursor = self._db.execute(
-                "INSERT INTO events (time, wall_time, partner, protocol, session, account, client, kind, path,"
-                " outcome, ref, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (moment.isoformat(), time.time(), partner, protocol, session, account, client, kind, path,
-                 outcome, ref, text),
+                "INSERT INTO events (time, wall_time, partner, protocol, session, account, client, kind,"
+                " path, outcome, ref, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    moment.isoformat(),
+                    time.time(),
+                    partner,
+                    protocol,
+                    session,
+                    account,
+                    client,
+                    kind,
+                    path,
+                    outcome,
+                    ref,
+                    text,
+                ),
             )
             self._written += 1
             self._recorded.notify_all()
         return Event(
-            int(cursor.lastrowid or 0), moment, kind, partner, protocol, session, account, client, path,
-            outcome, ref, json.loads(text),
+            int(cursor.lastrowid or 0),
+            moment,
+            kind,
+            partner,
+            protocol,
+            session,
+            account,
+            client,
+            path,
+            outcome,
+            ref,
+            json.loads(text),
         )
 
     def events(self, query: Query | None = None, *, limit: int | None = None, **filters: Any) -> list[Event]:
@@ -203,7 +239,8 @@ class Journal:
         sql = (
             f"SELECT {', '.join(_COLUMNS)} FROM events e WHERE e.partner = ?"
             " AND json_extract(e.detail, '$.arrival') IS NOT NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM events f WHERE f.ref = e.id AND f.kind IN ({marks})) ORDER BY e.id"
+            " AND NOT EXISTS (SELECT 1 FROM events f WHERE f.ref = e.id"
+            f" AND f.kind IN ({marks})) ORDER BY e.id"
         )
         with self._lock:
             rows = self._db.execute(sql, [partner, *follow_up_kinds]).fetchall()
@@ -212,10 +249,16 @@ class Journal:
     def interrupted_sessions(self, partner: str) -> list[tuple[str, list[Event]]]:
         """Sessions that never ended (the server was killed), each with its uploads left open."""
         with self._lock:
-            sessions = [row[0] for row in self._db.execute(
-                "SELECT session FROM events WHERE partner = ? AND kind = 'session.connect' AND session NOT IN"
-                " (SELECT session FROM events WHERE partner = ? AND kind = 'session.disconnect'"
-                " AND session IS NOT NULL) ORDER BY id", (partner, partner)).fetchall()]
+            sessions = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT session FROM events WHERE partner = ? AND kind = 'session.connect'"
+                    " AND session NOT IN"
+                    " (SELECT session FROM events WHERE partner = ? AND kind = 'session.disconnect'"
+                    " AND session IS NOT NULL) ORDER BY id",
+                    (partner, partner),
+                ).fetchall()
+            ]
         found = []
         for session in sessions:
             opened: dict[str, Event] = {}
@@ -271,8 +314,7 @@ class Journal:
         cursor = query or Query()
         while True:
             batch = self.events(cursor)
-            for event in batch:
-                yield event
+            yield from batch
             if batch:
                 cursor = Query(**{**cursor.__dict__, "after": batch[-1].id})
             else:

@@ -62,8 +62,10 @@ class Partner:
 
     def upload_abandoned(self, username: str, relative_path: str, event: Event) -> None:
         if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.incomplete(Request(event.id, username, relative_path, event.time),
-                                   "the upload ended before the client closed the file")
+            self.pickup.incomplete(
+                Request(event.id, username, relative_path, event.time),
+                "the upload ended before the client closed the file",
+            )
 
     def writing(self, username: str, relative_path: str, *, started: bool) -> None:
         """Count open write handles, so the partner never takes a file a client is still writing."""
@@ -81,21 +83,35 @@ class Partner:
         for session, opened in self.journal.interrupted_sessions(self.name):
             for event in opened:
                 closed = self.journal.record(
-                    "fs.close", partner=self.name, protocol=event.protocol, session=session, account=event.account,
-                    client=event.client, path=event.path, mode="write", complete=False,
+                    "fs.close",
+                    partner=self.name,
+                    protocol=event.protocol,
+                    session=session,
+                    account=event.account,
+                    client=event.client,
+                    path=event.path,
+                    mode="write",
+                    complete=False,
                     reason="the server stopped during the upload",
                 )
                 if event.account and event.path:
                     self.upload_abandoned(event.account, event.path, closed)
-            self.journal.record("session.disconnect", partner=self.name, session=session,
-                                reason="the server stopped")
+            self.journal.record(
+                "session.disconnect", partner=self.name, session=session, reason="the server stopped"
+            )
 
     # -- what tests and the control plane ask -----------------------------------------------------------
 
     def info(self) -> PartnerInfo:
         return PartnerInfo(
-            self.name, self.profile.title, self.profile.real_host, str(self.tree.root), dict(self.endpoint_infos),
-            tuple(self._account_info(account.username, account.description) for account in self.profile.accounts),
+            self.name,
+            self.profile.title,
+            self.profile.real_host,
+            str(self.tree.root),
+            dict(self.endpoint_infos),
+            tuple(
+                self._account_info(account.username, account.description) for account in self.profile.accounts
+            ),
             _key_info(self.credentials.wrong_key) if self.credentials else None,
         )
 
@@ -118,8 +134,11 @@ class Partner:
     def wait_for_answer(self, path: str, *, account: str | None = None, timeout: float = 5.0) -> Event:
         """The partner's answer or rejection for the request uploaded at ``path`` (home-relative)."""
         return self.journal.wait_for(
-            kind=["partner.answer", "partner.reject"], partner=self.name, account=account,
-            path=path.lstrip("/"), timeout=timeout,
+            kind=["partner.answer", "partner.reject"],
+            partner=self.name,
+            account=account,
+            path=path.lstrip("/"),
+            timeout=timeout,
         )
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
@@ -164,11 +183,14 @@ class AccountFiles:
     def remove(self, path: str) -> None:
         location = self.home.resolve(path)
         location.real.unlink()
-        self.partner.journal.record("partner.remove", partner=self.partner.name, account=self.username,
-                                    path=location.relative)
+        self.partner.journal.record(
+            "partner.remove", partner=self.partner.name, account=self.username, path=location.relative
+        )
 
     def __repr__(self) -> str:
-        return f"AccountFiles({self.partner.name}:{self.username} at {posixpath.join(str(self.home.root), '')})"
+        return (
+            f"AccountFiles({self.partner.name}:{self.username} at {posixpath.join(str(self.home.root), '')})"
+        )
 
 
 def _key_info(pair: KeyPair | None) -> KeyInfo | None:
@@ -176,6 +198,9 @@ def _key_info(pair: KeyPair | None) -> KeyInfo | None:
         return None
     passphrase_file = pair.private_path.parent / "passphrase"
     return KeyInfo(
-        str(pair.private_path), str(pair.public_path), pair.sha256, pair.passphrase,
+        str(pair.private_path),
+        str(pair.public_path),
+        pair.sha256,
+        pair.passphrase,
         str(passphrase_file) if pair.passphrase is not None else None,
     )

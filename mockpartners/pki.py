@@ -79,7 +79,9 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     try:
-        os.link(temporary, path)  # fails if another process wrote it first: theirs wins, nothing is overwritten
+        os.link(
+            temporary, path
+        )  # fails if another process wrote it first: theirs wins, nothing is overwritten
     except FileExistsError:
         pass
     finally:
@@ -110,16 +112,22 @@ def load_or_create_key_pair(
     if not private_path.exists():
         key = _generate(key_type)
         # 16 bcrypt rounds, as ssh-keygen writes them (asyncssh's 128 costs clients a second per login)
-        _write_new(private_path, key.export_private_key("openssh", passphrase=passphrase, rounds=16, ignore_few_rounds=True), 0o600)
+        _write_new(
+            private_path,
+            key.export_private_key("openssh", passphrase=passphrase, rounds=16, ignore_few_rounds=True),
+            0o600,
+        )
         if not public_path.exists():
             _write_new(public_path, key.export_public_key(), 0o644)
     if not private and public_path.exists():
         try:
-            return KeyPair(asyncssh.read_public_key(public_path), private_path, public_path, key_type, passphrase)
+            return KeyPair(
+                asyncssh.read_public_key(public_path), private_path, public_path, key_type, passphrase
+            )
         except (OSError, ValueError, asyncssh.KeyImportError) as error:
             raise StateError(
-                f"{public_path}: not a usable public key ({error}); restore it, or move it away so that it is "
-                "derived again from the private key"
+                f"{public_path}: not a usable public key ({error}); restore it, or move it away so that "
+                "it is derived again from the private key"
             ) from None
     try:
         # our own keys: cryptography's RSA consistency check would cost 0.2 s per 4096-bit key at every start

@@ -46,8 +46,13 @@ class SuiteFactory:
         """A started suite of ``partners`` (all built-in ones if none) on ephemeral loopback ports."""
         directory = Path(state_dir) if state_dir else self._base / f"state-{len(self._suites)}"
         suite = Suite(
-            partners, state_dir=directory, ports="ephemeral", settings=settings, overrides=overrides,
-            profile_files=profile_files, credentials_from=self._credentials,
+            partners,
+            state_dir=directory,
+            ports="ephemeral",
+            settings=settings,
+            overrides=overrides,
+            profile_files=profile_files,
+            credentials_from=self._credentials,
         )
         self._suites.append(suite)
         return suite.start()
@@ -75,7 +80,7 @@ def mockpartners_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def mockpartners(tmp_path: Path, mockpartners_credentials: Path) -> Iterator[SuiteFactory]:
-    """Start suites with ``mockpartners("onss", settings=["onss.pickup.delay=5m"])``; stopped after the test."""
+    """Start suites with ``mockpartners("onss", settings=["onss.pickup.delay=5m"])``; stopped afterwards."""
     factory = SuiteFactory(tmp_path / "mockpartners", mockpartners_credentials)
     try:
         yield factory

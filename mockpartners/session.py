@@ -73,10 +73,14 @@ class Session:
     def connected(self, **detail: Any) -> None:
         self.record("session.connect", **detail)
 
-    def auth_attempt(self, username: str, method: str, accepted: bool, reason: str = "", **detail: Any) -> None:
+    def auth_attempt(
+        self, username: str, method: str, accepted: bool, reason: str = "", **detail: Any
+    ) -> None:
         self.username = username
         outcome = "ok" if accepted else "refused"
-        self.record("auth.attempt", outcome=outcome, method=method, **({"reason": reason} if reason else {}), **detail)
+        self.record(
+            "auth.attempt", outcome=outcome, method=method, **({"reason": reason} if reason else {}), **detail
+        )
 
     def logged_in(self, username: str, method: str) -> Home:
         self.home = self.partner.tree.home(username)
@@ -94,7 +98,12 @@ class Session:
 
     @contextmanager
     def operation(
-        self, kind: str, path: str | bytes, right: Right | None = None, *, target: str | bytes | None = None,
+        self,
+        kind: str,
+        path: str | bytes,
+        right: Right | None = None,
+        *,
+        target: str | bytes | None = None,
         **detail: Any,
     ) -> Iterator[Operation]:
         """Resolve, check, run the body, journal: refusals and failures are re-raised after journaling."""
@@ -118,7 +127,9 @@ class Session:
             self.record(kind, location.relative, "refused", reason=refusal.reason, **operation.detail)
             raise
         except Exception as error:
-            reason = (error.strerror if isinstance(error, OSError) else None) or str(error) or type(error).__name__
+            reason = (
+                (error.strerror if isinstance(error, OSError) else None) or str(error) or type(error).__name__
+            )
             self.record(kind, location.relative, "failed", error=reason, **operation.detail)
             raise
         if operation.arrived is not None and self.partner.watches(operation.arrived.relative):

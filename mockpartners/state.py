@@ -113,7 +113,9 @@ class StateDir:
     def ssh_credentials(self, profile: Profile, *, new_host_keys: bool = False) -> PartnerCredentials:
         """Host keys, sample account keys and the wrong key of an SSH partner, created when missing."""
         base = self.credentials_dir(profile.name)
-        key_types = list(dict.fromkeys(key for endpoint in profile.endpoints.values() for key in endpoint.host_keys))
+        key_types = list(
+            dict.fromkeys(key for endpoint in profile.endpoints.values() for key in endpoint.host_keys)
+        )
         if new_host_keys:
             self._retire_host_keys(base / "host")
         host_keys = tuple(
@@ -131,7 +133,9 @@ class StateDir:
                     passphrase_file=folder / "passphrase" if account.passphrase else None,
                     private=False,
                 )
-            authorized = ([pair.public_line] if pair else []) + [_public_key_line(k) for k in account.authorized_keys]
+            authorized = ([pair.public_line] if pair else []) + [
+                _public_key_line(k) for k in account.authorized_keys
+            ]
             accounts[account.username] = AccountCredentials(account.username, pair, tuple(authorized))
         wrong = None
         if profile.wrong_key:

@@ -105,7 +105,7 @@ class Home:
         return self.profile.folder_rule(folder).rights
 
     def check(self, right: Right, location: Location) -> None:
-        """Refuse ``right`` on an entry (files: rights of the folder holding them; listing: the folder's own)."""
+        """Refuse ``right`` on an entry: files use the rights of their folder, listing the folder's own."""
         folder = location.relative if right == "list" else location.folder
         if right != "list" and location.is_root:
             raise AccessRefused("permission denied: the home itself cannot be changed")

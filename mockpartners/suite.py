@@ -106,7 +106,9 @@ class Suite:
     def __enter__(self) -> Suite:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- what users ask -----------------------------------------------------------------------------------
@@ -115,7 +117,9 @@ class Suite:
         try:
             return self.partners[name]
         except KeyError:
-            raise StateError(f"no partner {name!r} in this suite (it runs {', '.join(self.partners)})") from None
+            raise StateError(
+                f"no partner {name!r} in this suite (it runs {', '.join(self.partners)})"
+            ) from None
 
     @property
     def info(self) -> SuiteInfo:
@@ -123,7 +127,10 @@ class Suite:
 
     def info_with(self, *, status: str) -> SuiteInfo:
         return SuiteInfo(
-            str(self.state.path), str(self.state.journal_path), status, os.getpid(),
+            str(self.state.path),
+            str(self.state.journal_path),
+            status,
+            os.getpid(),
             {name: partner.info() for name, partner in self.partners.items()},
         )
 
@@ -138,7 +145,8 @@ class Suite:
             raise StateError(f"overrides name partners that are not started: {', '.join(sorted(unknown))}")
         return [
             load_profile(profile.name, self._settings, self._overrides[profile.name])
-            if profile.name in self._overrides else profile
+            if profile.name in self._overrides
+            else profile
             for profile in profiles
         ]
 
@@ -162,7 +170,8 @@ class Suite:
         known_hosts_path = self.state.partner_dir(partner.name) / "known_hosts"
         known_hosts_path.write_text("\n".join(known_hosts) + "\n", encoding="utf-8")
         partner.endpoint_infos = {
-            server.name: server.info(known_hosts_path if server.known_hosts_lines() else None) for server in servers
+            server.name: server.info(known_hosts_path if server.known_hosts_lines() else None)
+            for server in servers
         }
 
     def _port(self, partner: str, name: str, spec: Endpoint) -> int:

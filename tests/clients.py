@@ -54,18 +54,29 @@ class Askpass:
         return self.log.read_text().splitlines() if self.log.exists() else []
 
     def environment(self) -> dict[str, str]:
-        return {**os.environ, "SSH_ASKPASS": str(self.script), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"}
+        return {
+            **os.environ,
+            "SSH_ASKPASS": str(self.script),
+            "SSH_ASKPASS_REQUIRE": "force",
+            "DISPLAY": ":0",
+        }
 
 
 def ssh_options(endpoint: EndpointInfo) -> list[str]:
     """Options that make OpenSSH ignore the user's own config, agent and known hosts."""
     return [
-        "-F", "/dev/null",
-        "-o", f"UserKnownHostsFile={endpoint.known_hosts_file}",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentityAgent=none",
-        "-o", "IdentitiesOnly=yes",
-        "-o", "ConnectTimeout=10",
+        "-F",
+        "/dev/null",
+        "-o",
+        f"UserKnownHostsFile={endpoint.known_hosts_file}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "IdentityAgent=none",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "ConnectTimeout=10",
     ]
 
 
@@ -79,7 +90,7 @@ def sftp_batch(
     askpass: Askpass | None = None,
     timeout: float = 30,
 ) -> subprocess.CompletedProcess[str]:
-    """Run OpenSSH ``sftp``: in batch mode (-b -, aborting on the first error) unless ``askpass`` answers prompts."""
+    """OpenSSH ``sftp`` in batch mode (-b -: stops at the first error), or answering prompts via askpass."""
     command = [require("sftp"), "-P", str(endpoint.port), *ssh_options(endpoint), *options]
     if key is not None:
         command += ["-i", str(key)]
@@ -95,7 +106,9 @@ def sftp_batch(
 
 
 def curl(*arguments: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([require("curl"), "-sS", *arguments], text=True, capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [require("curl"), "-sS", *arguments], text=True, capture_output=True, timeout=timeout
+    )
 
 
 def curl_sftp(
@@ -111,7 +124,11 @@ def curl_sftp(
 
 
 def paramiko_sftp(
-    endpoint: EndpointInfo, username: str, *, key: str | Path | None = None, password: str | None = None,
+    endpoint: EndpointInfo,
+    username: str,
+    *,
+    key: str | Path | None = None,
+    password: str | None = None,
     passphrase: str | None = None,
 ) -> tuple[paramiko.Transport, paramiko.SFTPClient]:
     """A paramiko SFTP session; raises paramiko's own exceptions when the partner refuses the login."""

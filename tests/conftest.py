@@ -14,3 +14,6 @@ def request_file(tmp_path: Path) -> Path:
     path.parent.mkdir()
     path.write_text("<dmfa><employer>123456</employer></dmfa>\n")
     return path
+
+
+pytest_plugins = ["pytester"]

@@ -13,8 +13,18 @@ from mockpartners.errors import UsageError
 
 @pytest.mark.parametrize(
     ("text", "months", "seconds"),
-    [("0s", 0, 0), ("250ms", 0, 0.25), ("15m", 0, 900), ("1h30m", 0, 5400), ("61d", 0, 61 * 86400),
-     ("2w", 0, 14 * 86400), ("2 weeks", 0, 14 * 86400), ("2 months", 2, 0), ("1mo", 1, 0), (90, 0, 90)],
+    [
+        ("0s", 0, 0),
+        ("250ms", 0, 0.25),
+        ("15m", 0, 900),
+        ("1h30m", 0, 5400),
+        ("61d", 0, 61 * 86400),
+        ("2w", 0, 14 * 86400),
+        ("2 weeks", 0, 14 * 86400),
+        ("2 months", 2, 0),
+        ("1mo", 1, 0),
+        (90, 0, 90),
+    ],
 )
 def test_durations_parse(text: str | int, months: int, seconds: float) -> None:
     assert Duration.parse(text) == Duration(months, seconds)
@@ -27,8 +37,12 @@ def test_bad_durations_say_what_is_expected(text: str) -> None:
 
 
 def test_months_follow_the_calendar() -> None:
-    assert Duration.parse("2 months").after(datetime(2026, 12, 31, tzinfo=UTC)) == datetime(2027, 2, 28, tzinfo=UTC)
-    assert Duration.parse("1 month").before(datetime(2026, 3, 31, tzinfo=UTC)) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert Duration.parse("2 months").after(datetime(2026, 12, 31, tzinfo=UTC)) == datetime(
+        2027, 2, 28, tzinfo=UTC
+    )
+    assert Duration.parse("1 month").before(datetime(2026, 3, 31, tzinfo=UTC)) == datetime(
+        2026, 2, 28, tzinfo=UTC
+    )
 
 
 def test_frozen_clock_moves_only_when_advanced() -> None:

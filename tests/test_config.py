@@ -21,7 +21,9 @@ def test_builtin_onss_profile_matches_the_guide() -> None:
     assert profile.pickup.inboxes == {"IN": "OUT", "INTEST": "OUTTEST", "INTEST-S": "OUTTEST-S"}
     assert ".filepart" in profile.pickup.temporary_suffixes
     for inbox in profile.pickup.inboxes:
-        assert "rename" not in profile.folders[inbox].rights and "setstat" not in profile.folders[inbox].rights
+        assert (
+            "rename" not in profile.folders[inbox].rights and "setstat" not in profile.folders[inbox].rights
+        )
     assert "delete" in profile.folders["OUT"].rights
     assert "mkdir" not in profile.folder_rule("").rights
     assert all(account.username.startswith(("EXP", "UM")) for account in profile.accounts)
@@ -79,7 +81,9 @@ def test_several_problems_are_listed_together(tmp_path: Path) -> None:
 
 def test_cross_checks_name_the_offending_key(tmp_path: Path) -> None:
     path = _write(tmp_path, "extends: onss\npickup:\n  inboxes: {UPLOAD: OUT}\n")
-    with pytest.raises(ProfileError, match=r"line 3: pickup\.inboxes\.UPLOAD: folder 'UPLOAD' is not declared"):
+    with pytest.raises(
+        ProfileError, match=r"line 3: pickup\.inboxes\.UPLOAD: folder 'UPLOAD' is not declared"
+    ):
         load_profile(path)
 
 
@@ -98,7 +102,7 @@ def test_set_overrides_one_value_and_errors_name_the_setting() -> None:
     assert profile.accounts[0].username == "EXP42"
     with pytest.raises(ProfileError, match=r"--set onss.accounts.0.username=ROOT: .*does not match"):
         load_profile("onss", ["onss.accounts.0.username=ROOT"])
-    with pytest.raises(UsageError, match="expected PARTNER.KEY=VALUE"):
+    with pytest.raises(UsageError, match=r"expected PARTNER\.KEY=VALUE"):
         load_profile("onss", ["onss.pickup.delay"])
 
 
@@ -113,6 +117,10 @@ def test_python_overrides_merge_into_the_profile() -> None:
 
 
 def test_template_variables_are_checked(tmp_path: Path) -> None:
-    path = _write(tmp_path, "extends: onss\npickup:\n  answers:\n    accepted: {name: '${nam}.ACK', content: x}\n")
-    with pytest.raises(ProfileError, match=r"line 4: pickup\.answers\.accepted\.name: unknown variable\(s\) nam"):
+    path = _write(
+        tmp_path, "extends: onss\npickup:\n  answers:\n    accepted: {name: '${nam}.ACK', content: x}\n"
+    )
+    with pytest.raises(
+        ProfileError, match=r"line 4: pickup\.answers\.accepted\.name: unknown variable\(s\) nam"
+    ):
         load_profile(path)

@@ -17,8 +17,17 @@ def journal(tmp_path: Path) -> Journal:
 
 
 def test_events_keep_their_fields_and_details(journal: Journal) -> None:
-    recorded = journal.record("fs.close", partner="onss", protocol="sftp", session="s1", account="EXP1",
-                              client="127.0.0.1:5000", path="IN/a.xml", bytes_written=12, complete=True)
+    recorded = journal.record(
+        "fs.close",
+        partner="onss",
+        protocol="sftp",
+        session="s1",
+        account="EXP1",
+        client="127.0.0.1:5000",
+        path="IN/a.xml",
+        bytes_written=12,
+        complete=True,
+    )
     (event,) = journal.events()
     assert event == recorded
     assert (event.kind, event.partner, event.account, event.path) == ("fs.close", "onss", "EXP1", "IN/a.xml")

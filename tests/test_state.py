@@ -12,9 +12,17 @@ from mockpartners import Suite, SuiteInfo
 from mockpartners.errors import PortInUseError, StateError
 
 
-def _suite(state: Path, credentials: Path, *, new_host_keys: bool = False, settings: tuple[str, ...] = ()) -> Suite:
-    return Suite(["onss"], state_dir=state, ports="ephemeral", credentials_from=credentials,
-                 new_host_keys=new_host_keys, settings=settings)
+def _suite(
+    state: Path, credentials: Path, *, new_host_keys: bool = False, settings: tuple[str, ...] = ()
+) -> Suite:
+    return Suite(
+        ["onss"],
+        state_dir=state,
+        ports="ephemeral",
+        credentials_from=credentials,
+        new_host_keys=new_host_keys,
+        settings=settings,
+    )
 
 
 def test_credentials_survive_restarts(tmp_path: Path, mockpartners_credentials: Path) -> None:
@@ -26,7 +34,9 @@ def test_credentials_survive_restarts(tmp_path: Path, mockpartners_credentials: 
     assert first.accounts == second.accounts
 
 
-def test_new_host_keys_only_when_asked_and_old_ones_kept(tmp_path: Path, mockpartners_credentials: Path) -> None:
+def test_new_host_keys_only_when_asked_and_old_ones_kept(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
     with _suite(tmp_path / "state", mockpartners_credentials) as suite:
         before = suite.info["onss"].endpoint().host_keys[0]
     with _suite(tmp_path / "state", mockpartners_credentials, new_host_keys=True) as suite:
@@ -36,7 +46,9 @@ def test_new_host_keys_only_when_asked_and_old_ones_kept(tmp_path: Path, mockpar
     assert len(retired) == 1
 
 
-def test_endpoints_json_describes_everything_with_absolute_paths(tmp_path: Path, mockpartners_credentials: Path) -> None:
+def test_endpoints_json_describes_everything_with_absolute_paths(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
     state = tmp_path / "state"
     with _suite(state, mockpartners_credentials) as suite:
         data = json.loads((state / "endpoints.json").read_text())
@@ -46,7 +58,11 @@ def test_endpoints_json_describes_everything_with_absolute_paths(tmp_path: Path,
     onss = data["partners"]["onss"]
     (endpoint,) = onss["endpoints"].values()
     assert (endpoint["protocol"], endpoint["host"], endpoint["port"], endpoint["nominal_port"]) == (
-        "sftp", "127.0.0.1", port, 8022)
+        "sftp",
+        "127.0.0.1",
+        port,
+        8022,
+    )
     key = endpoint["host_keys"][0]
     assert key["algorithm"] == "ssh-rsa" and key["bits"] == 4096
     assert key["sha256"].startswith("SHA256:") and key["md5"].startswith("MD5:")
@@ -57,15 +73,19 @@ def test_endpoints_json_describes_everything_with_absolute_paths(tmp_path: Path,
         for file in (account["key"]["private_key"], account["key"]["public_key"], account["home"]):
             assert Path(file).is_absolute() and Path(file).exists()
     assert accounts["UM0000002"]["key"]["passphrase"]
-    assert Path(accounts["UM0000002"]["key"]["passphrase_file"]).read_text().strip() == (
-        accounts["UM0000002"]["key"]["passphrase"])
+    assert (
+        Path(accounts["UM0000002"]["key"]["passphrase_file"]).read_text().strip()
+        == (accounts["UM0000002"]["key"]["passphrase"])
+    )
     assert Path(onss["wrong_key"]["private_key"]).exists()
     stopped = SuiteInfo.load(state / "endpoints.json")
     assert stopped.status == "stopped"
     assert stopped["onss"].account("UM0000002").passphrase == accounts["UM0000002"]["key"]["passphrase"]
 
 
-def test_corrupt_key_is_a_clear_error_and_is_not_replaced(tmp_path: Path, mockpartners_credentials: Path) -> None:
+def test_corrupt_key_is_a_clear_error_and_is_not_replaced(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
     state = tmp_path / "state"
     with _suite(state, mockpartners_credentials):
         pass
@@ -93,15 +113,22 @@ def test_unwritable_state_dir(path: str) -> None:
 
 
 def test_one_process_per_state_dir(tmp_path: Path, mockpartners_credentials: Path) -> None:
-    with _suite(tmp_path / "state", mockpartners_credentials), pytest.raises(StateError, match="is in use by"):
+    with (
+        _suite(tmp_path / "state", mockpartners_credentials),
+        pytest.raises(StateError, match="is in use by"),
+    ):
         _suite(tmp_path / "state", mockpartners_credentials).start()
 
 
 def test_port_in_use_is_a_clear_error(tmp_path: Path, mockpartners_credentials: Path) -> None:
     with _suite(tmp_path / "first", mockpartners_credentials) as first:
         port = first["onss"].endpoint().port
-        second = Suite(["onss"], state_dir=tmp_path / "second", credentials_from=mockpartners_credentials,
-                       settings=[f"onss.endpoints.sftp.port={port}"])
+        second = Suite(
+            ["onss"],
+            state_dir=tmp_path / "second",
+            credentials_from=mockpartners_credentials,
+            settings=[f"onss.endpoints.sftp.port={port}"],
+        )
         with pytest.raises(PortInUseError, match=rf"port {port} on 127.0.0.1 is already in use"):
             second.start()
     third = Suite(["onss"], state_dir=tmp_path / "second", ports="ephemeral")

@@ -21,8 +21,16 @@ def home(tmp_path: Path) -> Home:
 
 @pytest.mark.parametrize(
     ("path", "virtual"),
-    [("IN/a.xml", "/IN/a.xml"), ("/IN/a.xml", "/IN/a.xml"), ("../../etc/passwd", "/etc/passwd"),
-     ("IN/../../../OUT", "/OUT"), ("", "/"), (".", "/"), ("//IN//a", "/IN/a"), ("/..", "/")],
+    [
+        ("IN/a.xml", "/IN/a.xml"),
+        ("/IN/a.xml", "/IN/a.xml"),
+        ("../../etc/passwd", "/etc/passwd"),
+        ("IN/../../../OUT", "/OUT"),
+        ("", "/"),
+        (".", "/"),
+        ("//IN//a", "/IN/a"),
+        ("/..", "/"),
+    ],
 )
 def test_paths_are_normalised_inside_the_home(home: Home, path: str, virtual: str) -> None:
     location = home.resolve(path)
@@ -54,10 +62,22 @@ def test_unicode_names_are_kept_as_sent(home: Home) -> None:
 
 @pytest.mark.parametrize(
     ("right", "path", "allowed"),
-    [("write", "IN/a", True), ("write", "OUT/a", False), ("write", "a", False), ("read", "OUT/a", True),
-     ("read", "IN/a", False), ("delete", "OUT/a", True), ("delete", "IN/a", False), ("mkdir", "NEW", False),
-     ("mkdir", "IN/sub", False), ("setstat", "IN/a", False), ("list", "", True), ("list", "IN", True),
-     ("delete", "OUT", False), ("rename", "OUT", False)],
+    [
+        ("write", "IN/a", True),
+        ("write", "OUT/a", False),
+        ("write", "a", False),
+        ("read", "OUT/a", True),
+        ("read", "IN/a", False),
+        ("delete", "OUT/a", True),
+        ("delete", "IN/a", False),
+        ("mkdir", "NEW", False),
+        ("mkdir", "IN/sub", False),
+        ("setstat", "IN/a", False),
+        ("list", "", True),
+        ("list", "IN", True),
+        ("delete", "OUT", False),
+        ("rename", "OUT", False),
+    ],
 )
 def test_rights_follow_the_profile(home: Home, right: str, path: str, allowed: bool) -> None:
     location = home.resolve(path)

@@ -15,7 +15,7 @@ import string
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import AnswerTemplate, Pickup
 from ..journal import Event
@@ -26,8 +26,14 @@ if TYPE_CHECKING:
 
 __all__ = ["PickupProcessor", "Request"]
 
-_FOLLOW_UPS = ("partner.pickup", "partner.answer", "partner.reject", "partner.skip", "partner.ignore",
-               "partner.incomplete")
+_FOLLOW_UPS = (
+    "partner.pickup",
+    "partner.answer",
+    "partner.reject",
+    "partner.skip",
+    "partner.ignore",
+    "partner.incomplete",
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,13 @@ class PickupProcessor:
         except Exception as error:
             # journalled for the user; the request is finished by recovery at the next start
             self.partner.journal.record(
-                "partner.error", partner=self.partner.name, account=request.username, path=request.path,
-                ref=request.request_id, outcome="failed", error=f"{type(error).__name__}: {error}",
+                "partner.error",
+                partner=self.partner.name,
+                account=request.username,
+                path=request.path,
+                ref=request.request_id,
+                outcome="failed",
+                error=f"{type(error).__name__}: {error}",
             )
             raise
 
@@ -115,8 +126,17 @@ class PickupProcessor:
         size, digest = _digest(real)
         moved = decision == "accepted" and self.rules.after_pickup == "remove"
         ticket = Ticket(
-            request.request_id, request.username, request.path, request.inbox, self.rules.inboxes[request.inbox],
-            request.received_at.isoformat(), self.partner.clock.now().isoformat(), decision, reason, size, digest,
+            request.request_id,
+            request.username,
+            request.path,
+            request.inbox,
+            self.rules.inboxes[request.inbox],
+            request.received_at.isoformat(),
+            self.partner.clock.now().isoformat(),
+            decision,
+            reason,
+            size,
+            digest,
             moved,
         )
         self.spool.save(ticket)
@@ -139,14 +159,18 @@ class PickupProcessor:
             self.spool.finish(ticket)
             return
         template = self.rules.answers.accepted if accepted else self.rules.answers.rejected
-        detail: dict[str, object] = {"reason": ticket.reason} if not accepted else {}
+        detail: dict[str, Any] = {"reason": ticket.reason} if not accepted else {}
         if template is not None:
             answer_path = self._write_answer(ticket, template)
             detail["answer"] = answer_path
         if resumed:
             detail["resumed"] = True
         self.partner.journal.record(
-            kind, partner=self.partner.name, account=ticket.username, path=ticket.path, ref=ticket.request_id,
+            kind,
+            partner=self.partner.name,
+            account=ticket.username,
+            path=ticket.path,
+            ref=ticket.request_id,
             **detail,
         )
         self.spool.finish(ticket)
@@ -172,13 +196,20 @@ class PickupProcessor:
                     " (an upload that was never renamed to its final name)"
                 )
         if not self._pattern.search(name):
-            return refused, f"{self.rules.rejection_reason}: {name!r} does not match {self.rules.name_pattern}"
+            return (
+                refused,
+                f"{self.rules.rejection_reason}: {name!r} does not match {self.rules.name_pattern}",
+            )
         return "accepted", ""
 
-    def _record(self, kind: str, request: Request, **detail: object) -> Event:
+    def _record(self, kind: str, request: Request, **detail: Any) -> Event:
         return self.partner.journal.record(
-            kind, partner=self.partner.name, account=request.username, path=request.path,
-            ref=request.request_id, **detail,
+            kind,
+            partner=self.partner.name,
+            account=request.username,
+            path=request.path,
+            ref=request.request_id,
+            **detail,
         )
 
 

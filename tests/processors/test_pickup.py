@@ -115,8 +115,15 @@ def test_uploads_open_when_the_server_died_are_closed_as_incomplete(
     journal = first["onss"].journal
     # what a killed server leaves behind: a session that never ended, with an upload never closed
     journal.record("session.connect", partner="onss", protocol="sftp", session="dead", client="127.0.0.1:1")
-    journal.record("fs.open", partner="onss", protocol="sftp", session="dead", account="EXP0000001",
-                   path="IN/HALF.xml", mode="write")
+    journal.record(
+        "fs.open",
+        partner="onss",
+        protocol="sftp",
+        session="dead",
+        account="EXP0000001",
+        path="IN/HALF.xml",
+        mode="write",
+    )
     (Path(first["onss"].account().home) / "IN" / "HALF.xml").write_text("<half")
     first.stop()
 
@@ -124,7 +131,10 @@ def test_uploads_open_when_the_server_died_are_closed_as_incomplete(
     closed = onss.journal.wait_for(kind="fs.close", session="dead")
     assert closed.detail["complete"] is False
     assert onss.journal.wait_for(kind="partner.incomplete", path="IN/HALF.xml").ref == closed.id
-    assert onss.journal.wait_for(kind="session.disconnect", session="dead").detail["reason"] == "the server stopped"
+    assert (
+        onss.journal.wait_for(kind="session.disconnect", session="dead").detail["reason"]
+        == "the server stopped"
+    )
     onss.wait_until_idle()
     assert onss.journal.events(kind=["partner.answer", "partner.reject"]) == []
 

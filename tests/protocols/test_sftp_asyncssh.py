@@ -13,13 +13,20 @@ from mockpartners import Partner
 FX_PERMISSION_DENIED = 3
 
 
-def _connect(onss: Partner, username: str | None = None, passphrase: bool = False) -> asyncssh.SSHClientConnection:
+def _connect(
+    onss: Partner, username: str | None = None, passphrase: bool = False
+) -> asyncssh.SSHClientConnection:
     account = onss.account(username, passphrase=passphrase or None)
     endpoint = onss.endpoint()
     key = asyncssh.read_private_key(account.private_key, account.passphrase)
     return asyncssh.connect(  # type: ignore[return-value]
-        endpoint.host, endpoint.port, username=account.username, client_keys=[key],
-        known_hosts=endpoint.known_hosts_file, agent_path=None, config=None,
+        endpoint.host,
+        endpoint.port,
+        username=account.username,
+        client_keys=[key],
+        known_hosts=endpoint.known_hosts_file,
+        agent_path=None,
+        config=None,
     )
 
 

@@ -91,7 +91,9 @@ def test_passwords_are_offered_but_never_accepted(onss: Partner, username: str) 
     assert all(event.outcome == "refused" for event in onss.journal.events(kind="auth.attempt"))
 
 
-def test_taken_files_leave_the_inbox_after_the_pickup_delay(mockpartners: SuiteFactory, request_file: Path) -> None:
+def test_taken_files_leave_the_inbox_after_the_pickup_delay(
+    mockpartners: SuiteFactory, request_file: Path
+) -> None:
     """With a realistic delay the file waits in IN, then the partner takes it away (after_pickup: remove)."""
     onss = mockpartners("onss", settings=["onss.pickup.delay=10m", "onss.pickup.after_pickup=remove"])["onss"]
     onss.clock.freeze()

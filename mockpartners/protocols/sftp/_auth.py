@@ -8,6 +8,7 @@ password prompt that never succeeds (guide 4.3.3) and a client with an unknown k
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import asyncssh
@@ -79,13 +80,20 @@ class SshConnection(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         fingerprint = key.get_fingerprint("sha256")
         reason = self._refusal(username, "publickey")
-        if not reason and tuple(key.export_public_key().decode().split()[:2]) not in self.endpoint.authorized(username):
+        if not reason and tuple(key.export_public_key().decode().split()[:2]) not in self.endpoint.authorized(
+            username
+        ):
             reason = "this key is not registered for the account (Server refused our key)"
         if (username, fingerprint) not in self._seen_keys:
             # clients ask about a key, then sign with it: one journal line per key is enough
             self._seen_keys.add((username, fingerprint))
             self._session().auth_attempt(
-                username, "publickey", not reason, reason, key_type=key.get_algorithm(), fingerprint=fingerprint
+                username,
+                "publickey",
+                not reason,
+                reason,
+                key_type=key.get_algorithm(),
+                fingerprint=fingerprint,
             )
         if not reason:
             self._method = "publickey"
@@ -98,12 +106,16 @@ class SshConnection(asyncssh.SSHServer):
             self._method = "password"
         return not reason
 
-    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> tuple[str, str, str, list[tuple[str, bool]]]:
+    def get_kbdint_challenge(
+        self, username: str, lang: str, submethods: str
+    ) -> tuple[str, str, str, list[tuple[str, bool]]]:
         return "", "", "en-US", [("Password: ", False)]
 
-    def validate_kbdint_response(self, username: str, responses: list[str]) -> bool:
+    def validate_kbdint_response(self, username: str, responses: Sequence[str]) -> bool:
         password = responses[0] if responses else ""
-        reason = self._refusal(username, "keyboard-interactive") or self.endpoint.check_password(username, password)
+        reason = self._refusal(username, "keyboard-interactive") or self.endpoint.check_password(
+            username, password
+        )
         self._session().auth_attempt(username, "keyboard-interactive", not reason, reason)
         if not reason:
             self._method = "keyboard-interactive"
@@ -118,7 +130,8 @@ class SshConnection(asyncssh.SSHServer):
         if pattern and not re.fullmatch(pattern, username):
             return f"user name {username!r} does not match {pattern}"
         if method not in self.spec.auth_accepted:
-            return f"{method} authentication is offered but never accepted (accepted: {', '.join(self.spec.auth_accepted)})"
+            accepted = ", ".join(self.spec.auth_accepted)
+            return f"{method} authentication is offered but never accepted (accepted: {accepted})"
         if not self.endpoint.has_account(username):
             return f"unknown account {username!r}"
         return ""

@@ -67,12 +67,13 @@ class SftpEndpoint:
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise PortInUseError(
-                    f"{self.partner.name} {self.name}: port {self.requested_port} on {self.host} is already in use; "
-                    f"stop what uses it, or choose another port (--ports ephemeral, or "
+                    f"{self.partner.name} {self.name}: port {self.requested_port} on {self.host} is already "
+                    "in use; stop what uses it, or choose another port (--ports ephemeral, or "
                     f"--set {self.partner.name}.endpoints.{self.name}.port=N)"
                 ) from None
             raise PortInUseError(
-                f"{self.partner.name} {self.name}: cannot listen on {self.host}:{self.requested_port}: {error.strerror}"
+                f"{self.partner.name} {self.name}: cannot listen on {self.host}:{self.requested_port}: "
+                f"{error.strerror}"
             ) from None
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -98,7 +99,12 @@ class SftpEndpoint:
             for pair in self.credentials.host_keys
         )
         return EndpointInfo(
-            self.name, self.protocol, self.host, self.port, self.spec.port, keys,
+            self.name,
+            self.protocol,
+            self.host,
+            self.port,
+            self.spec.port,
+            keys,
             str(known_hosts) if known_hosts else None,
         )
 

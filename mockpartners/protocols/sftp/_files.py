@@ -9,12 +9,11 @@ SFTP status 3 "Permission denied": what WinSCP reports as "Request code: 18" for
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import asyncssh
-from asyncssh.sftp import FXF_APPEND, FXF_CREAT, FXF_TRUNC, FXF_WRITE
 
 from ...config import Right
 from ...session import Operation, Session
@@ -25,13 +24,17 @@ if TYPE_CHECKING:
 
 __all__ = ["SftpFiles"]
 
-_WRITE_FLAGS = FXF_WRITE | FXF_APPEND | FXF_CREAT | FXF_TRUNC
-_WIRE_ERRORS: dict[str, type[asyncssh.SFTPError]] = {
+_WRITE_FLAGS = asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC
+_WIRE_ERRORS: dict[str, Callable[[str], asyncssh.SFTPError]] = {
     "permission": asyncssh.SFTPPermissionDenied,
     "not_found": asyncssh.SFTPNoSuchFile,
     "invalid_name": asyncssh.SFTPInvalidFilename,
 }
-_WIRE_MESSAGES = {"permission": "Permission denied", "not_found": "No such file", "invalid_name": "Invalid filename"}
+_WIRE_MESSAGES = {
+    "permission": "Permission denied",
+    "not_found": "No such file",
+    "invalid_name": "Invalid filename",
+}
 
 
 class OpenFile:
@@ -135,7 +138,9 @@ class SftpFiles(asyncssh.SFTPServer):
                 op.abandoned = handle.writing and not complete
         finally:
             if handle.writing:
-                self.session.partner.writing(self.session.account or "", handle.location.relative, started=False)
+                self.session.partner.writing(
+                    self.session.account or "", handle.location.relative, started=False
+                )
 
     def fstat(self, file_obj: object) -> os.stat_result:
         handle: OpenFile = file_obj  # type: ignore[assignment]
@@ -143,7 +148,9 @@ class SftpFiles(asyncssh.SFTPServer):
 
     def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
-        with self._operation("fs.setstat", handle.location.virtual, "setstat", handle=True, **_attributes(attrs)):
+        with self._operation(
+            "fs.setstat", handle.location.virtual, "setstat", handle=True, **_attributes(attrs)
+        ):
             super().fsetstat(handle.file, attrs)
 
     def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
@@ -164,7 +171,7 @@ class SftpFiles(asyncssh.SFTPServer):
 
     # -- folders ------------------------------------------------------------------------------------------
 
-    def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:  # type: ignore[override]
+    def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
         """Checked at OPENDIR time, as real servers refuse a listing there, not at the first READDIR."""
         with self._operation("fs.list", path, "list") as op:
             names = [".", "..", *sorted(os.listdir(op.location.real))]

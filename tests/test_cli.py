@@ -1,0 +1,263 @@
+"""The ``mockpartners`` command as users run it: up, the cheat-sheet, signals, journal, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from mockpartners import SuiteInfo
+from tests.clients import require
+
+COMMAND = [sys.executable, "-m", "mockpartners"]
+CLIENT_ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "SSH_AUTH_SOCK"}
+
+
+def run(*arguments: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, timeout=timeout)
+
+
+class Running:
+    """A ``mockpartners up`` process whose cheat-sheet has been read."""
+
+    def __init__(self, process: subprocess.Popen[str], cheat_sheet: list[str], state: Path) -> None:
+        self.process = process
+        self.cheat_sheet = cheat_sheet
+        self.state = state
+
+    @property
+    def info(self) -> SuiteInfo:
+        return SuiteInfo.load(self.state / "endpoints.json")
+
+    def command(self, program: str) -> list[str]:
+        """The first cheat-sheet line starting with ``program``, split as a shell would."""
+        line = next(line.strip() for line in self.cheat_sheet if line.strip().startswith(program + " "))
+        return shlex.split(line)
+
+
+@contextmanager
+def up(state: Path, *arguments: str) -> Iterator[Running]:
+    process = subprocess.Popen(
+        [*COMMAND, "up", "--state-dir", str(state), *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in process.stdout:  # printed once everything listens: the cheat-sheet, or one line (--quiet)
+            lines.append(line)
+            if line.startswith(("stop:", "mockpartners: serving")):
+                break
+        else:
+            raise AssertionError(f"up exited early: {''.join(lines)} {process.stderr.read()}")  # type: ignore[union-attr]
+        yield Running(process, lines, state)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def test_up_prints_a_cheat_sheet_whose_commands_work_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "--ports", "ephemeral") as running:
+        text = "".join(running.cheat_sheet)
+        endpoint = running.info["onss"].endpoint()
+        assert f"sftp://127.0.0.1:{endpoint.port}/ (nominal port 8022)" in text
+        assert endpoint.host_keys[0].sha256 in text and endpoint.host_keys[0].md5 in text
+        assert "ssh-rsa 4096" in text
+
+        sftp = running.command("sftp")
+        require("sftp")
+        listing = subprocess.run(
+            [*sftp[:-1], "-o", "BatchMode=yes", sftp[-1]],
+            input="ls -1\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=CLIENT_ENVIRONMENT,
+        )
+        assert listing.returncode == 0, listing.stderr
+        assert "OUTTEST-S" in listing.stdout
+
+        require("curl")
+        curled = subprocess.run(
+            [*running.command("curl"), "-sS", "-l"], capture_output=True, text=True, timeout=30
+        )
+        assert curled.returncode == 0, curled.stderr
+        assert "INTEST" in curled.stdout.split()
+
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(timeout=30) == 0
+        assert running.info.status == "stopped"
+        assert "Traceback" not in running.process.stderr.read()  # type: ignore[union-attr]
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
+        running.process.send_signal(signal.SIGINT)
+        assert running.process.wait(timeout=30) == 0
+        assert running.info.status == "stopped"
+
+
+def test_up_on_the_nominal_port(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8022)) == 0:
+            pytest.skip("port 8022 is taken (is a mockpartners up running?)")
+    with up(tmp_path / "state", "onss") as running:
+        onss = running.info["onss"]
+        assert onss.endpoint().port == 8022
+        account = onss.account("EXP0000001")
+        result = subprocess.run(
+            [
+                require("sftp"),
+                "-P",
+                "8022",
+                "-i",
+                str(account.private_key),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                f"UserKnownHostsFile={onss.endpoint().known_hosts_file}",
+                f"{account.username}@127.0.0.1",
+            ],
+            input="ls\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=CLIENT_ENVIRONMENT,
+        )
+        assert result.returncode == 0, result.stderr
+
+
+def test_journal_command_prints_filters_and_follows(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
+        state = str(running.state)
+        follower = subprocess.Popen(
+            [*COMMAND, "journal", "--state-dir", state, "--follow", "--kind", "session.*"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            onss = running.info["onss"]
+            account = onss.account()
+            subprocess.run(
+                [
+                    require("sftp"),
+                    "-P",
+                    str(onss.endpoint().port),
+                    "-i",
+                    str(account.private_key),
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    f"UserKnownHostsFile={onss.endpoint().known_hosts_file}",
+                    f"{account.username}@127.0.0.1",
+                ],
+                input="ls\n",
+                text=True,
+                capture_output=True,
+                timeout=30,
+                env=CLIENT_ENVIRONMENT,
+                check=True,
+            )
+            assert follower.stdout is not None
+            assert "session.connect" in follower.stdout.readline()
+        finally:
+            follower.terminate()
+            follower.wait(timeout=10)
+
+        printed = run("journal", "--state-dir", state, "--kind", "auth.*", "--json")
+        assert printed.returncode == 0
+        (attempt,) = [json.loads(line) for line in printed.stdout.splitlines()]
+        assert attempt["kind"] == "auth.attempt" and attempt["detail"]["method"] == "publickey"
+        assert attempt["account"] == "EXP0000001" and attempt["client"].startswith("127.0.0.1:")
+        last = run("journal", "--state-dir", state, "--last", "1")
+        assert len(last.stdout.splitlines()) == 1
+
+
+def _broken_profile(tmp_path: Path) -> list[str]:
+    path = tmp_path / "broken.yaml"
+    path.write_text("extends: onss\nfolders: [IN\n")
+    return ["--profile", str(path)]
+
+
+def _state_file(tmp_path: Path) -> list[str]:
+    (tmp_path / "file").write_text("x")
+    return ["--state-dir", str(tmp_path / "file")]
+
+
+@pytest.mark.parametrize(
+    ("make_arguments", "message"),
+    [
+        (lambda tmp: ["onsss"], "unknown partner 'onsss'"),
+        (_broken_profile, "not valid YAML"),
+        (
+            lambda tmp: ["--set", "onss.pickup.delay=soon"],
+            "--set onss.pickup.delay=soon: pickup.delay: not a duration",
+        ),
+        (lambda tmp: ["--set", "onss.pickup.delay"], "expected PARTNER.KEY=VALUE"),
+        (_state_file, "exists and is not a directory"),
+        (lambda tmp: ["--state-dir", "/sys/kernel/mockpartners"], "cannot use state directory"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_status_2(
+    tmp_path: Path, make_arguments: object, message: str
+) -> None:
+    arguments = make_arguments(tmp_path)  # type: ignore[operator]
+    if "--state-dir" not in arguments:
+        arguments += ["--state-dir", str(tmp_path / "state")]
+    result = run("up", "--ports", "ephemeral", *arguments)
+    assert result.returncode == 2
+    assert result.stderr.startswith("mockpartners: error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_and_locked_state_are_clear_errors(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
+        port = running.info["onss"].endpoint().port
+        taken = run("up", "--state-dir", str(tmp_path / "other"), "--set", f"onss.endpoints.sftp.port={port}")
+        assert taken.returncode == 2
+        assert f"port {port} on 127.0.0.1 is already in use" in taken.stderr
+        locked = run("up", "--state-dir", str(running.state), "--ports", "ephemeral")
+        assert locked.returncode == 2
+        assert "is in use by mockpartners pid" in locked.stderr
+        assert "Traceback" not in taken.stderr + locked.stderr
+
+
+def test_corrupt_key_file_is_reported_and_kept(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with up(state, "--ports", "ephemeral", "--quiet"):
+        pass
+    key = state / "onss" / "credentials" / "host" / "ssh_host_rsa_key"
+    key.write_bytes(b"\x00corrupt")
+    result = run("up", "--state-dir", str(state), "--ports", "ephemeral")
+    assert result.returncode == 2
+    assert f"{key}: not a usable private key" in result.stderr
+    assert key.read_bytes() == b"\x00corrupt"
+
+
+def test_profiles_and_check(tmp_path: Path) -> None:
+    listed = run("profiles")
+    assert listed.returncode == 0 and listed.stdout.startswith("onss ")
+    checked = run("check", "onss")
+    assert checked.returncode == 0 and "onss: ok" in checked.stdout
+    profile = tmp_path / "mine.yaml"
+    profile.write_text("extends: onss\npickup:\n  delay: 1x\n")
+    failed = run("check", str(profile))
+    assert failed.returncode == 2 and f"{profile}, line 3: pickup.delay" in failed.stderr
+
+
+def test_journal_without_a_state_dir_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("journal", "--state-dir", str(tmp_path / "nothing"))
+    assert result.returncode == 2 and "no journal in" in result.stderr
