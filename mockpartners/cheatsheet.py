@@ -9,12 +9,13 @@ from .endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
 __all__ = ["render"]
 
 
-def render(suite: SuiteInfo) -> str:
+def render(suite: SuiteInfo, program: str = "mockpartners") -> str:
+    """The cheat-sheet; ``program`` is how the user ran us, so the journal command can be pasted as is."""
     lines = [f"mockpartners: state in {suite.state_dir} (endpoints: {suite.state_dir}/endpoints.json)", ""]
     for partner in suite.partners.values():
         lines.extend(_partner(partner))
         lines.append("")
-    lines.append(f"journal:  mockpartners journal --follow --state-dir {shlex.quote(suite.state_dir)}")
+    lines.append(f"journal:  {program} journal --follow --state-dir {shlex.quote(suite.state_dir)}")
     lines.append("stop:     Ctrl-C")
     return "\n".join(lines)
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -118,7 +121,7 @@ def _up(arguments: argparse.Namespace) -> int:
     try:
         suite.start()
         if not arguments.quiet:
-            print(render(suite.info), flush=True)
+            print(render(suite.info, _program()), flush=True)
         else:
             print(f"mockpartners: serving {', '.join(suite.partners)} from {suite.state.path}", flush=True)
         while not stop.wait(0.5):
@@ -129,6 +132,16 @@ def _up(arguments: argparse.Namespace) -> int:
         for number, handler in previous.items():
             signal.signal(number, handler)
     return 0
+
+
+def _program() -> str:
+    """The command as the user typed it (``.venv/bin/mockpartners``, ``python -m mockpartners``)."""
+    invoked = sys.argv[0] if sys.argv else ""
+    if invoked.endswith("__main__.py"):
+        return f"{shlex.quote(sys.executable)} -m mockpartners"
+    if os.sep in invoked and shutil.which("mockpartners") != os.path.abspath(invoked):
+        return shlex.quote(os.path.abspath(invoked))
+    return "mockpartners"
 
 
 def _journal(arguments: argparse.Namespace) -> int:

@@ -30,6 +30,14 @@ _WIRE_ERRORS: dict[str, Callable[[str], asyncssh.SFTPError]] = {
     "not_found": asyncssh.SFTPNoSuchFile,
     "invalid_name": asyncssh.SFTPInvalidFilename,
 }
+_OPEN_FLAGS = {
+    "read": asyncssh.FXF_READ,
+    "write": asyncssh.FXF_WRITE,
+    "append": asyncssh.FXF_APPEND,
+    "create": asyncssh.FXF_CREAT,
+    "truncate": asyncssh.FXF_TRUNC,
+    "exclusive": asyncssh.FXF_EXCL,
+}
 _WIRE_MESSAGES = {
     "permission": "Permission denied",
     "not_found": "No such file",
@@ -95,7 +103,8 @@ class SftpFiles(asyncssh.SFTPServer):
     def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> OpenFile:
         writing = bool(pflags & _WRITE_FLAGS)
         mode = "write" if writing else "read"
-        with self._operation("fs.open", path, "write" if writing else "read", mode=mode, flags=pflags) as op:
+        flags = [name for name, bit in _OPEN_FLAGS.items() if pflags & bit]
+        with self._operation("fs.open", path, "write" if writing else "read", mode=mode, flags=flags) as op:
             file = super().open(path, pflags, attrs)
         if writing:
             self.session.partner.writing(self.session.account or "", op.location.relative, started=True)
