@@ -36,6 +36,11 @@ class Clock:
     def frozen(self) -> bool:
         return self._frozen_at is not None
 
+    @property
+    def shifted(self) -> bool:
+        """Whether virtual time differs from the wall clock (frozen, or advanced)."""
+        return self._frozen_at is not None or bool(self._offset)
+
     def freeze(self, at: datetime | None = None) -> datetime:
         """Stop time at ``at`` (default: now), so that only :meth:`advance` moves it."""
         moment = at.astimezone(UTC) if at is not None else self.now()

@@ -7,212 +7,48 @@ Whatever the source, an error names the file, the line, the key and what was exp
 
 from __future__ import annotations
 
-import re
-import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from . import _yaml
-from ._duration import Duration
+from ._schema import (
+    ENDPOINT_PROTOCOLS,
+    Account,
+    Allowlist,
+    Answers,
+    AnswerTemplate,
+    Endpoint,
+    Folder,
+    FtpsEndpoint,
+    Pickup,
+    Profile,
+    Right,
+    SftpEndpoint,
+    consistency_errors,
+)
 from .errors import ProfileError, UnknownPartnerError, UsageError
 
 __all__ = [
     "Account",
+    "Allowlist",
     "AnswerTemplate",
     "Answers",
     "Endpoint",
     "Folder",
+    "FtpsEndpoint",
     "Pickup",
     "Profile",
+    "Right",
+    "SftpEndpoint",
     "builtin_names",
     "load_profile",
     "load_profiles",
 ]
-
-Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
-AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
-TEMPLATE_VARIABLES = frozenset(
-    {
-        "name",
-        "stem",
-        "suffix",
-        "account",
-        "folder",
-        "answer_folder",
-        "partner",
-        "received_at",
-        "processed_at",
-        "date",
-        "time",
-        "size",
-        "sha256",
-        "request_id",
-        "reason",
-    }
-)
-_KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
-
-
-def _duration(value: Any) -> Duration:
-    if isinstance(value, Duration):
-        return value
-    try:
-        return Duration.parse(value)
-    except UsageError as error:
-        raise ValueError(str(error)) from None
-
-
-DurationField = Annotated[Duration, BeforeValidator(_duration)]
-
-
-def _key_type(value: Any) -> str:
-    if not isinstance(value, str) or not _KEY_TYPE.match(value):
-        raise ValueError("expected a key type: rsa-2048, rsa-3072, rsa-4096, ed25519, ecdsa-256/384/521")
-    return value
-
-
-KeyType = Annotated[str, BeforeValidator(_key_type)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-
-class Endpoint(_Model):
-    """One listening service of a partner."""
-
-    protocol: Literal["sftp"]
-    port: int = Field(ge=1, le=65535)
-    unprivileged_port: int | None = Field(default=None, ge=1024, le=65535)
-    host_keys: tuple[KeyType, ...] = ("rsa-4096", "ed25519")
-    auth_offered: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
-    auth_accepted: tuple[AuthMethod, ...] = ("publickey",)
-    banner: str | None = None
-
-
-class Account(_Model):
-    """A client account; credentials are generated in the state directory unless given here."""
-
-    username: str = Field(min_length=1, max_length=64)
-    description: str = ""
-    sample_key: KeyType | None = "ed25519"
-    passphrase: bool = False
-    authorized_keys: tuple[str, ...] = ()
-
-
-class Folder(_Model):
-    """Rights of the account inside a folder of its home (``/`` is the home itself)."""
-
-    rights: tuple[Right, ...] = ()
-    description: str = ""
-
-
-class AnswerTemplate(_Model):
-    """Name and content of a file the partner writes, with ``${name}``-style variables."""
-
-    name: str = Field(min_length=1)
-    content: str
-
-    @field_validator("name", "content")
-    @classmethod
-    def _known_variables(cls, text: str) -> str:
-        template = string.Template(text)
-        if not template.is_valid():
-            raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
-        unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
-        if unknown:
-            known = ", ".join(sorted(TEMPLATE_VARIABLES))
-            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
-        return text
-
-
-class Answers(_Model):
-    accepted: AnswerTemplate
-    rejected: AnswerTemplate | None = None
-
-
-class Pickup(_Model):
-    """How the partner picks up requests from inboxes and answers them, whatever the protocol."""
-
-    inboxes: dict[str, str] = Field(min_length=1)
-    trigger: Literal["close"] = "close"
-    name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-    temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
-    unmatched: Literal["reject", "ignore"] = "reject"
-    rejection_reason: str = "incorrect file name"
-    after_pickup: Literal["remove", "keep"] = "remove"
-    delay: DurationField = Duration()
-    answers: Answers
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        return pattern
-
-
-class Profile(_Model):
-    """Everything that makes one partner: endpoints, accounts, folders and partner-side behaviour."""
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    title: str
-    real_host: str = ""
-    source: str = ""
-    endpoints: dict[str, Endpoint] = Field(min_length=1)
-    username_pattern: str | None = None
-    accounts: tuple[Account, ...] = Field(min_length=1)
-    wrong_key: KeyType | None = "ed25519"
-    folders: dict[str, Folder]
-    pickup: Pickup | None = None
-
-    def folder_rule(self, folder: str) -> Folder:
-        """Rights of ``folder`` (a home-relative path, "" or "/" for the home): the nearest declared one."""
-        parts = [part for part in folder.strip("/").split("/") if part]
-        while parts:
-            declared = self.folders.get("/".join(parts))
-            if declared is not None:
-                return declared
-            parts.pop()
-        return self.folders.get("/", Folder())
-
-
-def _consistency_errors(profile: Profile) -> Iterable[tuple[_yaml.Location, str]]:
-    if profile.username_pattern is not None:
-        try:
-            pattern = re.compile(profile.username_pattern)
-        except re.error as error:
-            yield ("username_pattern",), f"not a valid regular expression: {error}"
-            return
-        for index, account in enumerate(profile.accounts):
-            if not pattern.fullmatch(account.username):
-                yield (
-                    ("accounts", index, "username"),
-                    (f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"),
-                )
-    seen: set[str] = set()
-    for index, account in enumerate(profile.accounts):
-        if account.username in seen:
-            yield ("accounts", index, "username"), f"{account.username!r} is declared twice"
-        seen.add(account.username)
-    for folder in profile.folders:
-        if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
-            yield (
-                ("folders", folder),
-                "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)",
-            )
-    if profile.pickup is not None:
-        for inbox, answer_folder in profile.pickup.inboxes.items():
-            for folder in (inbox, answer_folder):
-                if folder not in profile.folders:
-                    yield ("pickup", "inboxes", inbox), f"folder {folder!r} is not declared under folders"
 
 
 def builtin_names() -> list[str]:
@@ -274,7 +110,8 @@ def _describe(documents: Sequence[_yaml.Document], location: _yaml.Location, set
     dotted = dotted.replace(".[", "[") or "(top level)"
     for setting in settings:
         set_path = setting.split("=", 1)[0].strip().split(".")[1:]
-        if [str(part) for part in location[: len(set_path)]] == set_path:
+        shown = [str(part) for part in location]
+        if shown[: len(set_path)] == set_path or set_path[: len(shown)] == shown:
             return f"--set {setting}: {dotted}"
     for document in documents:
         if document.has(location) or document is documents[-1]:
@@ -290,7 +127,7 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
     except ValidationError as error:
         problems = []
         for item in error.errors(include_url=False):
-            location = tuple(part for part in item["loc"] if not str(part).startswith("function-"))
+            location = _clean_location(item["loc"])
             message = item["msg"].removeprefix("Value error, ")
             got = item.get("input")
             shown = (
@@ -304,11 +141,19 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
         raise ProfileError(_join(problems)) from None
     problems = [
         f"{_describe(documents, location, settings)}: {message}"
-        for location, message in _consistency_errors(profile)
+        for location, message in consistency_errors(profile)
     ]
     if problems:
         raise ProfileError(_join(problems))
     return profile
+
+
+def _clean_location(location: tuple[int | str, ...]) -> _yaml.Location:
+    """pydantic adds validator names and the union tag (endpoints.ftps.ftps.port): drop them."""
+    parts = [part for part in location if not str(part).startswith("function-")]
+    if len(parts) > 2 and parts[0] == "endpoints" and parts[2] in ENDPOINT_PROTOCOLS:
+        del parts[2]
+    return tuple(parts)
 
 
 def _join(problems: list[str]) -> str:

@@ -14,7 +14,16 @@ from typing import Any
 
 from .errors import StateError
 
-__all__ = ["AccountInfo", "EndpointInfo", "HostKeyInfo", "KeyInfo", "PartnerInfo", "SuiteInfo"]
+__all__ = [
+    "AccountInfo",
+    "CertificateInfo",
+    "EndpointInfo",
+    "HostKeyInfo",
+    "KeyInfo",
+    "PartnerInfo",
+    "SuiteInfo",
+    "TlsInfo",
+]
 
 FORMAT_VERSION = 1
 
@@ -29,6 +38,19 @@ class HostKeyInfo:
 
 
 @dataclass(frozen=True)
+class TlsInfo:
+    """How a TLS endpoint presents itself: trust ``ca_file`` (the root) to verify it."""
+
+    ca_file: str
+    certificate_file: str
+    certificate_sha256: str
+    issuer: str
+    minimum_version: str
+    passive_ports: str
+    client_certificate: str
+
+
+@dataclass(frozen=True)
 class EndpointInfo:
     name: str
     protocol: str
@@ -37,6 +59,7 @@ class EndpointInfo:
     nominal_port: int
     host_keys: tuple[HostKeyInfo, ...] = ()
     known_hosts_file: str | None = None
+    tls: TlsInfo | None = None
 
     def url(self, username: str | None = None, path: str = "/") -> str:
         user = f"{username}@" if username else ""
@@ -53,11 +76,28 @@ class KeyInfo:
 
 
 @dataclass(frozen=True)
+class CertificateInfo:
+    """A client certificate: PEM files, and the same as PKCS#12 (modern, and legacy RC2 for training)."""
+
+    common_name: str
+    certificate: str
+    key: str
+    sha256: str
+    not_after: str
+    issuer: str
+    pkcs12: str | None = None
+    pkcs12_password: str | None = None
+    legacy_pkcs12: str | None = None
+
+
+@dataclass(frozen=True)
 class AccountInfo:
     username: str
     home: str
     description: str = ""
     key: KeyInfo | None = None
+    certificate: CertificateInfo | None = None
+    ip_allowlist: tuple[str, ...] | None = None
 
     @property
     def private_key(self) -> Path:
@@ -80,6 +120,7 @@ class PartnerInfo:
     endpoints: dict[str, EndpointInfo] = field(default_factory=dict)
     accounts: tuple[AccountInfo, ...] = ()
     wrong_key: KeyInfo | None = None
+    training_certificates: dict[str, CertificateInfo] = field(default_factory=dict)
 
     def endpoint(self, name: str | None = None) -> EndpointInfo:
         """The endpoint called ``name``, or the first one."""
@@ -150,18 +191,40 @@ def _key(data: dict[str, Any] | None) -> KeyInfo | None:
     return KeyInfo(**data) if data else None
 
 
+def _certificate(data: dict[str, Any] | None) -> CertificateInfo | None:
+    return CertificateInfo(**data) if data else None
+
+
+def _endpoint(data: dict[str, Any]) -> EndpointInfo:
+    tls = TlsInfo(**data["tls"]) if data.get("tls") else None
+    return EndpointInfo(
+        **{**data, "host_keys": tuple(HostKeyInfo(**key) for key in data["host_keys"]), "tls": tls}
+    )
+
+
+def _account(data: dict[str, Any]) -> AccountInfo:
+    allowlist = data.get("ip_allowlist")
+    return AccountInfo(
+        **{
+            **data,
+            "key": _key(data["key"]),
+            "certificate": _certificate(data.get("certificate")),
+            "ip_allowlist": tuple(allowlist) if allowlist is not None else None,
+        }
+    )
+
+
 def _partner(data: dict[str, Any]) -> PartnerInfo:
-    endpoints = {
-        name: EndpointInfo(**{**value, "host_keys": tuple(HostKeyInfo(**key) for key in value["host_keys"])})
-        for name, value in data["endpoints"].items()
+    training = {
+        name: CertificateInfo(**value) for name, value in data.get("training_certificates", {}).items()
     }
-    accounts = tuple(AccountInfo(**{**value, "key": _key(value["key"])}) for value in data["accounts"])
     return PartnerInfo(
         data["name"],
         data["title"],
         data["real_host"],
         data["files"],
-        endpoints,
-        accounts,
+        {name: _endpoint(value) for name, value in data["endpoints"].items()},
+        tuple(_account(value) for value in data["accounts"]),
         _key(data["wrong_key"]),
+        training,
     )

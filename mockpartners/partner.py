@@ -6,23 +6,30 @@ and tests talk to it directly. Whatever the protocol a file came by, the same pa
 
 from __future__ import annotations
 
+import contextlib
 import os
-import posixpath
 import threading
 from collections import Counter
-from typing import Any
+from pathlib import Path
+from typing import Protocol
 
+from ._credentials import SshCredentials, TlsCredentials
+from ._info import partner_info
 from .clock import Clock
 from .config import Profile
-from .endpoints import AccountInfo, EndpointInfo, KeyInfo, PartnerInfo
+from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
+from .files import AccountFiles
 from .journal import Event, Journal
-from .pki import KeyPair
-from .processors import PickupProcessor, Request, Scheduler
+from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
 from .session import Session
-from .state import PartnerCredentials, StateDir
+from .state import StateDir
 from .storage import PartnerTree
 
-__all__ = ["AccountFiles", "Partner"]
+__all__ = ["Partner"]
+
+
+class _Reloadable(Protocol):
+    def reload_credentials(self) -> None: ...
 
 
 class Partner:
@@ -35,48 +42,69 @@ class Partner:
         self.scheduler = scheduler
         self.tree = PartnerTree(state.homes(profile.name), profile)
         self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
-        self.credentials: PartnerCredentials | None = None
+        self.retention = RetentionProcessor(self)
+        self.ssh: SshCredentials | None = None
+        self.tls: TlsCredentials | None = None
         self.endpoint_infos: dict[str, EndpointInfo] = {}
+        self.servers: list[_Reloadable] = []
         self._writers: Counter[tuple[str, str]] = Counter()
         self._writers_lock = threading.Lock()
 
     def prepare(self, *, new_host_keys: bool = False) -> None:
         """Credentials and homes on disk; then finish whatever a previous run left half done."""
-        if any(endpoint.protocol == "sftp" for endpoint in self.profile.endpoints.values()):
-            self.credentials = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
+        if self.profile.uses("sftp"):
+            self.ssh = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
+        if self.profile.uses("ftps"):
+            self.tls = self.state.tls_credentials(self.profile)
         self.tree.ensure_homes()
         self._close_interrupted_sessions()
         if self.pickup is not None:
             self.pickup.recover()
+        self.retention.start()
 
     def new_session(self, protocol: str, client: str) -> Session:
         return Session(self, protocol, client)
+
+    # -- what sessions tell the partner -------------------------------------------------------------------
 
     def watches(self, relative_path: str) -> bool:
         """Whether the partner picks up files at this home-relative path."""
         return self.pickup is not None and self.pickup.watches(relative_path)
 
+    def upload_started(self, username: str, relative_path: str) -> None:
+        with self._writers_lock:
+            self._writers[(username, relative_path)] += 1
+        if self.pickup is not None and self.pickup.watches(relative_path):
+            self.pickup.upload_started(username, relative_path)
+
+    def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None:
+        with self._writers_lock:
+            self._writers[(username, relative_path)] -= 1
+            if self._writers[(username, relative_path)] <= 0:
+                del self._writers[(username, relative_path)]
+        self.stamp(self.tree.home(username).root / relative_path)
+        if complete:
+            self.file_arrived(username, relative_path, event)
+        elif self.pickup is not None and self.pickup.watches(relative_path):
+            self.pickup.incomplete(
+                Request(event.id, username, relative_path, event.time),
+                str(event.detail.get("reason", "the upload did not complete")),
+            )
+
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
         if self.pickup is not None and self.pickup.watches(relative_path):
             self.pickup.arrived(Request(event.id, username, relative_path, event.time))
 
-    def upload_abandoned(self, username: str, relative_path: str, event: Event) -> None:
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.incomplete(
-                Request(event.id, username, relative_path, event.time),
-                "the upload ended before the client closed the file",
-            )
-
-    def writing(self, username: str, relative_path: str, *, started: bool) -> None:
-        """Count open write handles, so the partner never takes a file a client is still writing."""
-        with self._writers_lock:
-            self._writers[(username, relative_path)] += 1 if started else -1
-            if self._writers[(username, relative_path)] <= 0:
-                del self._writers[(username, relative_path)]
-
     def is_being_written(self, username: str, relative_path: str) -> bool:
         with self._writers_lock:
             return self._writers[(username, relative_path)] > 0
+
+    def stamp(self, path: Path) -> None:
+        """Date a file the partner's way: on the virtual clock, so retention ages it in virtual time."""
+        if self.clock.shifted:
+            moment = self.clock.now().timestamp()
+            with contextlib.suppress(OSError):  # gone already: nothing to age
+                os.utime(path, (moment, moment))
 
     def _close_interrupted_sessions(self) -> None:
         """Sessions a killed server never closed: their open uploads are journalled as incomplete."""
@@ -94,8 +122,11 @@ class Partner:
                     complete=False,
                     reason="the server stopped during the upload",
                 )
-                if event.account and event.path:
-                    self.upload_abandoned(event.account, event.path, closed)
+                if event.account and event.path and self.pickup is not None and self.watches(event.path):
+                    self.pickup.incomplete(
+                        Request(closed.id, event.account, event.path, closed.time),
+                        "the server stopped during the upload",
+                    )
             self.journal.record(
                 "session.disconnect", partner=self.name, session=session, reason="the server stopped"
             )
@@ -103,17 +134,7 @@ class Partner:
     # -- what tests and the control plane ask -----------------------------------------------------------
 
     def info(self) -> PartnerInfo:
-        return PartnerInfo(
-            self.name,
-            self.profile.title,
-            self.profile.real_host,
-            str(self.tree.root),
-            dict(self.endpoint_infos),
-            tuple(
-                self._account_info(account.username, account.description) for account in self.profile.accounts
-            ),
-            _key_info(self.credentials.wrong_key) if self.credentials else None,
-        )
+        return partner_info(self)
 
     def endpoint(self, name: str | None = None) -> EndpointInfo:
         """Where an endpoint listens now (the first one by default)."""
@@ -123,13 +144,27 @@ class Partner:
         """An account and its sample credentials (the first one, or the first with/without a passphrase)."""
         return self.info().account(username, passphrase=passphrase)
 
-    def _account_info(self, username: str, description: str) -> AccountInfo:
-        pair = self.credentials.accounts[username].key if self.credentials else None
-        return AccountInfo(username, str(self.tree.home(username).root), description, _key_info(pair))
-
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""
         return AccountFiles(self, username or self.profile.accounts[0].username)
+
+    def publish(self, path: str, content: bytes | str, *, account: str | None = None) -> list[Event]:
+        """Drop a publication: in one account's home, or (``account=None``) in every account's home."""
+        usernames = [account] if account else [item.username for item in self.profile.accounts]
+        return [self.files(username).drop(path, content, kind="partner.publish") for username in usernames]
+
+    def renew_server_certificate(self, *, new_issuing_ca: bool = False) -> TlsCredentials:
+        """A new server certificate (and issuing CA if asked), served to every new connection from now on."""
+        self.tls = self.state.renew_server_certificate(self.profile, new_issuing_ca=new_issuing_ca)
+        for server in self.servers:
+            server.reload_credentials()
+        self.journal.record(
+            "partner.certificate",
+            partner=self.name,
+            sha256=self.tls.server.sha256,
+            issuer=self.tls.server.issuer,
+        )
+        return self.tls
 
     def wait_for_answer(self, path: str, *, account: str | None = None, timeout: float = 5.0) -> Event:
         """The partner's answer or rejection for the request uploaded at ``path`` (home-relative)."""
@@ -142,65 +177,5 @@ class Partner:
         )
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
-        """Until no partner-side job is waiting to run (delays not yet due on a frozen clock excepted)."""
-        self.journal.wait_until(lambda: self.scheduler.pending() == 0, timeout, "partner-side jobs to finish")
-
-
-class AccountFiles:
-    """An account's home from the partner's side: read anything, drop answers or requests."""
-
-    def __init__(self, partner: Partner, username: str) -> None:
-        self.partner = partner
-        self.username = username
-        self.home = partner.tree.home(username)
-
-    def list(self, folder: str = "") -> list[str]:
-        """Sorted names in a home-relative folder."""
-        return sorted(os.listdir(self.home.resolve(folder).real))
-
-    def read(self, path: str) -> bytes:
-        return self.home.resolve(path).real.read_bytes()
-
-    def exists(self, path: str) -> bool:
-        return self.home.resolve(path).real.exists()
-
-    def drop(self, path: str, data: bytes | str) -> Event:
-        """Write a file as the partner would (an answer, a publication, or a request to take)."""
-        location = self.home.resolve(path)
-        content = data.encode() if isinstance(data, str) else data
-        temporary = location.real.with_name(f".{location.name}.drop")
-        temporary.write_bytes(content)
-        os.replace(temporary, location.real)
-        detail: dict[str, Any] = {"size": len(content)}
-        if self.partner.watches(location.relative):
-            detail["arrival"] = location.relative
-        event = self.partner.journal.record(
-            "partner.drop", partner=self.partner.name, account=self.username, path=location.relative, **detail
-        )
-        self.partner.file_arrived(self.username, location.relative, event)
-        return event
-
-    def remove(self, path: str) -> None:
-        location = self.home.resolve(path)
-        location.real.unlink()
-        self.partner.journal.record(
-            "partner.remove", partner=self.partner.name, account=self.username, path=location.relative
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"AccountFiles({self.partner.name}:{self.username} at {posixpath.join(str(self.home.root), '')})"
-        )
-
-
-def _key_info(pair: KeyPair | None) -> KeyInfo | None:
-    if pair is None:
-        return None
-    passphrase_file = pair.private_path.parent / "passphrase"
-    return KeyInfo(
-        str(pair.private_path),
-        str(pair.public_path),
-        pair.sha256,
-        pair.passphrase,
-        str(passphrase_file) if pair.passphrase is not None else None,
-    )
+        """Until no partner-side job is due (jobs waiting for a later time on the clock do not count)."""
+        self.journal.wait_until(lambda: self.scheduler.busy() == 0, timeout, "partner-side jobs to finish")

@@ -2,7 +2,7 @@
 
 The ladder, from most to least convenient::
 
-    def test_upload(onss):                      # a running ONSS double (a Partner)
+    def test_upload(onss):                      # a running ONSS double (a Partner); magda likewise
     def test_two(mockpartners):                 # a factory: mockpartners("onss", settings=[...])
     mockpartners_credentials                    # session-wide generated keys, copied into each fresh state
 
@@ -73,8 +73,10 @@ def mockpartners_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
         state.prepare()
         for name in builtin_names():
             profile = load_profile(name)
-            if any(endpoint.protocol == "sftp" for endpoint in profile.endpoints.values()):
+            if profile.uses("sftp"):
                 state.ssh_credentials(profile)
+            if profile.uses("ftps"):
+                state.tls_credentials(profile)
     return directory
 
 
@@ -92,3 +94,9 @@ def mockpartners(tmp_path: Path, mockpartners_credentials: Path) -> Iterator[Sui
 def onss(mockpartners: SuiteFactory) -> Partner:
     """A running ONSS/RSZ SFTP double (profile ``onss``) on an ephemeral port."""
     return mockpartners("onss")["onss"]
+
+
+@pytest.fixture
+def magda(mockpartners: SuiteFactory) -> Partner:
+    """A running MAGDA FTPS double (profile ``magda``) on an ephemeral control port."""
+    return mockpartners("magda")["magda"]

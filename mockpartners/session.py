@@ -33,9 +33,7 @@ class Operation:
     target: Location | None = None
     event: Event | None = None
     arrived: Location | None = None
-    """Set by the body when a complete file now sits at this location (an upload closed, a move)."""
-    abandoned: bool = False
-    """Set by the body when an upload ended without the client closing it."""
+    """Set by the body when a complete file now sits at this location (moved or renamed there)."""
 
 
 class Session:
@@ -137,8 +135,23 @@ class Session:
         operation.event = self.record(kind, location.relative, **operation.detail)
         if operation.arrived is not None:
             self.partner.file_arrived(self._home().username, operation.arrived.relative, operation.event)
-        elif operation.abandoned:
-            self.partner.upload_abandoned(self._home().username, location.relative, operation.event)
+
+    def upload_started(self, location: Location) -> None:
+        """A client opened a file for writing (the partner counts writers and watches direct uploads)."""
+        self.partner.upload_started(self._home().username, location.relative)
+
+    def upload_ended(self, location: Location, *, complete: bool, **detail: Any) -> Event:
+        """Journal the end of an upload (``fs.close``) and tell the partner whether a whole file arrived.
+
+        ``complete`` is False when the client never said the file was done: the connection was lost, or
+        the TLS data channel closed without its close_notify (a truncated transfer).
+        """
+        detail = {"mode": "write", **detail, "complete": complete}
+        if complete and self.partner.watches(location.relative):
+            detail["arrival"] = location.relative
+        event = self.record("fs.close", location.relative, **detail)
+        self.partner.upload_ended(self._home().username, location.relative, event, complete=complete)
+        return event
 
     def _home(self) -> Home:
         if self.home is None:

@@ -10,35 +10,22 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import asyncssh
-
+from ._credentials import (
+    SshCredentials,
+    TlsCredentials,
+    renew_server_certificate,
+    ssh_credentials,
+    tls_credentials,
+)
 from .config import Profile
 from .errors import StateError
-from .pki import KeyPair, key_file_name, load_or_create_key_pair
 
-__all__ = ["AccountCredentials", "PartnerCredentials", "StateDir"]
+__all__ = ["StateDir"]
 
 DEFAULT_STATE_DIR = Path(".mockpartners")
-
-
-@dataclass(frozen=True)
-class AccountCredentials:
-    username: str
-    key: KeyPair | None
-    authorized: tuple[str, ...]
-    """OpenSSH public key lines this account accepts (its sample key and the profile's own)."""
-
-
-@dataclass(frozen=True)
-class PartnerCredentials:
-    host_keys: tuple[KeyPair, ...]
-    accounts: dict[str, AccountCredentials]
-    wrong_key: KeyPair | None
 
 
 class StateDir:
@@ -110,68 +97,21 @@ class StateDir:
             self._lock_file.close()
             self._lock_file = None
 
-    def ssh_credentials(self, profile: Profile, *, new_host_keys: bool = False) -> PartnerCredentials:
+    def ssh_credentials(self, profile: Profile, *, new_host_keys: bool = False) -> SshCredentials:
         """Host keys, sample account keys and the wrong key of an SSH partner, created when missing."""
-        base = self.credentials_dir(profile.name)
-        key_types = list(
-            dict.fromkeys(key for endpoint in profile.endpoints.values() for key in endpoint.host_keys)
-        )
-        if new_host_keys:
-            self._retire_host_keys(base / "host")
-        host_keys = tuple(
-            load_or_create_key_pair(base / "host" / key_file_name(key_type, host=True), key_type)
-            for key_type in key_types
-        )
-        accounts = {}
-        for account in profile.accounts:
-            pair = None
-            if account.sample_key:
-                folder = base / "accounts" / account.username
-                pair = load_or_create_key_pair(
-                    folder / key_file_name(account.sample_key),
-                    account.sample_key,
-                    passphrase_file=folder / "passphrase" if account.passphrase else None,
-                    private=False,
-                )
-            authorized = ([pair.public_line] if pair else []) + [
-                _public_key_line(k) for k in account.authorized_keys
-            ]
-            accounts[account.username] = AccountCredentials(account.username, pair, tuple(authorized))
-        wrong = None
-        if profile.wrong_key:
-            wrong = load_or_create_key_pair(
-                base / "wrong" / key_file_name(profile.wrong_key), profile.wrong_key, private=False
-            )
-        return PartnerCredentials(host_keys, accounts, wrong)
+        return ssh_credentials(self.credentials_dir(profile.name), profile, new_host_keys=new_host_keys)
 
-    def _retire_host_keys(self, folder: Path) -> None:
-        if not folder.exists():
-            return
-        retired = folder / f"retired-{time.strftime('%Y%m%dT%H%M%S')}"
-        retired.mkdir(parents=True, exist_ok=True)
-        for entry in folder.iterdir():
-            if entry.is_file():
-                shutil.move(entry, retired / entry.name)
+    def tls_credentials(self, profile: Profile) -> TlsCredentials:
+        """CA chains, server and client certificates of a TLS partner, created when missing."""
+        return tls_credentials(self.credentials_dir(profile.name) / "tls", profile)
+
+    def renew_server_certificate(self, profile: Profile, *, new_issuing_ca: bool = False) -> TlsCredentials:
+        """Retire the server certificate (and the issuing CA if asked) and issue new ones, same root."""
+        base = self.credentials_dir(profile.name) / "tls"
+        return renew_server_certificate(base, profile, new_issuing_ca=new_issuing_ca)
 
     def copy_credentials_from(self, other: StateDir, partner: str) -> None:
         """Seed this directory with another one's credentials (fast fresh states for tests)."""
         source = other.credentials_dir(partner)
         if source.exists() and not self.credentials_dir(partner).exists():
             shutil.copytree(source, self.credentials_dir(partner))
-
-
-def _public_key_line(value: str) -> str:
-    """An authorized key given in a profile: an OpenSSH public key line, or the path of a .pub file."""
-    text = value.strip()
-    if not text.startswith(("ssh-", "ecdsa-", "sk-")):
-        try:
-            text = Path(text).expanduser().read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise StateError(
-                f"authorized key {value!r}: neither a public key line nor a readable file ({error.strerror})"
-            ) from None
-    try:
-        asyncssh.import_public_key(text)
-    except (asyncssh.KeyImportError, ValueError) as error:
-        raise StateError(f"authorized key {value[:60]!r}: not an OpenSSH public key ({error})") from None
-    return text

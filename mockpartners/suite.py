@@ -166,6 +166,7 @@ class Suite:
             self._run(server.start())
             self._servers.append(server)
             servers.append(server)
+            partner.servers.append(server)
             known_hosts.extend(server.known_hosts_lines())
         known_hosts_path = self.state.partner_dir(partner.name) / "known_hosts"
         known_hosts_path.write_text("\n".join(known_hosts) + "\n", encoding="utf-8")

@@ -6,8 +6,11 @@ where .ci/run installs them.
 
 from __future__ import annotations
 
+import ftplib
 import os
 import shutil
+import socket
+import ssl
 import stat
 import subprocess
 from collections.abc import Sequence
@@ -143,3 +146,112 @@ def paramiko_sftp(
     except BaseException:
         transport.close()
         raise
+
+
+# -- FTPS ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A client certificate as the FTPS clients take it."""
+
+    certificate: str
+    key: str
+
+    @classmethod
+    def of(cls, account: AccountInfo) -> Certificate:
+        assert account.certificate is not None, f"{account.username} has no sample certificate"
+        return cls(account.certificate.certificate, account.certificate.key)
+
+
+def curl_ftps(
+    endpoint: EndpointInfo,
+    username: str,
+    path: str,
+    *arguments: str,
+    certificate: Certificate | None = None,
+    source: str | None = None,
+    ca_file: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """curl as the MAGDA page shows it: ``-u CN:blabla --ftp-ssl --cert --key --cacert`` (plus --ssl-reqd)."""
+    assert endpoint.tls is not None
+    options = [
+        "-u",
+        f"{username}:blabla",
+        "--ftp-ssl",
+        "--ssl-reqd",
+        "--cacert",
+        ca_file or endpoint.tls.ca_file,
+    ]
+    if certificate is not None:
+        options += ["--cert", certificate.certificate, "--key", certificate.key]
+    if source is not None:
+        options += ["--interface", source]
+    return curl(*options, *arguments, f"ftp://{endpoint.host}:{endpoint.port}{path}")
+
+
+def lftp_ftps(
+    endpoint: EndpointInfo,
+    username: str,
+    commands: str,
+    *,
+    certificate: Certificate | None = None,
+    source: str | None = None,
+    settings: Sequence[str] = (),
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """lftp with the MAGDA page's exact settings, logging in with an empty password."""
+    lines = [
+        "set ftp:passive-mode true",
+        "set ftp:ssl-force true",
+        "set ftp:ssl-protect-data true",
+        "set ftp:use-site-utime2 false",
+        "set ssl:verify-certificate no",
+        "set net:max-retries 1",
+        "set net:timeout 10",
+    ]
+    if certificate is not None:
+        lines += [f"set ssl:cert-file {certificate.certificate}", f"set ssl:key-file {certificate.key}"]
+    if source is not None:
+        lines.append(f"set net:socket-bind-ipv4 {source}")
+    lines += [*settings, f'open -u {username},"" ftp://{endpoint.host}:{endpoint.port}', commands, "bye"]
+    return subprocess.run(
+        [require("lftp"), "-f", "/dev/stdin"],
+        input="\n".join(lines) + "\n",
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
+class SessionReusingFTP(ftplib.FTP_TLS):
+    """ftplib resuming the control connection's TLS session on data connections (ftplib itself does not)."""
+
+    def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[socket.socket, int | None]:
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:  # type: ignore[attr-defined]
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)  # type: ignore[union-attr]
+        return conn, size
+
+
+def ftplib_tls(
+    endpoint: EndpointInfo,
+    certificate: Certificate | None = None,
+    *,
+    source: str | None = None,
+    tls_version: ssl.TLSVersion | None = None,
+    reuse_session: bool = False,
+    ca_file: str | None = None,
+) -> ftplib.FTP_TLS:
+    """Python's ftplib.FTP_TLS, connected (not yet logged in) and trusting the partner's root CA."""
+    assert endpoint.tls is not None
+    context = ssl.create_default_context(cafile=ca_file or endpoint.tls.ca_file)
+    if certificate is not None:
+        context.load_cert_chain(certificate.certificate, certificate.key)
+    if tls_version is not None:
+        context.minimum_version = context.maximum_version = tls_version
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    kind = SessionReusingFTP if reuse_session else ftplib.FTP_TLS
+    client = kind(context=context, timeout=10, source_address=(source, 0) if source else None)
+    client.connect(endpoint.host, endpoint.port)
+    return client

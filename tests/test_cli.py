@@ -38,9 +38,14 @@ class Running:
     def info(self) -> SuiteInfo:
         return SuiteInfo.load(self.state / "endpoints.json")
 
-    def command(self, program: str) -> list[str]:
-        """The first cheat-sheet line starting with ``program``, split as a shell would."""
-        line = next(line.strip() for line in self.cheat_sheet if line.strip().startswith(program + " "))
+    def command(self, program: str, partner: str) -> list[str]:
+        """The cheat-sheet line of ``partner`` starting with ``program``, split as a shell would."""
+        start = next(index for index, line in enumerate(self.cheat_sheet) if line.startswith(f"{partner}: "))
+        section = self.cheat_sheet[start + 1 :]
+        end = next(
+            (index for index, line in enumerate(section) if line and not line.startswith(" ")), len(section)
+        )
+        line = next(line.strip() for line in section[:end] if line.strip().startswith(program + " "))
         return shlex.split(line)
 
 
@@ -76,7 +81,7 @@ def test_up_prints_a_cheat_sheet_whose_commands_work_and_stops_on_sigterm(tmp_pa
         assert endpoint.host_keys[0].sha256 in text and endpoint.host_keys[0].md5 in text
         assert "ssh-rsa 4096" in text
 
-        sftp = running.command("sftp")
+        sftp = running.command("sftp", "onss")
         require("sftp")
         listing = subprocess.run(
             [*sftp[:-1], "-o", "BatchMode=yes", sftp[-1]],
@@ -91,10 +96,39 @@ def test_up_prints_a_cheat_sheet_whose_commands_work_and_stops_on_sigterm(tmp_pa
 
         require("curl")
         curled = subprocess.run(
-            [*running.command("curl"), "-sS", "-l"], capture_output=True, text=True, timeout=30
+            [*running.command("curl", "onss"), "-sS", "-l"], capture_output=True, text=True, timeout=30
         )
         assert curled.returncode == 0, curled.stderr
         assert "INTEST" in curled.stdout.split()
+
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(timeout=30) == 0
+        assert running.info.status == "stopped"
+        assert "Traceback" not in running.process.stderr.read()  # type: ignore[union-attr]
+
+
+def test_magda_cheat_sheet_commands_work_when_pasted(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "magda", "--ports", "ephemeral") as running:
+        magda = running.info["magda"]
+        (Path(magda.files) / "afnemer-0001" / "from_vip" / "ANTWOORD.xml").write_text("<a/>")
+        text = "".join(running.cheat_sheet)
+        assert f"ftps://127.0.0.1:{magda.endpoint().port}/ (nominal port 21)" in text
+        assert "passive ports 40000-42000" in text and magda.endpoint().tls.certificate_sha256 in text  # type: ignore[union-attr]
+
+        require("curl")
+        curled = subprocess.run(running.command("curl", "magda"), capture_output=True, text=True, timeout=30)
+        assert curled.returncode == 0, curled.stderr
+        assert curled.stdout.split() == ["ANTWOORD.xml"]
+
+        require("lftp")
+        lftp = subprocess.run(running.command("lftp", "magda"), capture_output=True, text=True, timeout=30)
+        assert lftp.returncode == 0, lftp.stderr
+        assert {line.split()[-1] for line in lftp.stdout.splitlines()} == {
+            "cache",
+            "from_vip",
+            "publiek",
+            "to_vip",
+        }
 
         running.process.send_signal(signal.SIGTERM)
         assert running.process.wait(timeout=30) == 0
@@ -109,11 +143,14 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
         assert running.info.status == "stopped"
 
 
-def test_up_on_the_nominal_port(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 8022)) == 0:
-            pytest.skip("port 8022 is taken (is a mockpartners up running?)")
-    with up(tmp_path / "state", "onss") as running:
+def test_up_on_the_nominal_ports_serves_onss_and_magda_side_by_side(tmp_path: Path) -> None:
+    magda_port = 21 if os.geteuid() == 0 else 2121
+    for port in (8022, magda_port):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                pytest.skip(f"port {port} is taken (is a mockpartners up running?)")
+    with up(tmp_path / "state") as running:
+        assert running.info["magda"].endpoint().port == magda_port
         onss = running.info["onss"]
         assert onss.endpoint().port == 8022
         account = onss.account("EXP0000001")
@@ -249,7 +286,8 @@ def test_corrupt_key_file_is_reported_and_kept(tmp_path: Path) -> None:
 
 def test_profiles_and_check(tmp_path: Path) -> None:
     listed = run("profiles")
-    assert listed.returncode == 0 and listed.stdout.startswith("onss ")
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["magda", "onss"]
     checked = run("check", "onss")
     assert checked.returncode == 0 and "onss: ok" in checked.stdout
     profile = tmp_path / "mine.yaml"

@@ -124,3 +124,58 @@ def test_template_variables_are_checked(tmp_path: Path) -> None:
         ProfileError, match=r"line 4: pickup\.answers\.accepted\.name: unknown variable\(s\) nam"
     ):
         load_profile(path)
+
+
+def test_builtin_magda_profile_matches_the_page() -> None:
+    profile = load_profile("magda")
+    (endpoint,) = profile.endpoints.values()
+    assert endpoint.protocol == "ftps"
+    assert (endpoint.port, endpoint.tls_minimum, endpoint.passive_ports) == (21, "1.2", "40000-42000")
+    assert endpoint.tls_before_login and endpoint.protected_data and endpoint.client_certificate == "required"
+    table = {
+        folder: (rule.rights, str(rule.retention))
+        for folder, rule in profile.folders.items()
+        if rule.retention
+    }
+    assert table == {
+        "to_vip": (("list", "read", "write", "delete", "rename", "mkdir"), "2mo"),
+        "from_vip": (("list", "read", "write", "delete", "rename"), "2mo"),
+        "cache/to_vip": (("list", "read"), "14d"),
+        "cache/from_vip": (("list", "read", "write", "delete", "rename"), "14d"),
+        "publiek": (("list", "read"), "1mo"),
+    }
+    assert profile.pickup is not None and profile.pickup.copy_to == "cache/to_vip"
+    assert profile.pickup.unmatched == "ignore" and profile.pickup.after_pickup == "remove"
+
+
+def test_allowlist_refuses_ranges_and_an_eighth_address(tmp_path: Path) -> None:
+    ranged = _write(tmp_path, "extends: magda\naccounts:\n  - username: a\n    ip_allowlist: [10.0.0.0/24]\n")
+    with pytest.raises(ProfileError) as error:
+        load_profile(ranged)
+    message = str(error.value)
+    assert "line 4: accounts[0].ip_allowlist[0]: '10.0.0.0/24' is a range" in message
+    assert "at most 7 static IP addresses per account and never ranges" in message
+
+    eight = ", ".join(f"192.0.2.{number}" for number in range(1, 9))
+    crowded = _write(tmp_path, f"extends: magda\naccounts:\n  - username: a\n    ip_allowlist: [{eight}]\n")
+    with pytest.raises(
+        ProfileError, match=r"accounts\[0\]\.ip_allowlist: 8 addresses: at most 7 static addresses"
+    ):
+        load_profile(crowded)
+
+    seven = ", ".join(["2001:db8::1", *(f"192.0.2.{number}" for number in range(1, 7))])
+    fine = _write(tmp_path, f"extends: magda\naccounts:\n  - username: a\n    ip_allowlist: [{seven}]\n")
+    assert load_profile(fine).accounts[0].ip_allowlist is not None
+
+    wrong = _write(
+        tmp_path, "extends: magda\naccounts:\n  - username: a\n    ip_allowlist: [vipftps.local]\n"
+    )
+    with pytest.raises(ProfileError, match=r"'vipftps\.local' is not an IPv4 or IPv6 address"):
+        load_profile(wrong)
+
+
+def test_endpoint_errors_name_the_endpoint_not_its_protocol_tag() -> None:
+    with pytest.raises(
+        ProfileError, match=r"--set magda.endpoints.ftps.passive_ports=9-1: endpoints\.ftps\.passive_ports"
+    ):
+        load_profile("magda", ["magda.endpoints.ftps.passive_ports=9-1"])

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from mockpartners import Suite, SuiteInfo
 from mockpartners.errors import PortInUseError, StateError
@@ -133,3 +134,27 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, mockpartners_credentials: 
             second.start()
     third = Suite(["onss"], state_dir=tmp_path / "second", ports="ephemeral")
     third.start().stop()  # the failed start released the state directory
+
+
+def test_endpoints_json_lists_every_tls_credential(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    state = tmp_path / "state"
+    with Suite(["magda"], state_dir=state, ports="ephemeral", credentials_from=mockpartners_credentials):
+        data = json.loads((state / "endpoints.json").read_text())
+    magda = data["partners"]["magda"]
+    tls = magda["endpoints"]["ftps"]["tls"]
+    root = x509.load_pem_x509_certificate(Path(tls["ca_file"]).read_bytes())
+    assert root.subject == root.issuer and "Root CA 2020" in root.subject.rfc4514_string()
+    assert tls["minimum_version"] == "1.2" and tls["passive_ports"] == "40000-42000"
+    assert tls["issuer"] == "Issuing CA 2 2020, Vlaamse overheid (mockpartners)"
+    for account in magda["accounts"]:
+        certificate = account["certificate"]
+        assert certificate["common_name"] == account["username"]
+        for key in ("certificate", "key", "pkcs12", "legacy_pkcs12"):
+            assert Path(certificate[key]).is_absolute() and Path(certificate[key]).exists(), key
+        assert certificate["pkcs12_password"]
+        assert account["ip_allowlist"]
+    training = magda["training_certificates"]
+    assert set(training) == {"expired", "wrong-cn", "untrusted"}
+    assert training["expired"]["not_after"].startswith("2021-01-01")
+    assert training["wrong-cn"]["common_name"] == "not-afnemer-0001"
+    assert training["untrusted"]["issuer"] == "Untrusted CA, Somebody else"

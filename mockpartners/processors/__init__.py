@@ -1,7 +1,8 @@
-"""Partner-side behaviour, whatever the protocol: pickup and answers (retention and others come later)."""
+"""Partner-side behaviour, whatever the protocol: pickup, answers and retention."""
 
 from ._pickup import PickupProcessor, Request
+from ._retention import RetentionProcessor
 from ._scheduler import Scheduler
 from ._spool import Spool, Ticket
 
-__all__ = ["PickupProcessor", "Request", "Scheduler", "Spool", "Ticket"]
+__all__ = ["PickupProcessor", "Request", "RetentionProcessor", "Scheduler", "Spool", "Ticket"]

@@ -1,24 +1,25 @@
-"""Partner-side pickup: requests arriving in an inbox are accepted or rejected, and answered.
+"""Partner-side pickup: requests arriving in an inbox are accepted, rejected or found invalid, and answered.
 
-Protocol-agnostic: it learns of arrivals from journal events (an upload closed, a file dropped through
-the API) and works on the file tree only. What it does is the profile's ``pickup`` section, so ONSS's
-"a .filepart is rejected for an incorrect name" is data, not code.
+Protocol-agnostic: it learns of arrivals from journal events (an upload closed, a file moved in, a file
+dropped through the API) and works on the file tree only. What it does is the profile's ``pickup``
+section, so ONSS's "a .filepart is rejected for an incorrect name" and MAGDA's "copied to cache/to_vip,
+removed from to_vip, answered in from_vip" are data, not code.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import re
-import string
+import shutil
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import AnswerTemplate, Pickup
 from ..journal import Event
+from ._answers import digest, render
 from ._spool import Spool, Ticket
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ _FOLLOW_UPS = (
     "partner.skip",
     "partner.ignore",
     "partner.incomplete",
+)
+_PREMATURE = (
+    "incomplete request: the partner took the file while it was still being uploaded under its final name "
+    "(upload under a temporary name then rename, or into a subfolder then move)"
 )
 
 
@@ -68,14 +73,39 @@ class PickupProcessor:
         return posixpath.dirname(relative_path) in self.rules.inboxes
 
     def arrived(self, request: Request) -> None:
-        """A complete file arrived: take it when the pickup delay has passed on the virtual clock."""
+        """A complete file arrived: take it when the pickup delay has passed on the virtual clock.
+
+        A name the partner does not look for is ignored at once (its scanner would never see it).
+        """
+        decision, reason = self._decide(request.name)
+        if decision == "ignore":
+            self._record("partner.ignore", request, reason=reason)
+            return
         with self._lock:
             self._latest[(request.username, request.path)] = request.request_id
         due = self.rules.delay.after(request.received_at)
         self.partner.scheduler.schedule(due, lambda: self._run(request))
 
+    def upload_started(self, username: str, path: str) -> None:
+        """A client writes straight under a name the partner takes: it could see the file half-written."""
+        if self.rules.direct_uploads == "allowed" or self._decide(posixpath.basename(path))[0] != "accepted":
+            return
+        harsh = self.rules.direct_uploads == "harsh"
+        event = self.partner.journal.record(
+            "partner.violation",
+            partner=self.partner.name,
+            account=username,
+            path=path,
+            rule="atomic-upload",
+            reason="uploaded directly under its final name: the partner may take it before it is complete",
+            taken_now=harsh,
+        )
+        if harsh:
+            request = Request(event.id, username, path, event.time)
+            self.partner.scheduler.schedule(event.time, lambda: self._run(request, premature=True))
+
     def incomplete(self, request: Request, reason: str) -> None:
-        """An upload ended without the client closing it: the partner never takes a partial file."""
+        """An upload that did not complete: the partner never takes a partial file as a request."""
         self._record("partner.incomplete", request, reason=reason)
 
     def recover(self) -> None:
@@ -83,15 +113,14 @@ class PickupProcessor:
         self.spool.prepare()
         for ticket in self.spool.unfinished():
             self._resume(ticket)
-        journal = self.partner.journal
-        for event in journal.unanswered_arrivals(self.partner.name, _FOLLOW_UPS):
+        for event in self.partner.journal.unanswered_arrivals(self.partner.name, _FOLLOW_UPS):
             path = str(event.detail["arrival"])
             if self.watches(path) and event.account and not self.spool.knows(event.id):
                 self.arrived(Request(event.id, event.account, path, event.time))
 
-    def _run(self, request: Request) -> None:
+    def _run(self, request: Request, *, premature: bool = False) -> None:
         try:
-            self._take(request)
+            self._take(request, premature=premature)
         except Exception as error:
             # journalled for the user; the request is finished by recovery at the next start
             self.partner.journal.record(
@@ -105,26 +134,16 @@ class PickupProcessor:
             )
             raise
 
-    def _take(self, request: Request) -> None:
-        home = self.partner.tree.home(request.username)
-        real = home.root / request.path
-        with self._lock:
-            latest = self._latest.get((request.username, request.path))
-        if latest != request.request_id:
-            self._record("partner.skip", request, reason=f"superseded by a newer upload (#{latest})")
+    def _take(self, request: Request, *, premature: bool = False) -> None:
+        real = self.partner.tree.home(request.username).root / request.path
+        skipped = None if premature else self._why_not_now(request)
+        if skipped is None and not real.is_file():
+            skipped = "the file was gone before the partner took it"
+        if skipped is not None:
+            self._record("partner.skip", request, reason=skipped)
             return
-        if self.partner.is_being_written(request.username, request.path):
-            self._record("partner.skip", request, reason="a new upload of this file is in progress")
-            return
-        if not real.is_file():
-            self._record("partner.skip", request, reason="the file was gone before the partner took it")
-            return
-        decision, reason = self._decide(request.name)
-        if decision == "ignore":
-            self._record("partner.ignore", request, reason=reason)
-            return
-        size, digest = _digest(real)
-        moved = decision == "accepted" and self.rules.after_pickup == "remove"
+        decision, reason = ("invalid", _PREMATURE) if premature else self._decide(request.name)
+        size, sha256 = digest(real)
         ticket = Ticket(
             request.request_id,
             request.username,
@@ -136,33 +155,60 @@ class PickupProcessor:
             decision,
             reason,
             size,
-            digest,
-            moved,
+            sha256,
+            moved=decision != "rejected" and self.rules.after_pickup == "remove",
         )
         self.spool.save(ticket)
-        if moved:
+        self._copy(ticket, real)
+        if ticket.moved:
             os.replace(real, self.spool.request_path(ticket.request_id))
-        self._record("partner.pickup", request, decision=decision, size=size, sha256=digest, kept=not moved)
+        self._record(
+            "partner.pickup", request, decision=decision, size=size, sha256=sha256, kept=not ticket.moved
+        )
         self._answer(ticket)
+
+    def _why_not_now(self, request: Request) -> str | None:
+        with self._lock:
+            latest = self._latest.get((request.username, request.path))
+        if latest != request.request_id:
+            return f"superseded by a newer upload (#{latest})"
+        if self.partner.is_being_written(request.username, request.path):
+            return "a new upload of this file is in progress"
+        return None
+
+    def _copy(self, ticket: Ticket, source: os.PathLike[str]) -> None:
+        """The partner's own copy (MAGDA's cache/to_vip), written aside then renamed into place."""
+        if self.rules.copy_to is None or ticket.decision == "rejected":
+            return
+        target = (
+            self.partner.tree.home(ticket.username).root
+            / self.rules.copy_to
+            / posixpath.basename(ticket.path)
+        )
+        temporary = self.spool.pending / f"{ticket.request_id}.copy.tmp"
+        shutil.copyfile(source, temporary)
+        self.partner.stamp(temporary)
+        os.replace(temporary, target)
 
     def _resume(self, ticket: Ticket) -> None:
         home = self.partner.tree.home(ticket.username)
         request = self.spool.request_path(ticket.request_id)
         if ticket.moved and not request.exists() and (home.root / ticket.path).exists():
+            self._copy(ticket, home.root / ticket.path)
             os.replace(home.root / ticket.path, request)
         self._answer(ticket, resumed=True)
 
     def _answer(self, ticket: Ticket, *, resumed: bool = False) -> None:
-        accepted = ticket.decision == "accepted"
-        kind = "partner.answer" if accepted else "partner.reject"
+        kind = "partner.answer" if ticket.decision == "accepted" else "partner.reject"
         if self.partner.journal.events(kind=kind, partner=self.partner.name, ref=ticket.request_id):
             self.spool.finish(ticket)
             return
-        template = self.rules.answers.accepted if accepted else self.rules.answers.rejected
-        detail: dict[str, Any] = {"reason": ticket.reason} if not accepted else {}
+        detail: dict[str, Any] = {"decision": ticket.decision}
+        if ticket.decision != "accepted":
+            detail["reason"] = ticket.reason
+        template = self._template(ticket.decision)
         if template is not None:
-            answer_path = self._write_answer(ticket, template)
-            detail["answer"] = answer_path
+            detail["answer"] = self._write_answer(ticket, template)
         if resumed:
             detail["resumed"] = True
         self.partner.journal.record(
@@ -175,20 +221,27 @@ class PickupProcessor:
         )
         self.spool.finish(ticket)
 
+    def _template(self, decision: str) -> AnswerTemplate | None:
+        answers = self.rules.answers
+        if decision == "accepted":
+            return answers.accepted
+        if decision == "invalid":
+            return answers.invalid or answers.rejected
+        return answers.rejected
+
     def _write_answer(self, ticket: Ticket, template: AnswerTemplate) -> str:
-        variables = _variables(ticket, self.partner.name)
-        name = string.Template(template.name).safe_substitute(variables).replace("/", "_")
-        content = string.Template(template.content).safe_substitute(variables).encode()
+        name, content = render(template, ticket, self.partner.name)
         relative = f"{ticket.answer_folder}/{name}"
         target = self.partner.tree.home(ticket.username).root / relative
         if not (target.is_file() and target.read_bytes() == content):
             temporary = self.spool.pending / f"{ticket.request_id}.answer.tmp"
             temporary.write_bytes(content)
+            self.partner.stamp(temporary)
             os.replace(temporary, target)
         return relative
 
     def _decide(self, name: str) -> tuple[str, str]:
-        refused = "reject" if self.rules.unmatched == "reject" else "ignore"
+        refused = "rejected" if self.rules.unmatched == "reject" else "ignore"
         for suffix in self.rules.temporary_suffixes:
             if name.endswith(suffix):
                 return refused, (
@@ -211,37 +264,3 @@ class PickupProcessor:
             ref=request.request_id,
             **detail,
         )
-
-
-def _digest(path: os.PathLike[str]) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def _variables(ticket: Ticket, partner: str) -> dict[str, object]:
-    processed = datetime.fromisoformat(ticket.processed_at).astimezone(UTC)
-    received = datetime.fromisoformat(ticket.received_at).astimezone(UTC)
-    name = posixpath.basename(ticket.path)
-    stem, dot, suffix = name.rpartition(".")
-    return {
-        "name": name,
-        "stem": stem if dot else name,
-        "suffix": dot + suffix if dot else "",
-        "account": ticket.username,
-        "folder": ticket.inbox,
-        "answer_folder": ticket.answer_folder,
-        "partner": partner,
-        "received_at": received.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "processed_at": processed.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "date": processed.strftime("%Y%m%d"),
-        "time": processed.strftime("%H%M%S"),
-        "size": ticket.size,
-        "sha256": ticket.sha256,
-        "request_id": ticket.request_id,
-        "reason": ticket.reason,
-    }

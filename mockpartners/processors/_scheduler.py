@@ -52,9 +52,15 @@ class Scheduler:
             self._condition.notify_all()
 
     def pending(self) -> int:
-        """Jobs waiting or running (0 means every partner is idle)."""
+        """Jobs waiting (whenever due) or running."""
         with self._condition:
             return len(self._jobs) + self._running
+
+    def busy(self) -> int:
+        """Jobs due now or running: 0 means the partners have nothing left to do at this moment."""
+        with self._condition:
+            due = sum(1 for moment, _, _ in self._jobs if self.clock.seconds_until(moment) == 0)
+            return due + self._running
 
     def _wake(self) -> None:
         with self._condition:

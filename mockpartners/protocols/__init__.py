@@ -24,12 +24,15 @@ class EndpointServer(Protocol):
     async def stop(self) -> None: ...
     def info(self, known_hosts: Path | None = None) -> EndpointInfo: ...
     def known_hosts_lines(self) -> list[str]: ...
+    def reload_credentials(self) -> None: ...
 
 
 def server_for(partner: Partner, name: str, spec: Endpoint, host: str, port: int) -> EndpointServer:
     """The adapter serving ``spec.protocol``."""
     if spec.protocol == "sftp":
-        from .sftp import SftpEndpoint
+        from .sftp import SftpServer
 
-        return SftpEndpoint(partner, name, spec, host, port)
-    raise NotImplementedError(f"protocol {spec.protocol!r}")
+        return SftpServer(partner, name, spec, host, port)
+    from .ftps import FtpsServer
+
+    return FtpsServer(partner, name, spec, host, port)

@@ -1,5 +1,5 @@
 """SFTP with asyncssh: thin subclasses that route every request through the partner's session."""
 
-from ._endpoint import SftpEndpoint
+from ._endpoint import SftpServer
 
-__all__ = ["SftpEndpoint"]
+__all__ = ["SftpServer"]

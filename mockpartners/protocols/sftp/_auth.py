@@ -16,7 +16,7 @@ import asyncssh
 from ...session import Session
 
 if TYPE_CHECKING:
-    from ._endpoint import SftpEndpoint
+    from ._endpoint import SftpServer
 
 __all__ = ["SshConnection", "format_address"]
 
@@ -31,7 +31,7 @@ def format_address(peer: tuple[str, int] | tuple[str, int, int, int] | None) -> 
 class SshConnection(asyncssh.SSHServer):
     """One SSH connection: owns the protocol-agnostic session for it."""
 
-    def __init__(self, endpoint: SftpEndpoint) -> None:
+    def __init__(self, endpoint: SftpServer) -> None:
         self.endpoint = endpoint
         self.spec = endpoint.spec
         self.session: Session | None = None

@@ -8,23 +8,23 @@ from typing import Any
 
 import asyncssh
 
-from ...config import Endpoint
+from ...config import SftpEndpoint
 from ...endpoints import EndpointInfo, HostKeyInfo
 from ...errors import PortInUseError
 from ...partner import Partner
 from ._auth import SshConnection
 from ._files import SftpFiles
 
-__all__ = ["SftpEndpoint"]
+__all__ = ["SftpServer"]
 
 
-class SftpEndpoint:
+class SftpServer:
     """Serves one ``protocol: sftp`` endpoint of a profile."""
 
     protocol = "sftp"
 
-    def __init__(self, partner: Partner, name: str, spec: Endpoint, host: str, port: int) -> None:
-        if partner.credentials is None:
+    def __init__(self, partner: Partner, name: str, spec: SftpEndpoint, host: str, port: int) -> None:
+        if partner.ssh is None:
             raise RuntimeError("prepare the partner before serving it")
         self.partner = partner
         self.name = name
@@ -32,7 +32,7 @@ class SftpEndpoint:
         self.host = host
         self.requested_port = port
         self.port = port
-        self.credentials = partner.credentials
+        self.credentials = partner.ssh
         self._authorized = {
             username: {tuple(line.split()[:2]) for line in account.authorized}
             for username, account in self.credentials.accounts.items()
@@ -107,6 +107,9 @@ class SftpEndpoint:
             keys,
             str(known_hosts) if known_hosts else None,
         )
+
+    def reload_credentials(self) -> None:
+        """Host keys change only at start (``--new-host-keys``): nothing to reload while serving."""
 
     def known_hosts_lines(self) -> list[str]:
         """OpenSSH known_hosts lines for this endpoint as it listens now."""

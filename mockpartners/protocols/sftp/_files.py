@@ -107,7 +107,7 @@ class SftpFiles(asyncssh.SFTPServer):
         with self._operation("fs.open", path, "write" if writing else "read", mode=mode, flags=flags) as op:
             file = super().open(path, pflags, attrs)
         if writing:
-            self.session.partner.writing(self.session.account or "", op.location.relative, started=True)
+            self.session.upload_started(op.location)
         return OpenFile(file, op.location, writing)  # type: ignore[arg-type]
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes:
@@ -128,28 +128,32 @@ class SftpFiles(asyncssh.SFTPServer):
 
     def close(self, file_obj: object) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
-        complete = not self.session.lost
-        detail: dict[str, Any] = {
-            "mode": "write" if handle.writing else "read",
-            "bytes_read": handle.bytes_read,
-            "bytes_written": handle.bytes_written,
-            "requests": handle.reads + handle.writes,
-        }
-        if handle.writing:
-            detail["complete"] = complete
-            if not complete:
-                detail["reason"] = "the connection was lost before the client closed the file"
-        try:
-            with self._operation("fs.close", handle.location.virtual, **detail) as op:
+        requests = handle.reads + handle.writes
+        if not handle.writing:
+            with self._operation(
+                "fs.close",
+                handle.location.virtual,
+                mode="read",
+                bytes_read=handle.bytes_read,
+                requests=requests,
+            ):
                 handle.file.close()
-                if handle.writing and complete:
-                    op.arrived = handle.location
-                op.abandoned = handle.writing and not complete
+            return
+        complete = not self.session.lost
+        reason = {} if complete else {"reason": "the connection was lost before the client closed the file"}
+        try:
+            handle.file.close()
+        except OSError as error:
+            complete, reason = False, {"reason": f"closing failed: {error.strerror}"}
+            raise
         finally:
-            if handle.writing:
-                self.session.partner.writing(
-                    self.session.account or "", handle.location.relative, started=False
-                )
+            self.session.upload_ended(
+                handle.location,
+                complete=complete,
+                bytes_written=handle.bytes_written,
+                requests=requests,
+                **reason,
+            )
 
     def fstat(self, file_obj: object) -> os.stat_result:
         handle: OpenFile = file_obj  # type: ignore[assignment]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import asyncssh
 
-from .errors import StateError
+from ..errors import StateError
+from ._files import write_new
 
 __all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair"]
 
@@ -72,22 +73,6 @@ def _generate(key_type: str) -> asyncssh.SSHKey:
     return asyncssh.generate_private_key(_ALGORITHMS[family], comment="mockpartners")
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    try:
-        os.link(
-            temporary, path
-        )  # fails if another process wrote it first: theirs wins, nothing is overwritten
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink()
-
-
 def _read_passphrase(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8").strip()
@@ -106,19 +91,19 @@ def load_or_create_key_pair(
     passphrase = None
     if passphrase_file is not None:
         if not passphrase_file.exists():
-            _write_new(passphrase_file, os.urandom(12).hex().encode() + b"\n", 0o600)
+            write_new(passphrase_file, os.urandom(12).hex().encode() + b"\n", 0o600)
         passphrase = _read_passphrase(passphrase_file)
     public_path = private_path.with_name(private_path.name + ".pub")
     if not private_path.exists():
         key = _generate(key_type)
         # 16 bcrypt rounds, as ssh-keygen writes them (asyncssh's 128 costs clients a second per login)
-        _write_new(
+        write_new(
             private_path,
             key.export_private_key("openssh", passphrase=passphrase, rounds=16, ignore_few_rounds=True),
             0o600,
         )
         if not public_path.exists():
-            _write_new(public_path, key.export_public_key(), 0o644)
+            write_new(public_path, key.export_public_key(), 0o644)
     if not private and public_path.exists():
         try:
             return KeyPair(
@@ -138,5 +123,5 @@ def load_or_create_key_pair(
             "a new one is generated (clients will then see a changed key)"
         ) from None
     if not public_path.exists():
-        _write_new(public_path, key.export_public_key(), 0o644)
+        write_new(public_path, key.export_public_key(), 0o644)
     return KeyPair(key, private_path, public_path, key_type, passphrase)

@@ -1,0 +1,290 @@
+"""The profile schema: what a partner is made of, as frozen pydantic models, and its cross-checks.
+
+Loading (YAML, ``extends``, ``--set``, error messages with lines) is in :mod:`mockpartners.config`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import string
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from ._duration import Duration
+from .errors import UsageError
+
+Location = tuple[str | int, ...]
+Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
+AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
+TEMPLATE_VARIABLES = frozenset(
+    {
+        "name",
+        "stem",
+        "suffix",
+        "account",
+        "folder",
+        "answer_folder",
+        "partner",
+        "received_at",
+        "processed_at",
+        "date",
+        "time",
+        "size",
+        "sha256",
+        "request_id",
+        "reason",
+    }
+)
+_KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
+
+
+def _duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    try:
+        return Duration.parse(value)
+    except UsageError as error:
+        raise ValueError(str(error)) from None
+
+
+DurationField = Annotated[Duration, BeforeValidator(_duration)]
+
+
+def _key_type(value: Any) -> str:
+    if not isinstance(value, str) or not _KEY_TYPE.match(value):
+        raise ValueError("expected a key type: rsa-2048, rsa-3072, rsa-4096, ed25519, ecdsa-256/384/521")
+    return value
+
+
+KeyType = Annotated[str, BeforeValidator(_key_type)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class SftpEndpoint(_Model):
+    """An SSH/SFTP service."""
+
+    protocol: Literal["sftp"]
+    port: int = Field(ge=1, le=65535)
+    unprivileged_port: int | None = Field(default=None, ge=1024, le=65535)
+    host_keys: tuple[KeyType, ...] = ("rsa-4096", "ed25519")
+    auth_offered: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
+    auth_accepted: tuple[AuthMethod, ...] = ("publickey",)
+    banner: str | None = None
+
+
+class FtpsEndpoint(_Model):
+    """An FTP service with explicit TLS (AUTH TLS on the control port), logging in by client certificate."""
+
+    protocol: Literal["ftps"]
+    port: int = Field(default=21, ge=1, le=65535)
+    unprivileged_port: int | None = Field(default=2121, ge=1024, le=65535)
+    server_names: tuple[str, ...] = ()
+    tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    tls_before_login: bool = True
+    protected_data: bool = True
+    client_certificate: Literal["required", "none"] = "required"
+    session_reuse_required: bool = False
+    passive_ports: str = "40000-42000"
+    failed_login_delay: DurationField = Duration(seconds=1)
+    unlisted_address: Literal["close", "silence"] = "close"
+    banner: str = "FTP server ready."
+
+    @field_validator("passive_ports")
+    @classmethod
+    def _port_range(cls, value: str) -> str:
+        low, separator, high = value.partition("-")
+        if not (separator and low.strip().isdigit() and high.strip().isdigit()):
+            raise ValueError("expected a port range like 40000-42000")
+        if not 1024 <= int(low) <= int(high) <= 65535:
+            raise ValueError("expected 1024 <= first <= last <= 65535")
+        return f"{int(low)}-{int(high)}"
+
+    def passive_range(self) -> range:
+        low, high = self.passive_ports.split("-")
+        return range(int(low), int(high) + 1)
+
+
+Endpoint = Annotated[SftpEndpoint | FtpsEndpoint, Field(discriminator="protocol")]
+ENDPOINT_PROTOCOLS = ("sftp", "ftps")
+
+
+class Account(_Model):
+    """A client account; credentials are generated in the state directory unless given here."""
+
+    username: str = Field(min_length=1, max_length=64)
+    description: str = ""
+    sample_key: KeyType | None = None
+    passphrase: bool = False
+    authorized_keys: tuple[str, ...] = ()
+    certificate: bool = False
+    ip_allowlist: tuple[str, ...] | None = None
+
+
+class Allowlist(_Model):
+    """The partner's rules for per-account IP allowlists."""
+
+    max_addresses: int = Field(default=7, ge=1)
+    ranges: bool = False
+    why: str = ""
+
+
+class CertificateNames(_Model):
+    """How a TLS partner's certificate authorities are named (trustme names CAs by organisation and unit)."""
+
+    organization: str = "mockpartners"
+    server_root_ca: str = "Root CA"
+    server_issuing_ca: str = "Issuing CA"
+    client_ca: str = "Client CA"
+    server_organization: str = "mockpartners"
+
+
+class Folder(_Model):
+    """Rights of the account inside a folder of its home (``/`` is the home itself), and its retention."""
+
+    rights: tuple[Right, ...] = ()
+    retention: DurationField | None = None
+    description: str = ""
+
+
+class AnswerTemplate(_Model):
+    """Name and content of a file the partner writes, with ``${name}``-style variables."""
+
+    name: str = Field(min_length=1)
+    content: str
+
+    @field_validator("name", "content")
+    @classmethod
+    def _known_variables(cls, text: str) -> str:
+        template = string.Template(text)
+        if not template.is_valid():
+            raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
+        unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
+        if unknown:
+            known = ", ".join(sorted(TEMPLATE_VARIABLES))
+            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
+        return text
+
+
+class Answers(_Model):
+    accepted: AnswerTemplate
+    rejected: AnswerTemplate | None = None
+    invalid: AnswerTemplate | None = None
+
+
+class Pickup(_Model):
+    """How the partner picks up requests from inboxes and answers them, whatever the protocol."""
+
+    inboxes: dict[str, str] = Field(min_length=1)
+    name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
+    unmatched: Literal["reject", "ignore"] = "reject"
+    rejection_reason: str = "incorrect file name"
+    direct_uploads: Literal["allowed", "violation", "harsh"] = "allowed"
+    copy_to: str | None = None
+    after_pickup: Literal["remove", "keep"] = "remove"
+    delay: DurationField = Duration()
+    answers: Answers
+
+    @field_validator("name_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return pattern
+
+
+class Profile(_Model):
+    """Everything that makes one partner: endpoints, accounts, folders and partner-side behaviour."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    real_host: str = ""
+    source: str = ""
+    endpoints: dict[str, Endpoint] = Field(min_length=1)
+    username_pattern: str | None = None
+    accounts: tuple[Account, ...] = Field(min_length=1)
+    allowlist: Allowlist = Allowlist()
+    certificates: CertificateNames = CertificateNames()
+    wrong_key: KeyType | None = None
+    folders: dict[str, Folder]
+    retention_check: DurationField = Duration(seconds=3600)
+    pickup: Pickup | None = None
+
+    def folder_rule(self, folder: str) -> Folder:
+        """Rights of ``folder`` (a home-relative path, "" or "/" for the home): the nearest declared one."""
+        parts = [part for part in folder.strip("/").split("/") if part]
+        while parts:
+            declared = self.folders.get("/".join(parts))
+            if declared is not None:
+                return declared
+            parts.pop()
+        return self.folders.get("/", Folder())
+
+    def uses(self, protocol: str) -> bool:
+        return any(endpoint.protocol == protocol for endpoint in self.endpoints.values())
+
+
+def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
+    """Problems no single field shows: user names, folders that pickup names, allowlists."""
+    yield from _username_errors(profile)
+    for folder in profile.folders:
+        if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
+            yield (
+                ("folders", folder),
+                "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)",
+            )
+    if profile.pickup is not None:
+        for inbox, answer_folder in profile.pickup.inboxes.items():
+            for folder in (inbox, answer_folder):
+                if folder not in profile.folders:
+                    yield ("pickup", "inboxes", inbox), f"folder {folder!r} is not declared under folders"
+        if profile.pickup.copy_to is not None and profile.pickup.copy_to not in profile.folders:
+            yield ("pickup", "copy_to"), f"folder {profile.pickup.copy_to!r} is not declared under folders"
+    for index, account in enumerate(profile.accounts):
+        for location, message in _allowlist_errors(profile.allowlist, account.ip_allowlist or ()):
+            yield ("accounts", index, "ip_allowlist", *location), message
+
+
+def _username_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
+    seen: set[str] = set()
+    pattern = None
+    if profile.username_pattern is not None:
+        try:
+            pattern = re.compile(profile.username_pattern)
+        except re.error as error:
+            yield ("username_pattern",), f"not a valid regular expression: {error}"
+    for index, account in enumerate(profile.accounts):
+        if pattern is not None and not pattern.fullmatch(account.username):
+            yield (
+                ("accounts", index, "username"),
+                (f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"),
+            )
+        if account.username in seen:
+            yield ("accounts", index, "username"), f"{account.username!r} is declared twice"
+        seen.add(account.username)
+
+
+def _allowlist_errors(rules: Allowlist, addresses: tuple[str, ...]) -> Iterable[tuple[Location, str]]:
+    why = f" ({rules.why})" if rules.why else ""
+    if len(addresses) > rules.max_addresses:
+        yield (
+            (),
+            f"{len(addresses)} addresses: at most {rules.max_addresses} static addresses are allowed{why}",
+        )
+    for index, address in enumerate(addresses):
+        try:
+            if "/" in address and not rules.ranges:
+                ipaddress.ip_network(address, strict=False)
+                yield (index,), f"{address!r} is a range: only single static addresses are allowed{why}"
+            elif "/" not in address:
+                ipaddress.ip_address(address)
+        except ValueError:
+            yield (index,), f"{address!r} is not an IPv4 or IPv6 address"

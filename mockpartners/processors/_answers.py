@@ -1,0 +1,56 @@
+"""Answer files from templates, and the digest of a request."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import string
+from datetime import UTC, datetime
+
+from ..config import AnswerTemplate
+from ._spool import Ticket
+
+__all__ = ["digest", "render"]
+
+
+def digest(path: os.PathLike[str]) -> tuple[int, str]:
+    """Size and SHA-256 of a file, read in chunks (requests may be gigabytes)."""
+    sha256 = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha256.update(chunk)
+            size += len(chunk)
+    return size, sha256.hexdigest()
+
+
+def render(template: AnswerTemplate, ticket: Ticket, partner: str) -> tuple[str, bytes]:
+    """The answer's file name (never a path) and content for one request."""
+    variables = _variables(ticket, partner)
+    name = string.Template(template.name).safe_substitute(variables).replace("/", "_")
+    return name, string.Template(template.content).safe_substitute(variables).encode()
+
+
+def _variables(ticket: Ticket, partner: str) -> dict[str, object]:
+    processed = datetime.fromisoformat(ticket.processed_at).astimezone(UTC)
+    received = datetime.fromisoformat(ticket.received_at).astimezone(UTC)
+    name = posixpath.basename(ticket.path)
+    stem, dot, suffix = name.rpartition(".")
+    return {
+        "name": name,
+        "stem": stem if dot else name,
+        "suffix": dot + suffix if dot else "",
+        "account": ticket.username,
+        "folder": ticket.inbox,
+        "answer_folder": ticket.answer_folder,
+        "partner": partner,
+        "received_at": received.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "processed_at": processed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date": processed.strftime("%Y%m%d"),
+        "time": processed.strftime("%H%M%S"),
+        "size": ticket.size,
+        "sha256": ticket.sha256,
+        "request_id": ticket.request_id,
+        "reason": ticket.reason,
+    }

@@ -1,0 +1,75 @@
+"""Retention: the partner deletes files older than their folder's retention period, on the virtual clock.
+
+It runs at start and then every ``retention_check`` of virtual time, so advancing a frozen clock by two
+months runs it at once. Every deletion is journalled (``partner.retention``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .._duration import Duration
+
+if TYPE_CHECKING:
+    from ..partner import Partner
+
+__all__ = ["RetentionProcessor"]
+
+
+class RetentionProcessor:
+    def __init__(self, partner: Partner) -> None:
+        self.partner = partner
+        self.enabled = any(folder.retention is not None for folder in partner.profile.folders.values())
+
+    def start(self) -> None:
+        if self.enabled:
+            self.partner.scheduler.schedule(self.partner.clock.now(), self._run)
+
+    def _run(self) -> None:
+        try:
+            self.sweep()
+        finally:
+            interval = self.partner.profile.retention_check
+            self.partner.scheduler.schedule(interval.after(self.partner.clock.now()), self._run)
+
+    def sweep(self) -> int:
+        """Delete what has outlived its retention in every home; the number of files deleted."""
+        deleted = 0
+        for account in self.partner.profile.accounts:
+            home = self.partner.tree.home(account.username)
+            for folder, _, names in os.walk(home.root):
+                relative_folder = os.path.relpath(folder, home.root).replace(os.sep, "/").removeprefix(".")
+                retention = self.partner.profile.folder_rule(relative_folder).retention
+                if retention is None:
+                    continue
+                for name in names:
+                    relative = f"{relative_folder}/{name}".lstrip("/")
+                    deleted += self._expire(account.username, relative, os.path.join(folder, name), retention)
+        return deleted
+
+    def _expire(self, username: str, relative: str, real: str, retention: Duration) -> int:
+        if self.partner.is_being_written(username, relative):
+            return 0
+        try:
+            modified = datetime.fromtimestamp(os.stat(real).st_mtime, UTC)
+        except OSError:
+            return 0
+        now = self.partner.clock.now()
+        if retention.after(modified) > now:
+            return 0
+        try:
+            os.unlink(real)
+        except OSError:
+            return 0
+        self.partner.journal.record(
+            "partner.retention",
+            partner=self.partner.name,
+            account=username,
+            path=relative,
+            modified=modified.isoformat(),
+            retention=str(retention),
+            age_days=round((now - modified).total_seconds() / 86400, 1),
+        )
+        return 1

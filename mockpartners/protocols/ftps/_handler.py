@@ -1,0 +1,305 @@
+"""pyftpdlib handlers for one FTPS endpoint: thin subclasses that journal and ask the partner.
+
+``FtpsServer`` builds a subclass of these per endpoint (never mutating pyftpdlib's own classes). Every
+command goes through :meth:`PartnerHandler.log_cmd`, which pyftpdlib calls with the reply code: that is
+where the journal learns what happened. Transfers end in :meth:`PartnerHandler.log_transfer`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from OpenSSL import SSL
+from pyftpdlib.handlers import TLS_DTPHandler, TLS_FTPHandler
+
+from ...session import Session
+from ...storage import AccessRefused, Location
+from ._access import HomeFilesystem, PartnerAuthorizer
+from ._tls import TlsCheck, peer_common_name, session_reused
+
+if TYPE_CHECKING:
+    from ._server import FtpsServer
+
+__all__ = ["DataChannel", "PartnerHandler"]
+
+log = logging.getLogger("mockpartners.ftps")
+
+_TRANSFERS = frozenset({"LIST", "NLST", "MLSD", "RETR", "STOR", "STOU", "APPE"})
+_KINDS = {
+    "LIST": "fs.list",
+    "NLST": "fs.list",
+    "MLSD": "fs.list",
+    "RETR": "fs.open",
+    "STOR": "fs.open",
+    "STOU": "fs.open",
+    "APPE": "fs.open",
+    "DELE": "fs.remove",
+    "RMD": "fs.rmdir",
+    "XRMD": "fs.rmdir",
+    "MKD": "fs.mkdir",
+    "XMKD": "fs.mkdir",
+    "RNFR": "fs.rename",
+    "RNTO": "fs.rename",
+    "MFMT": "fs.setstat",
+    "SITE CHMOD": "fs.setstat",
+    "SIZE": "fs.stat",
+    "MDTM": "fs.stat",
+    "MLST": "fs.stat",
+    "STAT": "fs.stat",
+    "CWD": "fs.cwd",
+    "XCWD": "fs.cwd",
+    "CDUP": "fs.cwd",
+    "XCUP": "fs.cwd",
+}
+_UPLOADS = frozenset({"STOR", "STOU", "APPE"})
+_POLICY = ("SSL/TLS required", "Not enough privileges", "Active mode", "Login incorrect")
+_ALERTS = {
+    40: "no client certificate (or no common parameters)",
+    42: "bad client certificate",
+    45: "client certificate expired",
+    48: "client certificate not issued by the partner's CA (untrusted issuer)",
+    70: "TLS version below the partner's minimum",
+    71: "TLS version below the partner's minimum",
+    116: "no client certificate",
+}
+
+
+class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
+    """A data connection: no client certificate asked, truncation detected, session reuse checked."""
+
+    cmd_channel: PartnerHandler
+
+    def secure_connection(self, ssl_context: SSL.Context) -> None:
+        super().secure_connection(ssl_context)
+        if isinstance(self.socket, SSL.Connection):
+            self.socket.set_verify(SSL.VERIFY_NONE, None)
+
+    def handle_ssl_established(self) -> None:
+        if self.cmd_channel.server_ref.spec.session_reuse_required and not session_reused(self.socket):
+            self.cmd_channel.session_refused_data("SSL connection failed: session reuse required")
+            self.transfer_finished = False
+            self._resp = ("522 SSL connection failed: session reuse required", log.debug)
+            self.close()
+
+    def close(self) -> None:
+        if not self._closed and self.receive and self.transfer_finished and self._truncated():
+            # the TCP connection ended without TLS close_notify: the client never said the file was done
+            self.transfer_finished = False
+            self._resp = ("426 Connection closed; transfer aborted.", log.debug)
+            self.cmd_channel.truncated = True
+        super().close()
+
+    def _truncated(self) -> bool:
+        return (
+            isinstance(self.socket, SSL.Connection)
+            and self._ssl_established
+            and not self.socket.get_shutdown() & SSL.RECEIVED_SHUTDOWN
+        )
+
+
+class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
+    """The control connection of one client."""
+
+    server_ref: ClassVar[FtpsServer]
+
+    def __init__(self, conn: Any, server: Any, ioloop: Any = None) -> None:
+        self.session: Session = None  # type: ignore[assignment]  # set in handle()
+        self.tls_check = TlsCheck()
+        self.refusal: str | None = None
+        self.truncated = False
+        self._raw_argument = ""
+        self._rename_source: Location | None = None
+        self._uploads: dict[str, Location] = {}
+        super().__init__(conn, server, ioloop)
+        self.authorizer = PartnerAuthorizer(self)
+
+    # -- connection ---------------------------------------------------------------------------------------
+
+    def handle(self) -> None:
+        endpoint = self.server_ref
+        self.session = endpoint.partner.new_session(
+            "ftps", endpoint.format_client(self.remote_ip, self.remote_port)
+        )
+        self.session.connected(endpoint=endpoint.name)
+        if not endpoint.address_listed(self.remote_ip):
+            self.session.record(
+                "session.refused", outcome="refused", reason="address on no account's allowlist"
+            )
+            if endpoint.spec.unlisted_address == "silence":
+                self.del_channel()  # like a firewall that drops: the client waits for a banner in vain
+                self.ioloop.call_later(120, self.close, _errback=self.handle_error)
+            else:
+                self.close()
+            return
+        super().handle()
+
+    def on_disconnect(self) -> None:
+        for location in list(self._uploads.values()):
+            self._upload_ended(location, complete=False, reason="the client disconnected before the transfer")
+        if self.session is not None:
+            self.session.ended("client closed")
+
+    def secure_connection(self, ssl_context: SSL.Context) -> None:
+        super().secure_connection(ssl_context)
+        if isinstance(self.socket, SSL.Connection):
+            self.socket.set_app_data(self.tls_check)
+
+    def handle_ssl_established(self) -> None:
+        self.session.record(
+            "session.tls",
+            version=self.socket.get_protocol_version_name(),
+            cipher=self.socket.get_cipher_name(),
+            client_certificate=peer_common_name(self.socket)[1],
+        )
+
+    def handle_failed_ssl_handshake(self) -> None:
+        alert = self.tls_check.alert
+        reason = self.tls_check.error or _ALERTS.get(alert or 0) or f"TLS handshake failed (alert {alert})"
+        self.session.record("session.tls", outcome="refused", reason=reason, alert=self.tls_check.alert)
+        super().handle_failed_ssl_handshake()
+
+    # -- login --------------------------------------------------------------------------------------------
+
+    def login_refusal(self, username: str) -> str:
+        """Why ``username`` may not log in ("" if it may); journals the attempt either way."""
+        reason = self._why_refused(username)
+        self.session.auth_attempt(
+            username, "certificate", not reason, reason, certificate_cn=peer_common_name(self.socket)[1]
+        )
+        if not reason:
+            self.session.logged_in(username, "certificate")
+        return reason
+
+    def _why_refused(self, username: str) -> str:
+        endpoint = self.server_ref
+        if not endpoint.has_account(username):
+            return f"unknown account {username!r}"
+        if not endpoint.address_allowed(username, self.remote_ip):
+            return f"address {self.remote_ip} is not on the account's allowlist"
+        if endpoint.spec.client_certificate == "required":
+            presented, cn = peer_common_name(self.socket)
+            if not presented:
+                return "no client certificate"
+            if cn != username:
+                return f"certificate CN {cn!r} is not the user name {username!r}"
+        return ""
+
+    # -- commands -----------------------------------------------------------------------------------------
+
+    def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
+        self._raw_argument = arg
+        self.refusal = None
+        super().pre_process_command(line, cmd, arg)
+
+    def process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
+        if cmd in ("PORT", "EPRT"):
+            self.respond("502 Active mode is not supported: use PASV or EPSV.")
+            self.log_cmd(cmd, args[0] if args else "", 502, "Active mode is not supported")
+            return
+        if cmd in _TRANSFERS and self.server_ref.spec.protected_data and not self._prot:
+            self.respond("522 SSL/TLS required on the data channel.")
+            self.log_cmd(cmd, args[0] if args else "", 522, "SSL/TLS required on the data channel.")
+            return
+        super().process_command(cmd, *args, **kwargs)
+
+    def session_refused_data(self, reason: str) -> None:
+        self.session.record("ftp.data", outcome="refused", reason=reason)
+
+    def log_cmd(self, cmd: str, arg: str, respcode: int, respstr: str) -> None:
+        refused = self.refusal is not None or respcode in (502, 522, 530, 534) or respstr.startswith(_POLICY)
+        outcome = "ok" if respcode < 400 else "refused" if refused else "failed"
+        detail: dict[str, Any] = {"command": cmd, "reply": respcode}
+        if outcome != "ok":
+            detail["reason"] = self.refusal or respstr
+        kind = _KINDS.get(cmd) if self.session.home is not None else None
+        if kind is None:
+            if cmd not in ("USER", "PASS") or outcome != "ok":
+                argument = "" if cmd == "PASS" else self._raw_argument
+                self.session.record("ftp.command", outcome=outcome, argument=argument, **detail)
+            return
+        location = self._location(arg)
+        path = location.relative if location else self._raw_argument
+        if cmd == "RNFR":
+            self._rename_source = location if outcome == "ok" else None
+            if outcome == "ok":
+                return
+        if cmd == "RNTO":
+            self._renamed(location, outcome, detail)
+            return
+        if cmd in _UPLOADS or cmd == "RETR":
+            detail["mode"] = "read" if cmd == "RETR" else "append" if cmd == "APPE" else "write"
+        self.session.record(kind, path, outcome, **detail)
+        if cmd in _UPLOADS and outcome == "ok" and location is not None:
+            self._uploads[str(location.real)] = location
+            self.session.upload_started(location)
+
+    def _renamed(self, target: Location | None, outcome: str, detail: dict[str, Any]) -> None:
+        source, self._rename_source = self._rename_source, None
+        path = source.relative if source else self._raw_argument
+        detail["target"] = target.relative if target else self._raw_argument
+        partner = self.session.partner
+        arrived = outcome == "ok" and target is not None and partner.watches(target.relative)
+        if arrived and target is not None:
+            detail["arrival"] = target.relative
+        event = self.session.record("fs.rename", path, outcome, **detail)
+        if arrived and target is not None and self.session.account:
+            partner.file_arrived(self.session.account, target.relative, event)
+
+    def log_transfer(
+        self, cmd: str, filename: str, receive: bool, completed: bool, elapsed: float, bytes: int
+    ) -> None:
+        location = self._uploads.pop(filename, None) if receive else self._location(filename)
+        if location is None:
+            return
+        if receive:
+            reason = {} if completed else {"reason": self._incomplete_reason()}
+            self._upload_ended(
+                location, completed, command=cmd, bytes_written=bytes, seconds=elapsed, **reason
+            )
+            return
+        self.session.record(
+            "fs.close", location.relative, mode="read", complete=completed, bytes_read=bytes, seconds=elapsed
+        )
+
+    def _upload_ended(self, location: Location, complete: bool, **detail: Any) -> None:
+        self._uploads.pop(str(location.real), None)
+        self.session.upload_ended(location, complete=complete, **detail)
+
+    def _incomplete_reason(self) -> str:
+        if self.truncated:
+            self.truncated = False
+            return "the data connection closed without TLS close_notify (a truncated transfer)"
+        return "the transfer was aborted before the end of the file"
+
+    def _location(self, path: str) -> Location | None:
+        if not path or self.fs is None:
+            return None
+        try:
+            return self.fs.location(path)  # type: ignore[no-any-return]
+        except AccessRefused:
+            return None
+
+
+def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
+    """A handler class (and its data channel class) bound to one endpoint."""
+    spec = server.spec
+    data_channel = type(f"{server.class_prefix}DataChannel", (DataChannel,), {})
+    attributes: dict[str, Any] = {
+        "server_ref": server,
+        "ssl_context": server.ssl_context,
+        "dtp_handler": data_channel,
+        "abstracted_fs": HomeFilesystem,
+        "tls_control_required": spec.tls_before_login,
+        "tls_data_required": False,  # checked per transfer: see process_command
+        "passive_ports": list(spec.passive_range()),
+        "permit_foreign_addresses": False,
+        "permit_privileged_ports": False,
+        "auth_failed_timeout": spec.failed_login_delay.total_seconds(),
+        "banner": spec.banner,
+        "use_sendfile": False,
+    }
+    return type(f"{server.class_prefix}Handler", (PartnerHandler,), attributes)
+
+
+__all__ += ["handler_classes"]

@@ -1,0 +1,153 @@
+"""An FTPS endpoint of a partner: pyftpdlib's server on its own thread and I/O loop.
+
+pyftpdlib's loop is not asyncio, so it runs on a thread of its own; ``start`` and ``stop`` are coroutines
+only to look like every other adapter to the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import logging
+import threading
+from pathlib import Path
+
+from pyftpdlib.ioloop import IOLoop
+from pyftpdlib.servers import FTPServer
+
+from ...config import FtpsEndpoint
+from ...endpoints import EndpointInfo, TlsInfo
+from ...errors import PortInUseError
+from ...partner import Partner
+from ._handler import PartnerHandler, handler_classes
+from ._tls import make_context
+
+__all__ = ["FtpsServer"]
+
+# pyftpdlib turns on its own INFO logging to stderr unless its logger has a handler: keep it to warnings
+_library_log = logging.getLogger("pyftpdlib")
+if not _library_log.handlers:
+    _library_log.addHandler(logging.NullHandler())
+    _library_log.setLevel(logging.WARNING)
+
+
+class FtpsServer:
+    """Serves one ``protocol: ftps`` endpoint of a profile."""
+
+    protocol = "ftps"
+
+    def __init__(self, partner: Partner, name: str, spec: FtpsEndpoint, host: str, port: int) -> None:
+        if partner.tls is None:
+            raise RuntimeError("prepare the partner before serving it")
+        self.partner = partner
+        self.name = name
+        self.spec = spec
+        self.host = host
+        self.requested_port = port
+        self.port = port
+        self.class_prefix = f"{partner.name.capitalize()}{name.capitalize()}"
+        self.ssl_context = make_context(spec, partner.tls)
+        self._allowlists = {
+            account.username: self._addresses(account.ip_allowlist) for account in partner.profile.accounts
+        }
+        self._handler: type[PartnerHandler] | None = None
+        self._server: FTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # -- what the handlers ask ----------------------------------------------------------------------------
+
+    def has_account(self, username: str) -> bool:
+        return username in self._allowlists
+
+    def address_allowed(self, username: str, address: str) -> bool:
+        """Whether ``username`` may log in from ``address`` (an account without an allowlist: anywhere)."""
+        addresses = self._allowlists.get(username)
+        return addresses is None or _normal(address) in addresses
+
+    def address_listed(self, address: str) -> bool:
+        """The partner's firewall: an address on no account's allowlist never reaches the FTP server."""
+        if any(addresses is None for addresses in self._allowlists.values()):
+            return True
+        return any(_normal(address) in addresses for addresses in self._allowlists.values() if addresses)
+
+    @staticmethod
+    def format_client(address: str, port: int) -> str:
+        return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+    @staticmethod
+    def _addresses(allowlist: tuple[str, ...] | None) -> set[str] | None:
+        return None if allowlist is None else {_normal(address) for address in allowlist}
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._handler = handler_classes(self)
+        loop = IOLoop()
+        try:
+            self._server = FTPServer((self.host, self.requested_port), self._handler, ioloop=loop)
+        except OSError as error:
+            loop.close()
+            message = (
+                "is already in use"
+                if error.errno == errno.EADDRINUSE
+                else f"cannot be used: {error.strerror}"
+            )
+            raise PortInUseError(
+                f"{self.partner.name} {self.name}: port {self.requested_port} on {self.host} {message}; "
+                "stop what uses it, or choose another port (--ports ephemeral, or "
+                f"--set {self.partner.name}.endpoints.{self.name}.port=N)"
+            ) from None
+        self.port = self._server.socket.getsockname()[1]
+        self._thread = threading.Thread(
+            target=self._serve, name=f"mockpartners-{self.class_prefix}", daemon=True
+        )
+        self._thread.start()
+
+    def _serve(self) -> None:
+        assert self._server is not None
+        loop = self._server.ioloop
+        while not self._stopping.is_set():
+            loop.loop(timeout=0.05, blocking=False)
+        self._server.close_all()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 10)
+            self._thread = None
+
+    def reload_credentials(self) -> None:
+        """Serve the renewed server certificate to every new connection (current ones keep theirs)."""
+        assert self.partner.tls is not None
+        self.ssl_context = make_context(self.spec, self.partner.tls)
+        if self._handler is not None:
+            self._handler.ssl_context = self.ssl_context
+
+    def info(self, known_hosts: Path | None = None) -> EndpointInfo:
+        tls = self.partner.tls
+        assert tls is not None
+        details = TlsInfo(
+            str(tls.root.certificate_path),
+            str(tls.server.certificate_path),
+            tls.server.sha256,
+            tls.server.issuer,
+            self.spec.tls_minimum,
+            self.spec.passive_ports,
+            self.spec.client_certificate,
+        )
+        return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
+
+    def known_hosts_lines(self) -> list[str]:
+        return []
+
+
+def _normal(address: str) -> str:
+    """One spelling per address (IPv4-mapped IPv6 addresses as IPv4)."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return address
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return str(mapped or parsed)
