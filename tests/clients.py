@@ -13,6 +13,7 @@ import socket
 import ssl
 import stat
 import subprocess
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,7 +250,9 @@ def ftplib_tls(
     if certificate is not None:
         context.load_cert_chain(certificate.certificate, certificate.key)
     if tls_version is not None:
-        context.minimum_version = context.maximum_version = tls_version
+        with warnings.catch_warnings():  # old TLS versions are deprecated: that is the point of asking
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = tls_version
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
     kind = SessionReusingFTP if reuse_session else ftplib.FTP_TLS
     client = kind(context=context, timeout=10, source_address=(source, 0) if source else None)

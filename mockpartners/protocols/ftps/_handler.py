@@ -190,7 +190,23 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
         self._raw_argument = arg
         self.refusal = None
+        if self.fs is not None and arg and cmd in _KINDS and not self._acceptable_path(cmd, arg):
+            return
         super().pre_process_command(line, cmd, arg)
+
+    def _acceptable_path(self, cmd: str, arg: str) -> bool:
+        """Refuse names that cannot exist here (control characters, too long) with FTP's own 553."""
+        path = arg.split(" ", 1)[1] if cmd in ("MFMT", "SITE CHMOD") and " " in arg else arg
+        try:
+            self.fs.home.resolve(path, self.fs.cwd)
+        except AccessRefused as refusal:
+            if refusal.kind != "invalid_name":
+                return True  # pyftpdlib answers "no such file" itself
+            self.refusal = refusal.reason
+            self.respond(f"553 File name not allowed: {refusal.reason}.")
+            self.log_cmd(cmd, "", 553, refusal.reason)
+            return False
+        return True
 
     def process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
         if cmd in ("PORT", "EPRT"):
@@ -207,7 +223,9 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
         self.session.record("ftp.data", outcome="refused", reason=reason)
 
     def log_cmd(self, cmd: str, arg: str, respcode: int, respstr: str) -> None:
-        refused = self.refusal is not None or respcode in (502, 522, 530, 534) or respstr.startswith(_POLICY)
+        refused = (
+            self.refusal is not None or respcode in (502, 522, 530, 534, 553) or respstr.startswith(_POLICY)
+        )
         outcome = "ok" if respcode < 400 else "refused" if refused else "failed"
         detail: dict[str, Any] = {"command": cmd, "reply": respcode}
         if outcome != "ok":
