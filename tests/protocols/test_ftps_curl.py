@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
+from mockpartners.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps, require
 
 
@@ -234,3 +235,15 @@ def test_a_client_pinning_the_old_server_certificate_fails_after_renewal(
     assert after.returncode == 60, after.stderr  # CURLE_PEER_FAILED_VERIFICATION
     trusting_root = curl_ftps(endpoint, account.username, "/", "-l", certificate=Certificate.of(account))
     assert trusting_root.returncode == 0, trusting_root.stderr
+
+
+def test_session_reuse_required_with_and_without_curls_session_cache(mockpartners: SuiteFactory) -> None:
+    magda = mockpartners("magda", settings=["magda.endpoints.ftps.session_reuse_required=true"])["magda"]
+    account = magda.account()
+    reused = curl_ftps(magda.endpoint(), account.username, "/", "-l", certificate=Certificate.of(account))
+    assert reused.returncode == 0, reused.stderr
+    fresh = curl_ftps(
+        magda.endpoint(), account.username, "/", "-l", "--no-sessionid", certificate=Certificate.of(account)
+    )
+    assert fresh.returncode != 0
+    assert "522" in fresh.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mockpartners import Partner
+from mockpartners.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, lftp_ftps
 
 
@@ -78,3 +79,19 @@ def test_bound_to_another_loopback_address(magda: Partner) -> None:
     )
     assert refused.returncode != 0
     assert magda.journal.wait_for(kind="session.refused").client.startswith("127.0.0.5:")  # type: ignore[union-attr]
+
+
+def test_session_reuse_required_and_lftps_ssl_copy_sid(mockpartners: SuiteFactory) -> None:
+    magda = mockpartners("magda", settings=["magda.endpoints.ftps.session_reuse_required=true"])["magda"]
+    account = magda.account()
+    copied = lftp_ftps(magda.endpoint(), account.username, "ls", certificate=Certificate.of(account))
+    assert copied.returncode == 0, copied.stderr
+    fresh = lftp_ftps(
+        magda.endpoint(),
+        account.username,
+        "ls",
+        certificate=Certificate.of(account),
+        settings=["set ftp:ssl-copy-sid false"],
+    )
+    assert fresh.returncode != 0
+    assert "522 SSL connection failed: session reuse required" in fresh.stderr
