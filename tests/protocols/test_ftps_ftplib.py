@@ -252,3 +252,12 @@ def test_renewed_server_certificate_under_the_same_root(magda: Partner) -> None:
         assert client.nlst()
     assert magda.endpoint().tls.issuer == "Issuing CA 2 2020, Vlaamse overheid (mockpartners)"  # type: ignore[union-attr]
     assert len(magda.journal.events(kind="partner.certificate")) == 2
+
+
+def test_passive_port_range_is_configurable(mockpartners: SuiteFactory) -> None:
+    magda = mockpartners("magda", settings=["magda.endpoints.ftps.passive_ports=41000-41004"])["magda"]
+    with login(magda) as client:
+        ports = {client.makepasv()[1] for _ in range(5)}
+        assert ports <= set(range(41000, 41005))
+        client.sendcmd("EPSV")
+        assert "to_vip" in client.nlst()
