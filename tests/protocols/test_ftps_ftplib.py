@@ -261,3 +261,14 @@ def test_passive_port_range_is_configurable(mockpartners: SuiteFactory) -> None:
         assert ports <= set(range(41000, 41005))
         client.sendcmd("EPSV")
         assert "to_vip" in client.nlst()
+
+
+def test_empty_listings_and_files_never_break_the_data_channels_tls_handshake(magda: Partner) -> None:
+    """The server has nothing to send: it must still finish the TLS handshake before closing."""
+    magda.files("afnemer-0001").drop("from_vip/EMPTY.xml", b"")
+    with login(magda) as client:
+        for _ in range(50):
+            assert client.nlst("cache/to_vip") == []
+            received = io.BytesIO()
+            client.retrbinary("RETR from_vip/EMPTY.xml", received.write)
+            assert received.getvalue() == b""

@@ -69,6 +69,7 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
     """A data connection: no client certificate asked, truncation detected, session reuse checked."""
 
     cmd_channel: PartnerHandler
+    _deferred_close: Any = None
 
     def secure_connection(self, ssl_context: SSL.Context) -> None:
         super().secure_connection(ssl_context)
@@ -81,14 +82,27 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
             self.transfer_finished = False
             self._resp = ("522 SSL connection failed: session reuse required", log.debug)
             self.close()
+        elif self._deferred_close is not None:
+            self.close()
 
     def close(self) -> None:
+        if not self._closed and self._ssl_accepting and not self._error and self._deferred_close is None:
+            # an empty listing is "sent" before the client finished the TLS handshake: closing now would
+            # break the client's handshake, so finish it first (but never wait more than a few seconds)
+            self._deferred_close = self.ioloop.call_later(5, self._close_anyway, _errback=self.handle_error)
+            return
+        if self._deferred_close is not None and not self._deferred_close.cancelled:
+            self._deferred_close.cancel()
         if not self._closed and self.receive and self.transfer_finished and self._truncated():
             # the TCP connection ended without TLS close_notify: the client never said the file was done
             self.transfer_finished = False
             self._resp = ("426 Connection closed; transfer aborted.", log.debug)
             self.cmd_channel.truncated = True
         super().close()
+
+    def _close_anyway(self) -> None:
+        self._ssl_accepting = False
+        self.close()
 
     def _truncated(self) -> bool:
         return (
