@@ -76,6 +76,19 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
         if isinstance(self.socket, SSL.Connection):
             self.socket.set_verify(SSL.VERIFY_NONE, None)
 
+    def handle_failed_ssl_handshake(self) -> None:
+        if self.cmd is None and self.file_obj is None:
+            # no transfer is waiting on this connection (the client dropped it after a refused command):
+            # a "522" now would arrive as an answer to the client's next command
+            self.cmd_channel.session.record(
+                "ftp.data",
+                outcome="failed",
+                reason="the client dropped the data connection during its TLS handshake",
+            )
+            self.close()
+            return
+        super().handle_failed_ssl_handshake()
+
     def handle_ssl_established(self) -> None:
         if self.cmd_channel.server_ref.spec.session_reuse_required and not session_reused(self.socket):
             self.cmd_channel.session_refused_data("SSL connection failed: session reuse required")
