@@ -201,6 +201,28 @@ class Pickup(_Model):
         return pattern
 
 
+class EventMatcher(_Model):
+    """Journal events a contract rule looks at: all given conditions must hold."""
+
+    kinds: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+    outcomes: tuple[Literal["ok", "refused", "failed"], ...] = ()
+    detail: dict[str, tuple[str | int | bool, ...]] = {}
+
+
+class ContractRule(_Model):
+    """One thing a well-behaved client does (or never does), checked over the journal."""
+
+    description: str
+    check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved"]
+    match: tuple[EventMatcher, ...] = ()
+    folders: tuple[str, ...] = ()
+    to: tuple[str, ...] = ()
+    exercised_by: tuple[EventMatcher, ...] = ()
+    severity: Literal["error", "advice"] = "error"
+    reference: str = ""
+
+
 class Profile(_Model):
     """Everything that makes one partner: endpoints, accounts, folders and partner-side behaviour."""
 
@@ -217,6 +239,7 @@ class Profile(_Model):
     folders: dict[str, Folder]
     retention_check: DurationField = Duration(seconds=3600)
     pickup: Pickup | None = None
+    contract: dict[str, ContractRule] = {}
 
     def folder_rule(self, folder: str) -> Folder:
         """Rights of ``folder`` (a home-relative path, "" or "/" for the home): the nearest declared one."""

@@ -16,6 +16,7 @@ from .errors import StateError
 
 __all__ = [
     "AccountInfo",
+    "AdminInfo",
     "CertificateInfo",
     "EndpointInfo",
     "HostKeyInfo",
@@ -147,6 +148,19 @@ class PartnerInfo:
 
 
 @dataclass(frozen=True)
+class AdminInfo:
+    """The control plane of a running suite: its base URL, its OpenAPI document, its token if any."""
+
+    url: str
+    openapi: str
+    token_file: str | None = None
+
+    @property
+    def token(self) -> str | None:
+        return Path(self.token_file).read_text(encoding="utf-8").strip() if self.token_file else None
+
+
+@dataclass(frozen=True)
 class SuiteInfo:
     state_dir: str
     journal: str
@@ -154,6 +168,7 @@ class SuiteInfo:
     pid: int
     partners: dict[str, PartnerInfo] = field(default_factory=dict)
     format: int = FORMAT_VERSION
+    admin: AdminInfo | None = None
 
     def __getitem__(self, name: str) -> PartnerInfo:
         try:
@@ -184,7 +199,10 @@ class SuiteInfo:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SuiteInfo:
         partners = {name: _partner(value) for name, value in data["partners"].items()}
-        return cls(data["state_dir"], data["journal"], data["status"], data["pid"], partners, data["format"])
+        admin = AdminInfo(**data["admin"]) if data.get("admin") else None
+        return cls(
+            data["state_dir"], data["journal"], data["status"], data["pid"], partners, data["format"], admin
+        )
 
 
 def _key(data: dict[str, Any] | None) -> KeyInfo | None:

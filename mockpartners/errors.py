@@ -34,3 +34,7 @@ class JournalTimeout(MockPartnersError, TimeoutError):
 
 class UsageError(MockPartnersError):
     """A command-line argument or API parameter is malformed."""
+
+
+class UnknownScenarioError(MockPartnersError):
+    """A scenario name the partner does not offer."""

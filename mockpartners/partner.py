@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
 from collections import Counter
 from pathlib import Path
@@ -17,10 +18,12 @@ from ._credentials import SshCredentials, TlsCredentials
 from ._info import partner_info
 from .clock import Clock
 from .config import Profile
+from .contract import ContractReport, evaluate
 from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from .files import AccountFiles
 from .journal import Event, Journal
 from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
+from .scenarios import Scenarios
 from .session import Session
 from .state import StateDir
 from .storage import PartnerTree
@@ -43,6 +46,7 @@ class Partner:
         self.tree = PartnerTree(state.homes(profile.name), profile)
         self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
         self.retention = RetentionProcessor(self)
+        self.scenarios = Scenarios(self)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
         self.endpoint_infos: dict[str, EndpointInfo] = {}
@@ -166,6 +170,36 @@ class Partner:
         )
         return self.tls
 
+    def reset(self) -> None:
+        """Back to a fresh partner: empty homes, empty spool, the profile's own scenarios. The journal is
+        kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside the
+        partner's tree is touched."""
+        self.scenarios.reset()
+        for home in (self.tree.home(account.username) for account in self.profile.accounts):
+            _empty(home.root)
+            home.ensure_folders()
+        _empty(self.state.spool(self.name))
+        if self.pickup is not None:
+            self.pickup.forget()
+        self.journal.record("partner.reset", partner=self.name)
+
+    def window_start(self) -> int:
+        """The journal id from which reports look: the latest start of the suite or reset of this partner."""
+        latest = self.journal.events(kind=["suite.start", "partner.reset"], limit=50)
+        marks = [event.id for event in latest if event.kind == "suite.start" or event.partner == self.name]
+        return max(marks, default=0)
+
+    def report(self, *, after: int | None = None) -> ContractReport:
+        """How the clients that talked to this partner kept its contract (``profile.contract``)."""
+        return evaluate(self.journal, self.profile, after=self.window_start() if after is None else after)
+
+    def assert_contract(self, *, after: int | None = None) -> ContractReport:
+        """Fail with the broken rule and the events that show it, or return the report."""
+        report = self.report(after=after)
+        if not report.passed:
+            raise AssertionError(report.failure_message())
+        return report
+
     def wait_for_answer(self, path: str, *, account: str | None = None, timeout: float = 5.0) -> Event:
         """The partner's answer or rejection for the request uploaded at ``path`` (home-relative)."""
         return self.journal.wait_for(
@@ -179,3 +213,14 @@ class Partner:
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Until no partner-side job is due (jobs waiting for a later time on the clock do not count)."""
         self.journal.wait_until(lambda: self.scheduler.busy() == 0, timeout, "partner-side jobs to finish")
+
+
+def _empty(folder: Path) -> None:
+    """Remove everything inside ``folder`` (symlinks are removed, never followed)."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()

@@ -40,6 +40,18 @@ class StateDir:
         return self.path / "journal.sqlite3"
 
     @property
+    def admin_token_path(self) -> Path:
+        return self.path / "admin-token"
+
+    def write_private(self, path: Path, text: str) -> None:
+        """Write a small secret (readable by this user only), replacing any previous one."""
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.replace(temporary, path)
+
+    @property
     def endpoints_path(self) -> Path:
         return self.path / "endpoints.json"
 

@@ -13,11 +13,11 @@ import threading
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .clock import Clock
 from .config import Endpoint, Profile, load_profile, load_profiles
-from .endpoints import SuiteInfo
+from .endpoints import AdminInfo, SuiteInfo
 from .errors import MockPartnersError, StateError
 from .journal import Journal
 from .partner import Partner
@@ -25,7 +25,12 @@ from .processors import Scheduler
 from .protocols import EndpointServer, server_for
 from .state import DEFAULT_STATE_DIR, StateDir
 
-__all__ = ["Suite"]
+if TYPE_CHECKING:
+    from .admin import AdminServer
+
+__all__ = ["DEFAULT_ADMIN_PORT", "Suite"]
+
+DEFAULT_ADMIN_PORT = 8470
 
 Ports = Literal["nominal", "ephemeral"]
 _T = TypeVar("_T")
@@ -46,6 +51,9 @@ class Suite:
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
         new_host_keys: bool = False,
         credentials_from: str | Path | None = None,
+        admin: bool = False,
+        admin_port: int | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.state = StateDir(state_dir)
         self.ports = ports
@@ -63,6 +71,10 @@ class Suite:
         self._scheduler = Scheduler(self.clock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._admin_wanted = admin
+        self._admin_port = admin_port
+        self._admin_token = admin_token
+        self.admin: AdminServer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -76,6 +88,8 @@ class Suite:
             self._start_loop()
             for partner in self.partners.values():
                 self._serve(partner)
+            if self._admin_wanted:
+                self._start_admin()
             self._scheduler.start()
             self.info.write(self.state.endpoints_path)
             self.journal.record("suite.start", partners=list(self.partners), pid=os.getpid())
@@ -86,6 +100,10 @@ class Suite:
 
     def stop(self) -> None:
         """Close every connection and listener, let partner jobs finish, mark endpoints.json stopped."""
+        if self._loop is not None and self.admin is not None:
+            with contextlib.suppress(MockPartnersError, RuntimeError, TimeoutError):
+                self._run(self.admin.stop(), timeout=15)
+            self.admin = None
         if self._loop is not None:
             with contextlib.suppress(MockPartnersError, RuntimeError, TimeoutError):
                 self._run(self._stop_servers(), timeout=15)
@@ -126,13 +144,25 @@ class Suite:
         return self.info_with(status="running")
 
     def info_with(self, *, status: str) -> SuiteInfo:
+        admin = None
+        if self.admin is not None:
+            token_file = str(self.state.admin_token_path) if self._admin_token else None
+            admin = AdminInfo(self.admin.url, f"{self.admin.url}/openapi.json", token_file)
         return SuiteInfo(
             str(self.state.path),
             str(self.state.journal_path),
             status,
             os.getpid(),
             {name: partner.info() for name, partner in self.partners.items()},
+            admin=admin,
         )
+
+    def reset(self, partner: str | None = None) -> None:
+        """Reset one partner (or all of them, and the clock): empty trees, profile scenarios, journal kept."""
+        for chosen in [self[partner]] if partner else list(self.partners.values()):
+            chosen.reset()
+        if partner is None:
+            self.clock.reset()
 
     # -- internals ----------------------------------------------------------------------------------------
 
@@ -186,6 +216,17 @@ class Suite:
                 )
             return spec.unprivileged_port
         return spec.port
+
+    def _start_admin(self) -> None:
+        from .admin import AdminServer
+
+        port = 0 if self.ports == "ephemeral" and self._admin_port is None else self._admin_port
+        if self._admin_token:
+            self.state.write_private(self.state.admin_token_path, self._admin_token)
+        self.admin = AdminServer(
+            self, self.host, DEFAULT_ADMIN_PORT if port is None else port, self._admin_token
+        )
+        self._run(self.admin.start())
 
     def _start_loop(self) -> None:
         self._loop = asyncio.new_event_loop()

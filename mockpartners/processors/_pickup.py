@@ -86,6 +86,12 @@ class PickupProcessor:
         due = self.rules.delay.after(request.received_at)
         self.partner.scheduler.schedule(due, lambda: self._run(request))
 
+    def forget(self) -> None:
+        """After a reset: requests known so far are gone (their jobs skip, as the files are gone too)."""
+        with self._lock:
+            self._latest.clear()
+        self.spool.prepare()
+
     def upload_started(self, username: str, path: str) -> None:
         """A client writes straight under a name the partner takes: it could see the file half-written."""
         if self.rules.direct_uploads == "allowed" or self._decide(posixpath.basename(path))[0] != "accepted":

@@ -1,0 +1,257 @@
+"""Every named scenario: what it changes, what a client should show, and its parameters.
+
+Scenarios reproduce, on purpose, the errors the partners' guides describe (and generic network and disk
+faults). Which ones a partner offers follows from its profile: SFTP ones for SFTP endpoints, certificate
+ones for FTPS, answer ones when the partner picks up requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .._schema import FtpsEndpoint, Profile
+
+__all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    help: str
+
+    def convert(self, value: Any) -> Any:
+        """The value as the parameter's type (CLI and HTTP give strings)."""
+        kind = type(self.default)
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return value
+        text = str(value).strip()
+        if kind is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"{self.name}: expected true or false, got {value!r}")
+        try:
+            return kind(text)
+        except ValueError:
+            raise ValueError(f"{self.name}: expected {kind.__name__}, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    name: str
+    description: str
+    expect: str
+    protocols: frozenset[str] = frozenset()
+    """Protocols that must be among the partner's endpoints (empty: any partner)."""
+    needs_pickup: bool = False
+    parameters: tuple[Parameter, ...] = ()
+    default_on: Callable[[Profile], bool] | None = None
+
+    def applies_to(self, profile: Profile) -> bool:
+        protocols = {endpoint.protocol for endpoint in profile.endpoints.values()}
+        if self.protocols and not self.protocols & protocols:
+            return False
+        return not (self.needs_pickup and profile.pickup is None)
+
+
+def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
+    def check(profile: Profile) -> bool:
+        folders = list(profile.pickup.inboxes) if profile.pickup else list(profile.folders)
+        return any(right not in profile.folder_rule(folder).rights for folder in folders)
+
+    return check
+
+
+def _ftps(attribute: str) -> Callable[[Profile], bool]:
+    def check(profile: Profile) -> bool:
+        return any(
+            bool(getattr(endpoint, attribute))
+            for endpoint in profile.endpoints.values()
+            if isinstance(endpoint, FtpsEndpoint)
+        )
+
+    return check
+
+
+_SPECS = [
+    # -- any protocol: the port ---------------------------------------------------------------------------
+    ScenarioSpec(
+        "port-closed",
+        "nothing listens on the partner's ports",
+        "connection refused (WinSCP: 'Network error: Connection refused'; guide 4.2)",
+    ),
+    ScenarioSpec(
+        "firewall-drop",
+        "connections are accepted by nobody, as behind a firewall that drops them",
+        "a timeout, no greeting (OpenSSH: 'Connection timed out during banner exchange')",
+    ),
+    # -- SFTP ---------------------------------------------------------------------------------------------
+    ScenarioSpec(
+        "host-key-changed",
+        "the SFTP server presents another host key",
+        "OpenSSH: 'REMOTE HOST IDENTIFICATION HAS CHANGED'; WinSCP: a changed-key warning",
+        frozenset({"sftp"}),
+    ),
+    ScenarioSpec(
+        "refuse-keys",
+        "every public key is refused, the right one included",
+        "'Server refused our key', then a password prompt (guide 4.3.2)",
+        frozenset({"sftp"}),
+    ),
+    ScenarioSpec(
+        "no-publickey",
+        "public-key authentication is not offered at all",
+        "a password prompt without 'Server refused our key' (guide 4.3.3)",
+        frozenset({"sftp"}),
+    ),
+    # -- folder rights ------------------------------------------------------------------------------------
+    ScenarioSpec(
+        "rename-refused",
+        "RENAME is refused in the upload folders (status 3, FTP 550)",
+        "WinSCP: 'Permission denied ... Request code: 18', NAME.filepart left behind (guide 4.4)",
+        default_on=_inbox_lacks("rename"),
+    ),
+    ScenarioSpec(
+        "setstat-refused",
+        "SETSTAT/FSETSTAT (MFMT) are refused in the upload folders",
+        "WinSCP: 'Permission denied ... Request code: 9'; the file is processed all the same (4.5)",
+        default_on=_inbox_lacks("setstat"),
+    ),
+    # -- partner-side -------------------------------------------------------------------------------------
+    ScenarioSpec(
+        "answers-late",
+        "answers come late",
+        "the answer file appears only after the delay",
+        needs_pickup=True,
+        parameters=(Parameter("delay", "15m", "how late, e.g. 15m or 2h"),),
+    ),
+    ScenarioSpec(
+        "reject-requests",
+        "every request is rejected by the partner",
+        "a rejection (or invalid) answer instead of an acknowledgement",
+        needs_pickup=True,
+        parameters=(Parameter("reason", "the request was rejected by the partner", "the reason given"),),
+    ),
+    # -- FTPS: server certificate -------------------------------------------------------------------------
+    ScenarioSpec(
+        "server-certificate-untrusted",
+        "the server presents a certificate from an unknown CA",
+        "curl: 'SSL certificate problem: unable to get local issuer certificate'; WinSCP: warning",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "server-certificate-renewed",
+        "the server presents a renewed certificate under a new issuing CA",
+        "clients trusting the root go on; clients that pinned the old certificate fail",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "server-certificate-expired",
+        "the server presents an expired certificate",
+        "curl: 'SSL certificate problem: certificate has expired'",
+        frozenset({"ftps"}),
+    ),
+    # -- FTPS: client certificate -------------------------------------------------------------------------
+    ScenarioSpec(
+        "client-certificate-expired",
+        "every client certificate is refused as expired",
+        "the TLS handshake fails with 'certificate expired'",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "client-certificate-wrong-cn",
+        "every login is refused as if the CN did not match the user name",
+        "'530 Login incorrect.'",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "client-certificate-untrusted",
+        "every client certificate is refused as issued by an unknown CA",
+        "the TLS handshake fails with 'unknown ca'",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "address-not-allowlisted",
+        "every client address is refused, as if not on the allowlist",
+        "the connection closes before the greeting",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "tls-below-minimum",
+        "the server's minimum TLS version is raised (to 1.3)",
+        "a client limited to an older TLS version fails the handshake with 'protocol version'",
+        frozenset({"ftps"}),
+        parameters=(Parameter("minimum", "1.3", "the minimum TLS version"),),
+    ),
+    ScenarioSpec(
+        "prot-c-refused",
+        "transfers without PROT P are refused",
+        "'522 SSL/TLS required on the data channel.'",
+        frozenset({"ftps"}),
+        default_on=_ftps("protected_data"),
+    ),
+    ScenarioSpec(
+        "passive-port-closed",
+        "the passive port announced is closed before the client connects",
+        "curl: 'Failed to connect'; lftp: retries; ftplib: ConnectionRefusedError",
+        frozenset({"ftps"}),
+    ),
+    ScenarioSpec(
+        "session-reuse-required",
+        "data connections must resume the control connection's TLS session",
+        "'522 SSL connection failed: session reuse required' for clients that do not",
+        frozenset({"ftps"}),
+        default_on=_ftps("session_reuse_required"),
+    ),
+    # -- generic faults -----------------------------------------------------------------------------------
+    ScenarioSpec(
+        "latency",
+        "every reply is delayed",
+        "slow but working sessions",
+        parameters=(Parameter("ms", 200, "delay per reply, in milliseconds"),),
+    ),
+    ScenarioSpec(
+        "bandwidth",
+        "transfers are capped",
+        "slow transfers",
+        parameters=(Parameter("bytes_per_second", 65536, "the cap"),),
+    ),
+    ScenarioSpec(
+        "disconnect-after-bytes",
+        "the connection is cut once a transfer has moved N bytes",
+        "a transfer aborted halfway: 'Connection reset' / 'connection lost'",
+        parameters=(Parameter("bytes", 65536, "bytes transferred before the cut"),),
+    ),
+    ScenarioSpec(
+        "fail-nth-write",
+        "the Nth write (SFTP WRITE, FTP STOR) fails",
+        "SFTP 'Failure' (status 4); FTP '451 Requested action aborted: local error in processing'",
+        parameters=(Parameter("n", 1, "which write fails, counted from the scenario's start"),),
+    ),
+    ScenarioSpec(
+        "fail-writes",
+        "writes fail at random, repeatably",
+        "occasional write failures, same run after run",
+        parameters=(
+            Parameter("probability", 0.1, "chance that a write fails"),
+            Parameter("seed", 1, "seed of the random sequence"),
+        ),
+    ),
+    ScenarioSpec(
+        "disk-full",
+        "the partner's disk is full",
+        "SFTP 'Failure' (no space on filesystem); FTP '452 Insufficient storage space'",
+    ),
+    ScenarioSpec(
+        "restart-mid-transfer",
+        "the server restarts once a transfer has moved N bytes",
+        "every connection is cut; reconnecting works",
+        parameters=(Parameter("bytes", 65536, "bytes"),),
+    ),
+]
+
+CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in _SPECS}
