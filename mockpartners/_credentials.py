@@ -22,6 +22,7 @@ __all__ = [
     "AccountCredentials",
     "SshCredentials",
     "TlsCredentials",
+    "changed_host_keys",
     "renew_server_certificate",
     "retire",
     "ssh_credentials",
@@ -46,15 +47,39 @@ class SshCredentials:
 
 @dataclass(frozen=True)
 class TlsCredentials:
+    base: Path
+    profile: Profile
     root: CertificateAuthority
     """The server chain's root: what clients put in their trust store."""
     issuing: CertificateAuthority
     server: IssuedCertificate
     client_ca: CertificateAuthority
     """Issues (and verifies) client certificates."""
+    untrusted_ca: CertificateAuthority
+    """A CA the partner does not trust (training certificates, the "untrusted" scenarios)."""
     accounts: dict[str, IssuedCertificate]
     training: dict[str, IssuedCertificate]
     """Certificates the partner refuses, for training: ``expired``, ``wrong-cn``, ``untrusted``."""
+
+    def scenario_server(self, kind: str) -> IssuedCertificate:
+        """Server certificates for the certificate scenarios (made on first use): ``untrusted`` (another
+        CA), ``expired`` (same chain), ``renewed`` (a new issuing CA under the same root)."""
+        folder = self.base / "scenarios" / f"server-{kind}"
+        names = _server_names(self.profile)
+        common_name = self.profile.real_host or self.profile.name
+        if kind == "untrusted":
+            return self.untrusted_ca.issue(folder, common_name, names)
+        if kind == "expired":
+            not_before, not_after = expired_window()
+            return self.issuing.issue(folder, common_name, names, not_before=not_before, not_after=not_after)
+        certificates = self.profile.certificates
+        renewed = CertificateAuthority.load_or_create(
+            self.base / "scenarios" / "renewed-issuing-ca",
+            certificates.organization,
+            f"{certificates.server_issuing_ca} (renewed)",
+            parent=self.root,
+        )
+        return renewed.issue(folder, common_name, names, organization=certificates.server_organization)
 
 
 def retire(*paths: Path) -> None:
@@ -105,6 +130,20 @@ def ssh_credentials(base: Path, profile: Profile, *, new_host_keys: bool = False
     return SshCredentials(host_keys, accounts, wrong)
 
 
+def changed_host_keys(base: Path, profile: Profile) -> tuple[KeyPair, ...]:
+    """Other host keys of the same types, for the "host key changed" scenario (made on first use)."""
+    key_types = dict.fromkeys(
+        key
+        for endpoint in profile.endpoints.values()
+        if isinstance(endpoint, SftpEndpoint)
+        for key in endpoint.host_keys
+    )
+    return tuple(
+        load_or_create_key_pair(base / "host-changed" / key_file_name(key_type, host=True), key_type)
+        for key_type in key_types
+    )
+
+
 def tls_credentials(base: Path, profile: Profile) -> TlsCredentials:
     names = profile.certificates
     root = CertificateAuthority.load_or_create(
@@ -120,6 +159,7 @@ def tls_credentials(base: Path, profile: Profile) -> TlsCredentials:
         organization=names.server_organization,
     )
     client_ca = CertificateAuthority.load_or_create(base / "client-ca", names.organization, names.client_ca)
+    untrusted_ca = CertificateAuthority.load_or_create(base / "untrusted-ca", "Somebody else", "Untrusted CA")
     with_certificates = [account.username for account in profile.accounts if account.certificate]
     accounts = {
         username: client_ca.issue(base / "accounts" / username, username, pkcs12=True, legacy_pkcs12=True)
@@ -127,8 +167,8 @@ def tls_credentials(base: Path, profile: Profile) -> TlsCredentials:
     }
     training = {}
     if with_certificates:
-        training = _training_certificates(base, client_ca, with_certificates[0])
-    return TlsCredentials(root, issuing, server, client_ca, accounts, training)
+        training = _training_certificates(base, client_ca, untrusted_ca, with_certificates[0])
+    return TlsCredentials(base, profile, root, issuing, server, client_ca, untrusted_ca, accounts, training)
 
 
 def renew_server_certificate(base: Path, profile: Profile, *, new_issuing_ca: bool = False) -> TlsCredentials:
@@ -138,11 +178,10 @@ def renew_server_certificate(base: Path, profile: Profile, *, new_issuing_ca: bo
 
 
 def _training_certificates(
-    base: Path, client_ca: CertificateAuthority, username: str
+    base: Path, client_ca: CertificateAuthority, untrusted_ca: CertificateAuthority, username: str
 ) -> dict[str, IssuedCertificate]:
     """Certificates for ``username`` that the partner must refuse, each for one reason."""
     not_before, not_after = expired_window()
-    untrusted_ca = CertificateAuthority.load_or_create(base / "untrusted-ca", "Somebody else", "Untrusted CA")
     return {
         "expired": client_ca.issue(
             base / "training" / "expired", username, not_before=not_before, not_after=not_after, pkcs12=True

@@ -17,11 +17,12 @@ from typing import Protocol
 from ._credentials import SshCredentials, TlsCredentials
 from ._info import partner_info
 from .clock import Clock
-from .config import Profile
+from .config import Profile, Right
 from .contract import ContractReport, evaluate
 from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from .files import AccountFiles
 from .journal import Event, Journal
+from .pki import KeyPair
 from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
 from .scenarios import Scenarios
 from .session import Session
@@ -43,7 +44,7 @@ class Partner:
         self.journal = journal
         self.clock: Clock = journal.clock
         self.scheduler = scheduler
-        self.tree = PartnerTree(state.homes(profile.name), profile)
+        self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
         self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
         self.retention = RetentionProcessor(self)
         self.scenarios = Scenarios(self)
@@ -51,6 +52,7 @@ class Partner:
         self.tls: TlsCredentials | None = None
         self.endpoint_infos: dict[str, EndpointInfo] = {}
         self.servers: list[_Reloadable] = []
+        self._changed_host_keys: tuple[KeyPair, ...] | None = None
         self._writers: Counter[tuple[str, str]] = Counter()
         self._writers_lock = threading.Lock()
 
@@ -65,6 +67,29 @@ class Partner:
         if self.pickup is not None:
             self.pickup.recover()
         self.retention.start()
+
+    def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
+        """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
+        the upload folders; the profile decides whether they start on."""
+        uploads = self.profile.pickup.inboxes if self.profile.pickup else ()
+        if folder not in uploads and not (folder and "write" in rights and not uploads):
+            return rights
+        adjusted = list(rights)
+        for scenario, right in (("rename-refused", "rename"), ("setstat-refused", "setstat")):
+            if scenario not in self.scenarios.specs:
+                continue
+            on = self.scenarios.active(scenario) is not None
+            if on and right in adjusted:
+                adjusted.remove(right)
+            elif not on and right not in adjusted and "write" in adjusted:
+                adjusted.append(right)  # type: ignore[arg-type]
+        return tuple(adjusted)
+
+    def changed_host_keys(self) -> tuple[KeyPair, ...]:
+        """The host keys served while the ``host-key-changed`` scenario is on."""
+        if self._changed_host_keys is None:
+            self._changed_host_keys = self.state.changed_host_keys(self.profile)
+        return self._changed_host_keys
 
     def new_session(self, protocol: str, client: str) -> Session:
         return Session(self, protocol, client)

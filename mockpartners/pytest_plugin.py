@@ -42,8 +42,11 @@ class SuiteFactory:
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
         profile_files: Sequence[str | Path] = (),
         state_dir: str | Path | None = None,
+        admin: bool = False,
+        admin_token: str | None = None,
     ) -> Suite:
-        """A started suite of ``partners`` (all built-in ones if none) on ephemeral loopback ports."""
+        """A started suite of ``partners`` (all built-in ones if none) on ephemeral loopback ports;
+        ``admin=True`` also serves the HTTP control plane (``suite.admin.url``)."""
         directory = Path(state_dir) if state_dir else self._base / f"state-{len(self._suites)}"
         suite = Suite(
             partners,
@@ -53,6 +56,8 @@ class SuiteFactory:
             overrides=overrides,
             profile_files=profile_files,
             credentials_from=self._credentials,
+            admin=admin,
+            admin_token=admin_token,
         )
         self._suites.append(suite)
         return suite.start()
@@ -75,8 +80,11 @@ def mockpartners_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
             profile = load_profile(name)
             if profile.uses("sftp"):
                 state.ssh_credentials(profile)
+                state.changed_host_keys(profile)
             if profile.uses("ftps"):
-                state.tls_credentials(profile)
+                credentials = state.tls_credentials(profile)
+                for kind in ("untrusted", "expired", "renewed"):
+                    credentials.scenario_server(kind)
     return directory
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Right
 from .journal import Event
+from .scenarios import SessionFaults
 from .storage import AccessRefused, Home, Location
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Session:
         self.home: Home | None = None
         self.lost = False
         self.disconnect_reason = ""
+        self.faults = SessionFaults(partner.scenarios, self)
         self._started = time.monotonic()
 
     @property

@@ -16,12 +16,14 @@ from typing import IO
 from ._credentials import (
     SshCredentials,
     TlsCredentials,
+    changed_host_keys,
     renew_server_certificate,
     ssh_credentials,
     tls_credentials,
 )
 from .config import Profile
 from .errors import StateError
+from .pki import KeyPair
 
 __all__ = ["StateDir"]
 
@@ -112,6 +114,9 @@ class StateDir:
     def ssh_credentials(self, profile: Profile, *, new_host_keys: bool = False) -> SshCredentials:
         """Host keys, sample account keys and the wrong key of an SSH partner, created when missing."""
         return ssh_credentials(self.credentials_dir(profile.name), profile, new_host_keys=new_host_keys)
+
+    def changed_host_keys(self, profile: Profile) -> tuple[KeyPair, ...]:
+        return changed_host_keys(self.credentials_dir(profile.name), profile)
 
     def tls_credentials(self, profile: Profile) -> TlsCredentials:
         """CA chains, server and client certificates of a TLS partner, created when missing."""

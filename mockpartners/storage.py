@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,9 @@ from typing import Literal
 from .config import Profile, Right
 from .errors import MockPartnersError
 
-__all__ = ["AccessRefused", "Home", "Location", "PartnerTree"]
+__all__ = ["AccessRefused", "Home", "Location", "PartnerTree", "RightsAdjustment"]
+
+RightsAdjustment = Callable[[str, "tuple[Right, ...]"], "tuple[Right, ...]"]
 
 _MAX_NAME_BYTES = 255
 _MAX_PATH_BYTES = 4096
@@ -62,10 +65,13 @@ class Location:
 class Home:
     """One account's home in a partner's tree."""
 
-    def __init__(self, root: Path, profile: Profile, username: str) -> None:
+    def __init__(
+        self, root: Path, profile: Profile, username: str, adjust: RightsAdjustment | None = None
+    ) -> None:
         self.root = root
         self.profile = profile
         self.username = username
+        self._adjust = adjust
         self._real_root = os.path.realpath(root)
 
     def ensure_folders(self) -> None:
@@ -102,7 +108,8 @@ class Home:
         return Location("/" + relative.replace(os.sep, "/"), real)
 
     def rights(self, folder: str) -> tuple[Right, ...]:
-        return self.profile.folder_rule(folder).rights
+        rights = self.profile.folder_rule(folder).rights
+        return self._adjust(folder, rights) if self._adjust else rights
 
     def check(self, right: Right, location: Location) -> None:
         """Refuse ``right`` on an entry: files use the rights of their folder, listing the folder's own."""
@@ -130,16 +137,17 @@ class Home:
 
 
 class PartnerTree:
-    """All homes of one partner."""
+    """All homes of one partner; ``adjust`` lets scenarios grant or take rights while serving."""
 
-    def __init__(self, root: Path, profile: Profile) -> None:
+    def __init__(self, root: Path, profile: Profile, adjust: RightsAdjustment | None = None) -> None:
         self.root = root
         self.profile = profile
+        self.adjust = adjust
         self._homes: dict[str, Home] = {}
 
     def home(self, username: str) -> Home:
         if username not in self._homes:
-            self._homes[username] = Home(self.root / username, self.profile, username)
+            self._homes[username] = Home(self.root / username, self.profile, username, self.adjust)
         return self._homes[username]
 
     def ensure_homes(self) -> None:

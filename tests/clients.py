@@ -95,7 +95,8 @@ def sftp_batch(
     timeout: float = 30,
 ) -> subprocess.CompletedProcess[str]:
     """OpenSSH ``sftp`` in batch mode (-b -: stops at the first error), or answering prompts via askpass."""
-    command = [require("sftp"), "-P", str(endpoint.port), *ssh_options(endpoint), *options]
+    # OpenSSH keeps the first value of an option: the caller's options come before our defaults
+    command = [require("sftp"), "-P", str(endpoint.port), *options, *ssh_options(endpoint)]
     if key is not None:
         command += ["-i", str(key)]
     else:

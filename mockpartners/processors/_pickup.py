@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .._duration import Duration
 from ..config import AnswerTemplate, Pickup
 from ..journal import Event
 from ._answers import digest, render
@@ -83,7 +84,9 @@ class PickupProcessor:
             return
         with self._lock:
             self._latest[(request.username, request.path)] = request.request_id
-        due = self.rules.delay.after(request.received_at)
+        late = self.partner.scenarios.active("answers-late")
+        delay = Duration.parse(str(late["delay"])) if late else self.rules.delay
+        due = delay.after(request.received_at)
         self.partner.scheduler.schedule(due, lambda: self._run(request))
 
     def forget(self) -> None:
@@ -233,7 +236,7 @@ class PickupProcessor:
             return answers.accepted
         if decision == "invalid":
             return answers.invalid or answers.rejected
-        return answers.rejected
+        return answers.rejected or answers.invalid
 
     def _write_answer(self, ticket: Ticket, template: AnswerTemplate) -> str:
         name, content = render(template, ticket, self.partner.name)
@@ -248,6 +251,7 @@ class PickupProcessor:
 
     def _decide(self, name: str) -> tuple[str, str]:
         refused = "rejected" if self.rules.unmatched == "reject" else "ignore"
+        rejecting = self.partner.scenarios.active("reject-requests")
         for suffix in self.rules.temporary_suffixes:
             if name.endswith(suffix):
                 return refused, (
@@ -259,6 +263,8 @@ class PickupProcessor:
                 refused,
                 f"{self.rules.rejection_reason}: {name!r} does not match {self.rules.name_pattern}",
             )
+        if rejecting is not None:
+            return "rejected", str(rejecting["reason"])
         return "accepted", ""
 
     def _record(self, kind: str, request: Request, **detail: Any) -> Event:

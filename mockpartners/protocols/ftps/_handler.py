@@ -7,12 +7,17 @@ where the journal learns what happened. Transfers end in :meth:`PartnerHandler.l
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import random
+import socket
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from OpenSSL import SSL
 from pyftpdlib.handlers import TLS_DTPHandler, TLS_FTPHandler
 
+from ...scenarios import Scenarios
 from ...session import Session
 from ...storage import AccessRefused, Location
 from ._access import HomeFilesystem, PartnerAuthorizer
@@ -70,6 +75,8 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
 
     cmd_channel: PartnerHandler
     _deferred_close: Any = None
+    _paced_since = 0.0
+    _paced_bytes = 0
 
     def secure_connection(self, ssl_context: SSL.Context) -> None:
         super().secure_connection(ssl_context)
@@ -90,7 +97,8 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
         super().handle_failed_ssl_handshake()
 
     def handle_ssl_established(self) -> None:
-        if self.cmd_channel.server_ref.spec.session_reuse_required and not session_reused(self.socket):
+        required = self.cmd_channel.scenarios.active("session-reuse-required") is not None
+        if required and not session_reused(self.socket):
             self.cmd_channel.session_refused_data("SSL connection failed: session reuse required")
             self.transfer_finished = False
             self._resp = ("522 SSL connection failed: session reuse required", log.debug)
@@ -112,6 +120,40 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
             self._resp = ("426 Connection closed; transfer aborted.", log.debug)
             self.cmd_channel.truncated = True
         super().close()
+
+    def recv(self, buffer_size: int) -> bytes:
+        chunk: bytes = super().recv(buffer_size)
+        self._moved(len(chunk))
+        return chunk
+
+    def send(self, data: bytes) -> int:
+        sent: int = super().send(data)
+        self._moved(sent)
+        return sent
+
+    def _moved(self, size: int) -> None:
+        """Byte-triggered scenarios (cut, restart) and the ``bandwidth`` cap, which pauses the channel."""
+        if not size:
+            return
+        faults = self.cmd_channel.session.faults
+        action = faults.moved_bytes(size)
+        if action == "disconnect":
+            self.cmd_channel.cut()
+            return
+        if action == "restart":
+            self.ioloop.call_later(0, self.cmd_channel.server_ref.restart, _errback=self.handle_error)
+            return
+        if not self._paced_bytes:
+            self._paced_since = time.monotonic()
+        self._paced_bytes += size
+        wait = self._paced_since + faults.transfer_delay(self._paced_bytes) - time.monotonic()
+        if wait > 0.005 and not self._closed:
+            self.del_channel()
+            self.ioloop.call_later(wait, self._resume, _errback=self.handle_error)
+
+    def _resume(self) -> None:
+        if not self._closed:
+            self.add_channel(events=self.ioloop.READ if self.receive else self.ioloop.WRITE)
 
     def _close_anyway(self) -> None:
         self._ssl_accepting = False
@@ -140,6 +182,20 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
         self._uploads: dict[str, Location] = {}
         super().__init__(conn, server, ioloop)
         self.authorizer = PartnerAuthorizer(self)
+
+    @property
+    def scenarios(self) -> Scenarios:
+        return self.server_ref.partner.scenarios
+
+    def cut(self) -> None:
+        """Cut the client off like a broken network: control and data connections, no goodbye."""
+        for channel in (self.data_channel, self):
+            raw = getattr(channel, "socket", None)
+            with contextlib.suppress(OSError, SSL.Error):
+                if isinstance(raw, SSL.Connection):
+                    raw.sock_shutdown(socket.SHUT_RDWR)
+                elif raw is not None:
+                    raw.shutdown(socket.SHUT_RDWR)
 
     # -- connection ---------------------------------------------------------------------------------------
 
@@ -208,6 +264,8 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
             presented, cn = peer_common_name(self.socket)
             if not presented:
                 return "no client certificate"
+            if self.scenarios.active("client-certificate-wrong-cn") is not None:
+                return f"certificate CN {cn!r} is not the user name {username!r} (scenario)"
             if cn != username:
                 return f"certificate CN {cn!r} is not the user name {username!r}"
         return ""
@@ -215,6 +273,15 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
     # -- commands -----------------------------------------------------------------------------------------
 
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
+        delay = self.session.faults.reply_delay() if self.session is not None else 0.0
+        if delay:
+            self.ioloop.call_later(delay, self._process_now, line, cmd, arg, _errback=self.handle_error)
+        else:
+            self._process_now(line, cmd, arg)
+
+    def _process_now(self, line: str, cmd: str, arg: str) -> None:
+        if self._closed:
+            return
         self._raw_argument = arg
         self.refusal = None
         if self.fs is not None and arg and cmd in _KINDS and not self._acceptable_path(cmd, arg):
@@ -240,11 +307,43 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
             self.respond("502 Active mode is not supported: use PASV or EPSV.")
             self.log_cmd(cmd, args[0] if args else "", 502, "Active mode is not supported")
             return
-        if cmd in _TRANSFERS and self.server_ref.spec.protected_data and not self._prot:
+        if cmd in _TRANSFERS and self.scenarios.active("prot-c-refused") is not None and not self._prot:
             self.respond("522 SSL/TLS required on the data channel.")
             self.log_cmd(cmd, args[0] if args else "", 522, "SSL/TLS required on the data channel.")
             return
+        if cmd in _UPLOADS and self._write_refused(cmd, args[0] if args else ""):
+            return
+        if cmd in ("PASV", "EPSV") and self.scenarios.active("passive-port-closed") is not None:
+            self._announce_closed_port(cmd)
+            return
         super().process_command(cmd, *args, **kwargs)
+
+    def _write_refused(self, cmd: str, arg: str) -> bool:
+        """Scenarios ``disk-full``, ``fail-nth-write`` and ``fail-writes`` refuse the upload outright."""
+        failure = self.session.faults.write_failure()
+        if failure is None:
+            return False
+        reply = (
+            (452, "Insufficient storage space.")
+            if failure == "disk-full"
+            else (451, "Requested action aborted: local error in processing.")
+        )
+        self.respond(f"{reply[0]} {reply[1]}")
+        self.log_cmd(cmd, arg, *reply)
+        return True
+
+    def _announce_closed_port(self, cmd: str) -> None:
+        """Scenario ``passive-port-closed``: announce a port of the range where nothing listens."""
+        port = _closed_port(self.server_ref.spec.passive_range(), self.server_ref.host)
+        if cmd == "EPSV":
+            reply = f"229 Entering extended passive mode (|||{port}|)."
+        else:
+            high, low = divmod(port, 256)
+            address = self.socket.getsockname()[0].replace(".", ",")
+            reply = f"227 Entering passive mode ({address},{high},{low})."
+        self.respond(reply)
+        self.log_cmd(cmd, "", int(reply[:3]), reply[4:])
+        self.session.faults.fired("passive-port-closed", f"announced port {port}, where nothing listens")
 
     def session_refused_data(self, reason: str) -> None:
         self.session.record("ftp.data", outcome="refused", reason=reason)
@@ -324,6 +423,18 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
             return self.fs.location(path)  # type: ignore[no-any-return]
         except AccessRefused:
             return None
+
+
+def _closed_port(ports: range, host: str) -> int:
+    """A port of the passive range that nothing listens on right now."""
+    for port in random.sample(ports, min(len(ports), 50)):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    return ports[0]
 
 
 def handler_classes(server: FtpsServer) -> type[PartnerHandler]:

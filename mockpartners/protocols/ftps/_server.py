@@ -10,8 +10,12 @@ import asyncio
 import errno
 import ipaddress
 import logging
+import queue
+import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
@@ -24,6 +28,17 @@ from ._handler import PartnerHandler, handler_classes
 from ._tls import make_context
 
 __all__ = ["FtpsServer"]
+
+_CONTEXT_SCENARIOS = frozenset(
+    {
+        "server-certificate-untrusted",
+        "server-certificate-renewed",
+        "server-certificate-expired",
+        "client-certificate-expired",
+        "client-certificate-untrusted",
+        "tls-below-minimum",
+    }
+)
 
 # pyftpdlib turns on its own INFO logging to stderr unless its logger has a handler: keep it to warnings
 _library_log = logging.getLogger("pyftpdlib")
@@ -47,14 +62,18 @@ class FtpsServer:
         self.requested_port = port
         self.port = port
         self.class_prefix = f"{partner.name.capitalize()}{name.capitalize()}"
-        self.ssl_context = make_context(spec, partner.tls)
+        self.ssl_context = make_context(spec, partner.tls, partner.scenarios)
         self._allowlists = {
             account.username: self._addresses(account.ip_allowlist) for account in partner.profile.accounts
         }
         self._handler: type[PartnerHandler] | None = None
         self._server: FTPServer | None = None
+        self._loop: IOLoop | None = None
+        self._hold: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._actions: queue.Queue[tuple[Callable[[], None], threading.Event]] = queue.Queue()
+        partner.scenarios.subscribe(self._scenario_changed)
 
     # -- what the handlers ask ----------------------------------------------------------------------------
 
@@ -68,6 +87,8 @@ class FtpsServer:
 
     def address_listed(self, address: str) -> bool:
         """The partner's firewall: an address on no account's allowlist never reaches the FTP server."""
+        if self.partner.scenarios.active("address-not-allowlisted") is not None:
+            return False
         if any(addresses is None for addresses in self._allowlists.values()):
             return True
         return any(_normal(address) in addresses for addresses in self._allowlists.values() if addresses)
@@ -84,11 +105,11 @@ class FtpsServer:
 
     async def start(self) -> None:
         self._handler = handler_classes(self)
-        loop = IOLoop()
+        self._loop = IOLoop()
         try:
-            self._server = FTPServer((self.host, self.requested_port), self._handler, ioloop=loop)
+            self._listen(self.requested_port)
         except OSError as error:
-            loop.close()
+            self._loop.close()
             message = (
                 "is already in use"
                 if error.errno == errno.EADDRINUSE
@@ -99,18 +120,25 @@ class FtpsServer:
                 "stop what uses it, or choose another port (--ports ephemeral, or "
                 f"--set {self.partner.name}.endpoints.{self.name}.port=N)"
             ) from None
-        self.port = self._server.socket.getsockname()[1]
+        self._apply_scenarios()
         self._thread = threading.Thread(
             target=self._serve, name=f"mockpartners-{self.class_prefix}", daemon=True
         )
         self._thread.start()
 
+    def _listen(self, port: int) -> None:
+        self._server = FTPServer((self.host, port), self._handler, ioloop=self._loop)
+        self.port = self._server.socket.getsockname()[1]
+
     def _serve(self) -> None:
-        assert self._server is not None
-        loop = self._server.ioloop
+        assert self._loop is not None
         while not self._stopping.is_set():
-            loop.loop(timeout=0.05, blocking=False)
-        self._server.close_all()
+            self._loop.loop(timeout=0.05, blocking=False)
+            self._run_actions()
+        self._run_actions()
+        self._loop.close()
+        if self._hold is not None:
+            self._hold.close()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -118,10 +146,68 @@ class FtpsServer:
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 10)
             self._thread = None
 
+    # -- work on the server's own thread ------------------------------------------------------------------
+
+    def do(self, action: Callable[[], None]) -> None:
+        """Run ``action`` on the server's thread (pyftpdlib is not thread-safe) and wait for it."""
+        if self._thread is None or threading.current_thread() is self._thread:
+            action()
+            return
+        done = threading.Event()
+        self._actions.put((action, done))
+        if not done.wait(timeout=30) and self._thread.is_alive():
+            raise TimeoutError(f"{self.partner.name} {self.name}: the server did not answer in time")
+
+    def _run_actions(self) -> None:
+        while True:
+            try:
+                action, done = self._actions.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                action()
+            except Exception:
+                logging.getLogger("mockpartners.ftps").exception("scenario action failed")
+            finally:
+                done.set()
+
+    # -- scenarios ----------------------------------------------------------------------------------------
+
+    def _scenario_changed(self, name: str, parameters: dict[str, Any] | None) -> None:
+        if name in ("port-closed", "firewall-drop"):
+            self.do(self._apply_scenarios)
+        elif name in _CONTEXT_SCENARIOS:
+            self.reload_credentials()
+
+    def _apply_scenarios(self) -> None:
+        """Listen (or not) as the port scenarios say: closed, a firewall that drops, or the real server."""
+        scenarios = self.partner.scenarios
+        closed = scenarios.active("port-closed") is not None
+        dropping = scenarios.active("firewall-drop") is not None
+        if (closed or dropping) and self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._hold is not None and (closed or not dropping):
+            self._hold.close()
+            self._hold = None
+        if dropping and not closed and self._hold is None:
+            self._hold = socket.create_server((self.host, self.port), backlog=128)  # listens, never accepts
+        if not closed and not dropping and self._server is None:
+            self._listen(self.port)
+
+    def restart(self) -> None:
+        """What a restarting server does to its clients: every connection cut, then listening again."""
+        assert self._loop is not None
+        for channel in list(self._loop.socket_map.values()):
+            channel.close()
+        self._server = None
+        self._apply_scenarios()
+        self.partner.journal.record("endpoint.restart", partner=self.partner.name, endpoint=self.name)
+
     def reload_credentials(self) -> None:
-        """Serve the renewed server certificate to every new connection (current ones keep theirs)."""
+        """A new TLS context (renewed certificate, certificate scenarios) for every new connection."""
         assert self.partner.tls is not None
-        self.ssl_context = make_context(self.spec, self.partner.tls)
+        self.ssl_context = make_context(self.spec, self.partner.tls, self.partner.scenarios)
         if self._handler is not None:
             self._handler.ssl_context = self.ssl_context
 

@@ -7,6 +7,7 @@ verify clients do; the verify callback notes why, so the journal can say which i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
@@ -15,6 +16,7 @@ from OpenSSL import SSL, crypto
 
 from ..._credentials import TlsCredentials
 from ...config import FtpsEndpoint
+from ...scenarios import Scenarios
 
 __all__ = ["TlsCheck", "make_context", "peer_common_name", "session_reused"]
 
@@ -46,22 +48,46 @@ class TlsCheck:
     """The TLS alert the server sent, if any (45 certificate expired, 70 protocol version, ...)."""
 
 
-def make_context(spec: FtpsEndpoint, credentials: TlsCredentials) -> SSL.Context:
+def make_context(
+    spec: FtpsEndpoint, credentials: TlsCredentials, scenarios: Scenarios | None = None
+) -> SSL.Context:
+    """The endpoint's TLS context, as the certificate and TLS scenarios that are on say."""
+    active = {name: scenarios.active(name) for name in scenarios.specs} if scenarios is not None else {}
+    on = {name for name, parameters in active.items() if parameters is not None}
+    server = credentials.server
+    for scenario, kind in _SERVER_CERTIFICATES.items():
+        if scenario in on:
+            server = credentials.scenario_server(kind)
+    minimum: str = spec.tls_minimum
+    if "tls-below-minimum" in on:
+        minimum = str((active["tls-below-minimum"] or {})["minimum"])
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
-    context.set_min_proto_version(_VERSIONS[spec.tls_minimum])
+    context.set_min_proto_version(_VERSIONS.get(minimum, SSL.TLS1_3_VERSION))
     context.set_options(SSL.OP_NO_COMPRESSION)
-    context.use_certificate_chain_file(str(credentials.server.certificate_path))
-    context.use_privatekey_file(str(credentials.server.key_path))
+    context.use_certificate_chain_file(str(server.certificate_path))
+    context.use_privatekey_file(str(server.key_path))
     context.check_privatekey()
     # one session cache for the control and data channels: required for TLS session reuse
     context.set_session_id(b"mockpartners-ftps")
     context.set_session_cache_mode(SSL.SESS_CACHE_SERVER)
     if spec.client_certificate == "required":
-        context.load_verify_locations(str(credentials.client_ca.certificate_path))
+        trusted = credentials.untrusted_ca if "client-certificate-untrusted" in on else credentials.client_ca
+        context.load_verify_locations(str(trusted.certificate_path))
         context.add_client_ca(credentials.client_ca.certificate)
         context.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, _verify)
+        store = context.get_cert_store()
+        if "client-certificate-expired" in on and store is not None:
+            store.set_time(_FAR_FUTURE)  # every client certificate has expired by then
     context.set_info_callback(_alerts)
     return context
+
+
+_SERVER_CERTIFICATES = {
+    "server-certificate-untrusted": "untrusted",
+    "server-certificate-renewed": "renewed",
+    "server-certificate-expired": "expired",
+}
+_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 _WRITE_ALERT = 0x4000 | 0x08  # SSL_CB_ALERT | SSL_CB_WRITE

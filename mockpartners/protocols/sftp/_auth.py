@@ -69,6 +69,8 @@ class SshConnection(asyncssh.SSHServer):
         return True
 
     def public_key_auth_supported(self) -> bool:
+        if self.endpoint.partner.scenarios.active("no-publickey") is not None:
+            return False
         return "publickey" in self.spec.auth_offered
 
     def password_auth_supported(self) -> bool:
@@ -80,10 +82,11 @@ class SshConnection(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         fingerprint = key.get_fingerprint("sha256")
         reason = self._refusal(username, "publickey")
-        if not reason and tuple(key.export_public_key().decode().split()[:2]) not in self.endpoint.authorized(
-            username
-        ):
+        offered = tuple(key.export_public_key().decode().split()[:2])
+        if not reason and offered not in self.endpoint.authorized(username):
             reason = "this key is not registered for the account (Server refused our key)"
+        if not reason and self.endpoint.partner.scenarios.active("refuse-keys") is not None:
+            reason = "every key is refused (scenario refuse-keys): Server refused our key"
         if (username, fingerprint) not in self._seen_keys:
             # clients ask about a key, then sign with it: one journal line per key is enough
             self._seen_keys.add((username, fingerprint))

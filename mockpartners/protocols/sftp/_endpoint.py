@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,11 @@ class SftpServer:
             for username, account in self.credentials.accounts.items()
         }
         self._server: asyncssh.SSHAcceptor | None = None
+        self._hold: asyncio.Server | None = None
+        self._held: set[asyncio.StreamWriter] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        partner.scenarios.subscribe(self._scenario_changed)
 
     def authorized(self, username: str) -> set[tuple[str, ...]]:
         """Public keys (algorithm, base64) that log in as ``username``."""
@@ -52,18 +58,9 @@ class SftpServer:
         return "wrong password"
 
     async def start(self) -> None:
-        options: dict[str, Any] = {
-            "server_host_keys": [pair.key for pair in self.credentials.host_keys],
-            "sftp_factory": self._sftp_factory,
-            "allow_scp": False,
-            "login_timeout": 120,
-        }
-        if self.spec.banner:
-            options["banner"] = self.spec.banner
+        self._loop = asyncio.get_running_loop()
         try:
-            self._server = await asyncssh.create_server(
-                lambda: SshConnection(self), self.host, self.requested_port, **options
-            )
+            await self._listen(self.requested_port)
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise PortInUseError(
@@ -75,18 +72,95 @@ class SftpServer:
                 f"{self.partner.name} {self.name}: cannot listen on {self.host}:{self.requested_port}: "
                 f"{error.strerror}"
             ) from None
+        await self._apply_scenarios()
+
+    async def _listen(self, port: int) -> None:
+        options: dict[str, Any] = {
+            "server_host_keys": self._host_keys(),
+            "sftp_factory": self._sftp_factory,
+            "allow_scp": False,
+            "login_timeout": 120,
+        }
+        if self.spec.banner:
+            options["banner"] = self.spec.banner
+        self._server = await asyncssh.create_server(lambda: SshConnection(self), self.host, port, **options)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
-        if self._server is not None:
+        await self._close_listeners()
+        await self._drop_connections("server stopping")
+
+    async def restart(self) -> None:
+        """What a restarting server does to its clients: every connection cut, then listening again."""
+        await self._close_listeners()
+        await self._drop_connections("server restarting")
+        await self._apply_scenarios()
+        self.partner.journal.record("endpoint.restart", partner=self.partner.name, endpoint=self.name)
+
+    async def _close_listeners(self) -> None:
+        for listener in (self._server, self._hold):
+            if listener is not None:
+                listener.close()
+                await listener.wait_closed()
+        self._server = self._hold = None
+        for writer in list(self._held):
+            writer.close()
+        self._held.clear()
+
+    async def _drop_connections(self, reason: str) -> None:
+        connections = list(self.connections)
+        for connection in connections:
+            connection.disconnect(asyncssh.DISC_BY_APPLICATION, reason)
+        for connection in connections:
+            await connection.wait_closed()
+
+    # -- scenarios ----------------------------------------------------------------------------------------
+
+    def _scenario_changed(self, name: str, parameters: dict[str, Any] | None) -> None:
+        if name in ("port-closed", "firewall-drop", "host-key-changed"):
+            self._on_loop(self._apply_scenarios())
+
+    def _on_loop(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run on the server's loop; wait for it unless we already are on that loop."""
+        assert self._loop is not None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._loop.create_task(coroutine)
+        else:
+            asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+
+    async def _apply_scenarios(self) -> None:
+        """Listen (or not) as the port scenarios say: closed, a firewall that drops, or the real server."""
+        scenarios = self.partner.scenarios
+        closed = scenarios.active("port-closed") is not None
+        dropping = scenarios.active("firewall-drop") is not None
+        if (closed or dropping) and self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        connections = list(self.connections)
-        for connection in connections:
-            connection.disconnect(asyncssh.DISC_BY_APPLICATION, "server stopping")
-        for connection in connections:
-            await connection.wait_closed()
+        if dropping and self._hold is None and not closed:
+            self._hold = await asyncio.start_server(self._swallow, self.host, self.port)
+        if not dropping and self._hold is not None:
+            await self._close_listeners()
+        if not closed and not dropping and self._server is None:
+            await self._listen(self.port)
+        if self._server is not None:
+            self._server.update(server_host_keys=self._host_keys())
+
+    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Accept and never answer: the client waits for a greeting that never comes."""
+        self._held.add(writer)
+        await reader.read()
+        self._held.discard(writer)
+        writer.close()
+
+    def _host_keys(self) -> list[asyncssh.SSHKey]:
+        if self.partner.scenarios.active("host-key-changed") is not None:
+            return [pair.key for pair in self.partner.changed_host_keys()]
+        return [pair.key for pair in self.credentials.host_keys]
 
     def _sftp_factory(self, chan: asyncssh.SSHServerChannel[bytes]) -> SftpFiles:
         connection = chan.get_connection().get_owner()

@@ -8,10 +8,13 @@ SFTP status 3 "Permission denied": what WinSCP reports as "Request code: 18" for
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import functools
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import asyncssh
 
@@ -57,6 +60,32 @@ class OpenFile:
         self.bytes_read = self.bytes_written = self.reads = self.writes = 0
 
 
+_Result = TypeVar("_Result")
+
+
+async def _after(delay: float, value: _Result) -> _Result:
+    await asyncio.sleep(delay)
+    return value
+
+
+def _paced(method: Callable[..., _Result]) -> Callable[..., _Result | Awaitable[_Result]]:
+    """Scenario ``latency``: the reply comes later (asyncssh awaits what a request method returns)."""
+
+    @functools.wraps(method)
+    def paced(self: SftpFiles, *arguments: Any) -> _Result | Awaitable[_Result]:
+        delay = self.session.faults.reply_delay()
+        if not delay:
+            return method(self, *arguments)
+
+        async def later() -> _Result:
+            await asyncio.sleep(delay)
+            return method(self, *arguments)
+
+        return later()
+
+    return paced
+
+
 def _attributes(attrs: asyncssh.SFTPAttrs) -> dict[str, Any]:
     names = ("size", "uid", "gid", "permissions", "atime", "mtime")
     return {name: getattr(attrs, name) for name in names if getattr(attrs, name, None) is not None}
@@ -100,6 +129,7 @@ class SftpFiles(asyncssh.SFTPServer):
 
     # -- files --------------------------------------------------------------------------------------------
 
+    @_paced
     def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> OpenFile:
         writing = bool(pflags & _WRITE_FLAGS)
         mode = "write" if writing else "read"
@@ -110,22 +140,39 @@ class SftpFiles(asyncssh.SFTPServer):
             self.session.upload_started(op.location)
         return OpenFile(file, op.location, writing)  # type: ignore[arg-type]
 
-    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+    def read(self, file_obj: object, offset: int, size: int) -> bytes | Awaitable[bytes]:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         handle.file.seek(offset)
         data = handle.file.read(size)
         handle.reads += 1
         handle.bytes_read += len(data)
-        return data
+        return self._moved(len(data), data)
 
-    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+    def write(self, file_obj: object, offset: int, data: bytes) -> int | Awaitable[int]:
         handle: OpenFile = file_obj  # type: ignore[assignment]
+        failure = self.session.faults.write_failure()
+        if failure == "disk-full":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if failure is not None:
+            raise asyncssh.SFTPFailure("Failure")
         handle.file.seek(offset)
         written = handle.file.write(data)
         handle.writes += 1
         handle.bytes_written += written
-        return written
+        return self._moved(written, written)
 
+    def _moved(self, size: int, result: _Result) -> _Result | Awaitable[_Result]:
+        """Count data for the byte-triggered scenarios, and pace it for ``latency`` and ``bandwidth``."""
+        faults = self.session.faults
+        action = faults.moved_bytes(size)
+        if action == "disconnect":
+            self.connection.abort()
+        elif action == "restart":
+            asyncio.get_running_loop().create_task(self.ssh.endpoint.restart())
+        delay = faults.reply_delay() + faults.transfer_delay(size)
+        return _after(delay, result) if delay else result
+
+    @_paced
     def close(self, file_obj: object) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         requests = handle.reads + handle.writes
@@ -155,10 +202,12 @@ class SftpFiles(asyncssh.SFTPServer):
                 **reason,
             )
 
+    @_paced
     def fstat(self, file_obj: object) -> os.stat_result:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         return os.fstat(handle.file.fileno())
 
+    @_paced
     def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         with self._operation(
@@ -166,18 +215,22 @@ class SftpFiles(asyncssh.SFTPServer):
         ):
             super().fsetstat(handle.file, attrs)
 
+    @_paced
     def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
         with self._operation("fs.setstat", path, "setstat", **_attributes(attrs)):
             super().setstat(path, attrs)
 
+    @_paced
     def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
         with self._operation("fs.setstat", path, "setstat", nofollow=True, **_attributes(attrs)):
             super().lsetstat(path, attrs)
 
+    @_paced
     def stat(self, path: bytes) -> os.stat_result:
         with self._operation("fs.stat", path) as op:
             return os.stat(op.location.real)
 
+    @_paced
     def lstat(self, path: bytes) -> os.stat_result:
         with self._operation("fs.stat", path, nofollow=True) as op:
             return os.lstat(op.location.real)
@@ -192,6 +245,9 @@ class SftpFiles(asyncssh.SFTPServer):
         return self._names(op.location, names)
 
     async def _names(self, folder: Location, names: list[str]) -> AsyncIterator[asyncssh.SFTPName]:
+        delay = self.session.faults.reply_delay()
+        if delay:
+            await asyncio.sleep(delay)
         for name in names:
             if name == "." or (name == ".." and folder.is_root):
                 real = folder.real
@@ -203,22 +259,27 @@ class SftpFiles(asyncssh.SFTPServer):
                 continue  # removed while listing
             yield asyncssh.SFTPName(os.fsencode(name), attrs=attrs)
 
+    @_paced
     def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
         with self._operation("fs.mkdir", path, "mkdir"):
             super().mkdir(path, attrs)
 
+    @_paced
     def rmdir(self, path: bytes) -> None:
         with self._operation("fs.rmdir", path, "delete"):
             super().rmdir(path)
 
+    @_paced
     def remove(self, path: bytes) -> None:
         with self._operation("fs.remove", path, "delete"):
             super().remove(path)
 
+    @_paced
     def rename(self, oldpath: bytes, newpath: bytes) -> None:
         with self._rename(oldpath, newpath, posix=False):
             super().rename(oldpath, newpath)
 
+    @_paced
     def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
         with self._rename(oldpath, newpath, posix=True):
             super().posix_rename(oldpath, newpath)
@@ -233,19 +294,23 @@ class SftpFiles(asyncssh.SFTPServer):
         except AccessRefused as refusal:
             raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
 
+    @_paced
     def realpath(self, path: bytes) -> bytes:
         with self._operation("fs.realpath", path) as op:
             op.detail["resolved"] = op.location.virtual
             return op.location.virtual.encode()
 
+    @_paced
     def readlink(self, path: bytes) -> bytes:
         with self._operation("fs.readlink", path):
             return super().readlink(path)  # type: ignore[return-value]
 
+    @_paced
     def symlink(self, oldpath: bytes, newpath: bytes) -> None:
         with self._operation("fs.symlink", newpath, "write", link_target=os.fsdecode(oldpath)):
             raise AccessRefused("links cannot be created on this server")
 
+    @_paced
     def link(self, oldpath: bytes, newpath: bytes) -> None:
         with self._operation("fs.link", newpath, "write", link_target=os.fsdecode(oldpath)):
             raise AccessRefused("links cannot be created on this server")

@@ -1,0 +1,66 @@
+"""The generic faults, asked by protocol adapters at the points where they bite: replies, data, writes.
+
+One :class:`SessionFaults` per client connection keeps the byte count that "disconnect after N bytes"
+and "restart mid-transfer" look at. Every fault that fires is journalled (``scenario.fault``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from ._state import Scenarios
+
+if TYPE_CHECKING:
+    from ..session import Session
+
+__all__ = ["SessionFaults"]
+
+Cut = Literal["disconnect", "restart"]
+WriteFailure = Literal["disk-full", "failure"]
+
+
+class SessionFaults:
+    def __init__(self, scenarios: Scenarios, session: Session) -> None:
+        self.scenarios = scenarios
+        self.session = session
+        self.moved = 0
+
+    def reply_delay(self) -> float:
+        """Seconds to wait before answering a request (scenario ``latency``)."""
+        latency = self.scenarios.active("latency")
+        return float(latency["ms"]) / 1000 if latency else 0.0
+
+    def transfer_delay(self, size: int) -> float:
+        """Seconds that moving ``size`` bytes should take (scenario ``bandwidth``)."""
+        bandwidth = self.scenarios.active("bandwidth")
+        return size / max(1, int(bandwidth["bytes_per_second"])) if bandwidth else 0.0
+
+    def moved_bytes(self, size: int) -> Cut | None:
+        """Count transferred bytes; say when the connection must be cut or the server restarted."""
+        before, self.moved = self.moved, self.moved + size
+        for name, action in (("disconnect-after-bytes", "disconnect"), ("restart-mid-transfer", "restart")):
+            parameters = self.scenarios.active(name)
+            if parameters and before < int(parameters["bytes"]) <= self.moved:
+                self.fired(name, f"{action} after {self.moved} bytes")
+                if name == "restart-mid-transfer":
+                    self.scenarios.off(name)  # one restart per activation
+                return action  # type: ignore[return-value]
+        return None
+
+    def write_failure(self) -> WriteFailure | None:
+        """Whether this write fails, and how (``disk-full``, ``fail-nth-write``, ``fail-writes``)."""
+        if self.scenarios.active("disk-full") is not None:
+            self.fired("disk-full", "no space left on device")
+            return "disk-full"
+        nth = self.scenarios.active("fail-nth-write")
+        if nth is not None and self.scenarios.count("fail-nth-write") == int(nth["n"]):
+            self.fired("fail-nth-write", f"write number {nth['n']} failed")
+            return "failure"
+        random = self.scenarios.active("fail-writes")
+        if random is not None and self.scenarios.chance("fail-writes", float(random["probability"])):
+            self.fired("fail-writes", "a random write failed")
+            return "failure"
+        return None
+
+    def fired(self, scenario: str, what: str) -> None:
+        self.session.record("scenario.fault", outcome="failed", scenario=scenario, fault=what)
