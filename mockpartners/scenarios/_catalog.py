@@ -196,7 +196,7 @@ _SPECS = [
     ),
     ScenarioSpec(
         "passive-port-closed",
-        "the passive port announced is closed before the client connects",
+        "PASV and EPSV announce a port of the range where nothing listens",
         "curl: 'Failed to connect'; lftp: retries; ftplib: ConnectionRefusedError",
         frozenset({"ftps"}),
     ),

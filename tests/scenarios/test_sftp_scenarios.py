@@ -133,3 +133,10 @@ def test_unknown_scenario_and_bad_parameters_are_clear_errors(onss: Partner) -> 
         onss.scenarios.on("latency", ms="fast")
     with pytest.raises(UsageError, match="unknown parameter"):
         onss.scenarios.on("latency", seconds=1)
+
+
+def test_every_scenario_is_documented() -> None:
+    from mockpartners.scenarios import CATALOG
+
+    documented = (Path(__file__).parents[2] / "docs" / "scenarios.md").read_text()
+    assert [name for name in CATALOG if f"| `{name}` |" not in documented] == []
