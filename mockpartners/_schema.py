@@ -91,6 +91,7 @@ class FtpsEndpoint(_Model):
     client_certificate: Literal["required", "none"] = "required"
     session_reuse_required: bool = False
     passive_ports: str = "40000-42000"
+    passive_address: str | None = None
     failed_login_delay: DurationField = Duration(seconds=1)
     unlisted_address: Literal["close", "silence"] = "close"
     banner: str = "FTP server ready."

@@ -449,6 +449,7 @@ def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
         "tls_control_required": spec.tls_before_login,
         "tls_data_required": False,  # checked per transfer: see process_command
         "passive_ports": list(spec.passive_range()),
+        "masquerade_address": spec.passive_address,
         "permit_foreign_addresses": False,
         "permit_privileged_ports": False,
         "auth_failed_timeout": spec.failed_login_delay.total_seconds(),
