@@ -275,6 +275,33 @@ def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     for index, account in enumerate(profile.accounts):
         for location, message in _allowlist_errors(profile.allowlist, account.ip_allowlist or ()):
             yield ("accounts", index, "ip_allowlist", *location), message
+    for name, rule in profile.contract.items():
+        for location, message in _contract_errors(profile, rule):
+            yield ("contract", name, *location), message
+
+
+def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Location, str]]:
+    """A rule that names no folder, or a folder the profile does not have, would never be exercised."""
+    needs = {
+        "forbidden": ("match",),
+        "uploads-only-in": ("folders",),
+        "fetched-then-removed": ("folders",),
+        "fetched-then-moved": ("folders", "to"),
+    }[rule.check]
+    for key in needs:
+        if not getattr(rule, key):
+            yield (key,), f"a {rule.check} rule needs {key}"
+    matchers = [("match", index, matcher) for index, matcher in enumerate(rule.match)]
+    matchers += [("exercised_by", index, matcher) for index, matcher in enumerate(rule.exercised_by)]
+    named: list[tuple[Location, str]] = [
+        ((key,), folder) for key in ("folders", "to") for folder in getattr(rule, key)
+    ]
+    named += [
+        ((key, index, "folders"), folder) for key, index, matcher in matchers for folder in matcher.folders
+    ]
+    for location, folder in named:
+        if folder not in profile.folders:
+            yield location, f"folder {folder!r} is not declared under folders"
 
 
 def _username_errors(profile: Profile) -> Iterable[tuple[Location, str]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,11 @@ from .journal import Event, Journal, Query
 __all__ = ["ContractReport", "RuleResult", "evaluate"]
 
 _EVIDENCE_SHOWN = 10
+_STATUSES = ("pass", "fail", "not-exercised", "advice")
+# Clients choose the paths the journal keeps: a hostile name must neither break the JUnit file (XML 1.0
+# cannot carry most control characters) nor drive the terminal or CI log that shows a report.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,14 @@ class RuleResult:
             "evidence": [event.to_dict() for event in self.evidence],
         }
 
+    def evidence_lines(self, indent: str, limit: int | None = _EVIDENCE_SHOWN) -> list[str]:
+        """The evidence, one printable line per event, saying how many were left out."""
+        shown = self.evidence if limit is None else self.evidence[:limit]
+        lines = [indent + _printable(str(event)) for event in shown]
+        if len(self.evidence) > len(shown):
+            lines.append(f"{indent}... and {len(self.evidence) - len(shown)} more event(s)")
+        return lines
+
 
 @dataclass(frozen=True)
 class ContractReport:
@@ -62,15 +76,18 @@ class ContractReport:
     def __add__(self, other: ContractReport) -> ContractReport:
         return ContractReport(self.results + other.results, min(self.after, other.after))
 
-    def to_dict(self) -> dict[str, Any]:
-        counts = {status: 0 for status in ("pass", "fail", "not-exercised", "advice")}
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(_STATUSES, 0)
         for result in self.results:
             counts[result.status] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
             "generated_at": self.generated_at,
             "after": self.after,
-            "counts": counts,
+            "counts": self.counts(),
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -84,44 +101,60 @@ class ContractReport:
             lines.append(f"{marks[result.status]:<6} {result.partner}/{result.rule}: {result.description}")
             if result.status in ("fail", "advice"):
                 lines.append(f"       {result.summary}")
-                lines.extend(f"         {event}" for event in result.evidence[:_EVIDENCE_SHOWN])
+                lines.extend(result.evidence_lines("         "))
         verdict = "contract kept" if self.passed else "contract broken"
         lines.append(
-            f"{verdict}: "
-            + ", ".join(f"{count} {status}" for status, count in self.to_dict()["counts"].items())
+            f"{verdict}: " + ", ".join(f"{count} {status}" for status, count in self.counts().items())
         )
         return "\n".join(lines) + "\n"
 
     def to_junit(self) -> str:
         """JUnit XML: a test suite per partner, a test case per rule (not exercised: skipped)."""
-        root = ElementTree.Element("testsuites", name="mockpartners contract")
+        counts = self.counts()
+        root = ElementTree.Element(
+            "testsuites",
+            _attributes(
+                name="mockpartners contract",
+                tests=len(self.results),
+                failures=counts["fail"],
+                errors=0,
+                skipped=counts["not-exercised"],
+            ),
+        )
         for partner in dict.fromkeys(result.partner for result in self.results):
             results = [result for result in self.results if result.partner == partner]
-            suite = ElementTree.SubElement(
-                root,
-                "testsuite",
-                name=f"{partner} contract",
-                tests=str(len(results)),
-                failures=str(sum(result.status == "fail" for result in results)),
-                skipped=str(sum(result.status == "not-exercised" for result in results)),
-                timestamp=self.generated_at,
-            )
-            for result in results:
-                case = ElementTree.SubElement(
-                    suite, "testcase", classname=f"mockpartners.{partner}", name=result.rule
-                )
-                evidence = "\n".join(str(event) for event in result.evidence)
-                if result.status == "fail":
-                    failure = ElementTree.SubElement(
-                        case, "failure", message=result.summary, type="ContractViolation"
-                    )
-                    failure.text = f"{result.description} ({result.reference})\n{evidence}"
-                elif result.status == "not-exercised":
-                    ElementTree.SubElement(case, "skipped", message=result.summary)
-                elif result.status == "advice":
-                    ElementTree.SubElement(case, "system-out").text = f"advice: {result.summary}\n{evidence}"
+            root.append(self._junit_suite(partner, results))
         ElementTree.indent(root)
         return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+    def _junit_suite(self, partner: str, results: Sequence[RuleResult]) -> ElementTree.Element:
+        suite = ElementTree.Element(
+            "testsuite",
+            _attributes(
+                name=f"{partner} contract",
+                tests=len(results),
+                failures=sum(result.status == "fail" for result in results),
+                errors=0,
+                skipped=sum(result.status == "not-exercised" for result in results),
+                timestamp=self.generated_at,
+            ),
+        )
+        for result in results:
+            case = ElementTree.SubElement(
+                suite, "testcase", _attributes(classname=f"mockpartners.{partner}", name=result.rule)
+            )
+            evidence = "\n".join(result.evidence_lines("", limit=None))
+            if result.status == "fail":
+                failure = ElementTree.SubElement(
+                    case, "failure", _attributes(message=result.summary, type="ContractViolation")
+                )
+                failure.text = _xml_text(f"{result.description} ({result.reference})\n{evidence}")
+            elif result.status == "not-exercised":
+                ElementTree.SubElement(case, "skipped", _attributes(message=result.summary))
+            elif result.status == "advice":
+                output = ElementTree.SubElement(case, "system-out")
+                output.text = _xml_text(f"advice: {result.summary}\n{evidence}")
+        return suite
 
     def failure_message(self) -> str:
         """For assert_contract(): each broken rule, and the events that show it."""
@@ -133,8 +166,23 @@ class ContractReport:
             if result.reference:
                 lines.append(f"  ({result.reference})")
             lines.append(f"  {result.summary}")
-            lines.extend(f"    {event}" for event in result.evidence[:_EVIDENCE_SHOWN])
+            lines.extend(result.evidence_lines("    "))
         return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], text)
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _attributes(**values: object) -> dict[str, str]:
+    return {key: _xml_text(str(value)) for key, value in values.items()}
+
+
+# -- evaluation ------------------------------------------------------------------------------------------
 
 
 def evaluate(journal: Journal, profile: Profile, *, after: int = 0) -> ContractReport:
@@ -146,49 +194,63 @@ def evaluate(journal: Journal, profile: Profile, *, after: int = 0) -> ContractR
 
 
 def _check(partner: str, name: str, rule: ContractRule, events: Sequence[Event]) -> RuleResult:
-    def result(status: str, summary: str, evidence: Iterable[Event] = ()) -> RuleResult:
-        return RuleResult(
-            partner, name, rule.description, rule.reference, rule.severity, status, summary, tuple(evidence)
-        )
+    checks = {
+        "forbidden": _forbidden,
+        "uploads-only-in": _uploads_only_in,
+        "fetched-then-removed": _fetched_then_removed,
+        "fetched-then-moved": _fetched_then_moved,
+    }
+    status, summary, evidence = checks[rule.check](rule, events)
+    if status == "fail" and rule.severity != "error":
+        status = "advice"
+    return RuleResult(
+        partner, name, rule.description, rule.reference, rule.severity, status, summary, tuple(evidence)
+    )
 
-    if rule.check == "forbidden":
-        exercised = _exercised(rule, events)
-        broken = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
-        if broken:
-            return result(_failed(rule), f"{len(broken)} forbidden event(s)", broken)
-        return (
-            result("pass", "no forbidden event")
-            if exercised
-            else result("not-exercised", "nothing to check yet")
-        )
-    if rule.check == "uploads-only-in":
-        uploads = [event for event in events if _is_upload(event)]
-        outside = [event for event in uploads if not _inside(event.path, rule.folders)]
-        if not uploads:
-            return result("not-exercised", "no upload")
-        if outside:
-            return result(
-                _failed(rule), f"{len(outside)} upload(s) outside {', '.join(rule.folders)}", outside
-            )
-        return result("pass", f"{len(uploads)} upload(s), all in {', '.join(rule.folders)}")
+
+_Verdict = tuple[str, str, Sequence[Event]]
+"""status (``fail`` before severity turns it into advice), summary, evidence"""
+
+
+def _forbidden(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
+    broken = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    if broken:
+        return "fail", f"{len(broken)} forbidden event(s)", broken
+    if _exercised(rule, events):
+        return "pass", "no forbidden event", ()
+    return "not-exercised", "nothing to check yet", ()
+
+
+def _uploads_only_in(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
+    uploads = [event for event in events if _is_upload(event)]
+    outside = [event for event in uploads if not _under(event.path, rule.folders)]
+    folders = ", ".join(rule.folders)
+    if not uploads:
+        return "not-exercised", "no upload", ()
+    if outside:
+        return "fail", f"{len(outside)} upload(s) outside {folders}", outside
+    return "pass", f"{len(uploads)} upload(s), all in {folders}", ()
+
+
+def _fetched_then_removed(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
     fetched = _last_fetches(events, rule.folders)
+    left = [fetch for fetch in fetched if _fate(fetch, events, rule.folders) is None]
     if not fetched:
-        return result("not-exercised", "no file fetched")
-    if rule.check == "fetched-then-removed":
-        left = [event for event in fetched if not _removed_after(event, events)]
-        if left:
-            return result(_failed(rule), f"{len(left)} fetched file(s) never removed", left)
-        return result("pass", f"{len(fetched)} fetched file(s), all removed")
-    not_moved = [event for event in fetched if not _removed_after(event, events, to=rule.to)]
+        return "not-exercised", "no file fetched", ()
+    if left:
+        return "fail", f"{len(left)} fetched file(s) never removed", left
+    return "pass", f"{len(fetched)} fetched file(s), all removed", ()
+
+
+def _fetched_then_moved(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
+    fetched = _last_fetches(events, rule.folders)
+    not_moved = [fetch for fetch in fetched if not _moved(_fate(fetch, events, rule.folders, rule.to), rule)]
+    to = ", ".join(rule.to)
+    if not fetched:
+        return "not-exercised", "no file fetched", ()
     if not_moved:
-        return result(
-            _failed(rule), f"{len(not_moved)} fetched file(s) not moved to {', '.join(rule.to)}", not_moved
-        )
-    return result("pass", f"{len(fetched)} fetched file(s), all moved to {', '.join(rule.to)}")
-
-
-def _failed(rule: ContractRule) -> str:
-    return "fail" if rule.severity == "error" else "advice"
+        return "fail", f"{len(not_moved)} fetched file(s) not moved to {to}", not_moved
+    return "pass", f"{len(fetched)} fetched file(s), all moved to {to}", ()
 
 
 def _exercised(rule: ContractRule, events: Sequence[Event]) -> bool:
@@ -203,39 +265,80 @@ def _matches(matcher: EventMatcher, event: Event) -> bool:
         for kind in matcher.kinds
     ):
         return False
-    if matcher.folders and not _inside(event.path, matcher.folders):
+    if matcher.folders and not any(_at_or_under(path, matcher.folders) for path in _paths(event)):
         return False
     if matcher.outcomes and event.outcome not in matcher.outcomes:
         return False
     return all(event.detail.get(key) in values for key, values in matcher.detail.items())
 
 
-def _inside(path: str | None, folders: Sequence[str]) -> bool:
-    folder = posixpath.dirname((path or "").strip("/"))
-    return any(folder == candidate or folder.startswith(candidate + "/") for candidate in folders)
+def _paths(event: Event) -> list[str]:
+    """The paths an event touches: a rename touches its source and its target (into a read-only folder)."""
+    target = event.detail.get("target") if event.kind == "fs.rename" else None
+    return [_normal(event.path), *([_normal(target)] if target else [])]
+
+
+def _normal(path: object) -> str:
+    """Home-relative and normalised: refused operations keep the path as the client sent it (``/IN/./x``,
+    ``OUT//x``), and such a path must land in the same folder as the accepted one would."""
+    text = posixpath.normpath("/" + str(path or "")).lstrip("/")
+    return "" if text == "." else text
+
+
+def _under(path: object, folders: Sequence[str]) -> bool:
+    """A file in one of ``folders`` or in a folder below it."""
+    normal = _normal(path)
+    return any(normal.startswith(_normal(folder) + "/") for folder in folders)
+
+
+def _at_or_under(path: object, folders: Sequence[str]) -> bool:
+    """As :func:`_under`, or the folder itself (its mkdir, rmdir, setstat or listing)."""
+    return _under(path, folders) or _normal(path) in {_normal(folder) for folder in folders}
 
 
 def _is_upload(event: Event) -> bool:
     return event.kind == "fs.open" and event.detail.get("mode") in ("write", "append")
 
 
+def _is_fetch(event: Event) -> bool:
+    """A download that ended well (SFTP closes a read handle; FTP's RETR reports ``complete``)."""
+    return (
+        event.kind == "fs.close"
+        and event.outcome == "ok"
+        and event.detail.get("mode") == "read"
+        and event.detail.get("complete", True) is not False
+    )
+
+
 def _last_fetches(events: Sequence[Event], folders: Sequence[str]) -> list[Event]:
-    """The last complete download of each file in ``folders`` (SFTP read handles, FTP RETR)."""
-    latest: dict[str, Event] = {}
+    """The last download of each file in ``folders``. Each account has its own home, so the same path in
+    two accounts is two files: what one account deletes says nothing about the other's."""
+    latest: dict[tuple[str | None, str], Event] = {}
     for event in events:
-        complete = event.detail.get("complete", True) is not False
-        read = event.kind == "fs.close" and event.detail.get("mode") == "read" and event.outcome == "ok"
-        if read and complete and event.path and _inside(event.path, folders):
-            latest[event.path] = event
-    return list(latest.values())
+        if _is_fetch(event) and _under(event.path, folders):
+            latest[(event.account, _normal(event.path))] = event
+    return sorted(latest.values(), key=lambda event: event.id)
 
 
-def _removed_after(fetch: Event, events: Sequence[Event], to: Sequence[str] = ()) -> bool:
+def _fate(
+    fetch: Event, events: Sequence[Event], folders: Sequence[str], to: Sequence[str] = ()
+) -> Event | None:
+    """The client's operation that took a fetched file out of ``folders``: deleted, or renamed into ``to``
+    or out of the folders. A rename that keeps it there (``X`` to ``X.done``) is followed, not counted."""
+    path = _normal(fetch.path)
     for event in events:
-        if event.id <= fetch.id or event.path != fetch.path or event.outcome != "ok":
+        if event.id <= fetch.id or event.account != fetch.account or event.outcome != "ok":
             continue
-        if event.kind == "fs.rename" and (not to or _inside(str(event.detail.get("target", "")), to)):
-            return True
-        if event.kind == "fs.remove" and not to:
-            return True
-    return False
+        if _normal(event.path) != path or event.kind not in ("fs.remove", "fs.rename"):
+            continue
+        if event.kind == "fs.remove":
+            return event
+        target = event.detail.get("target")
+        if _under(target, to) or not _under(target, folders):
+            return event
+        path = _normal(target)
+    return None
+
+
+def _moved(fate: Event | None, rule: ContractRule) -> bool:
+    return fate is not None and fate.kind == "fs.rename" and _under(fate.detail.get("target"), rule.to)

@@ -21,7 +21,7 @@ from .config import Profile, Right
 from .contract import ContractReport, evaluate
 from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from .files import AccountFiles
-from .journal import Event, Journal
+from .journal import Event, Journal, Query
 from .pki import KeyPair
 from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
 from .scenarios import Scenarios
@@ -210,9 +210,9 @@ class Partner:
 
     def window_start(self) -> int:
         """The journal id from which reports look: the latest start of the suite or reset of this partner."""
-        latest = self.journal.events(kind=["suite.start", "partner.reset"], limit=50)
-        marks = [event.id for event in latest if event.kind == "suite.start" or event.partner == self.name]
-        return max(marks, default=0)
+        started = self.journal.events(kind="suite.start", limit=1)
+        reset = self.journal.events(kind="partner.reset", partner=self.name, limit=1)
+        return max((event.id for event in [*started, *reset]), default=0)
 
     def report(self, *, after: int | None = None) -> ContractReport:
         """How the clients that talked to this partner kept its contract (``profile.contract``)."""
@@ -227,13 +227,14 @@ class Partner:
 
     def wait_for_answer(self, path: str, *, account: str | None = None, timeout: float = 5.0) -> Event:
         """The partner's answer or rejection for the request uploaded at ``path`` (home-relative)."""
-        return self.journal.wait_for(
+        query = Query(
             kind=["partner.answer", "partner.reject"],
             partner=self.name,
             account=account,
             path=path.lstrip("/"),
-            timeout=timeout,
+            after=self.window_start(),  # an answer given before a reset is not this request's
         )
+        return self.journal.wait_for(query, timeout=timeout)
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Until no partner-side job is due (jobs waiting for a later time on the clock do not count)."""

@@ -119,6 +119,10 @@ class Session:
             if right is not None and target is None:
                 self._home().check(right, location)
         except AccessRefused as refusal:
+            if target is not None:
+                detail["target"] = (
+                    target.decode("utf-8", "replace") if isinstance(target, bytes) else target
+                ).lstrip("/")
             self.record(kind, shown.lstrip("/"), "refused", reason=refusal.reason, **detail)
             raise
         try:

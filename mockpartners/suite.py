@@ -83,6 +83,8 @@ class Suite:
         self.state.lock()
         try:
             self.journal = Journal(self.state.journal_path, self.clock)
+            names = [profile.name for profile in profiles]
+            self.journal.record("suite.start", partners=names, pid=os.getpid())
             for profile in profiles:
                 self.partners[profile.name] = self._prepare(profile)
             self._start_loop()
@@ -92,7 +94,6 @@ class Suite:
                 self._start_admin()
             self._scheduler.start()
             self.info.write(self.state.endpoints_path)
-            self.journal.record("suite.start", partners=list(self.partners), pid=os.getpid())
         except BaseException:
             self.stop()
             raise

@@ -134,7 +134,7 @@ def paramiko_sftp(
     *,
     key: str | Path | None = None,
     password: str | None = None,
-    passphrase: str | None = None,
+    passphrase: bytes | None = None,
 ) -> tuple[paramiko.Transport, paramiko.SFTPClient]:
     """A paramiko SFTP session; raises paramiko's own exceptions when the partner refuses the login."""
     transport = paramiko.Transport((endpoint.host, endpoint.port))

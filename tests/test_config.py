@@ -179,3 +179,10 @@ def test_endpoint_errors_name_the_endpoint_not_its_protocol_tag() -> None:
         ProfileError, match=r"--set magda.endpoints.ftps.passive_ports=9-1: endpoints\.ftps\.passive_ports"
     ):
         load_profile("magda", ["magda.endpoints.ftps.passive_ports=9-1"])
+
+
+def test_contract_rules_are_checked_when_the_profile_loads() -> None:
+    with pytest.raises(ProfileError, match=r"contract\.no-rename\.match: a forbidden rule needs match"):
+        load_profile("onss", ["onss.contract.no-rename.match=[]"])
+    with pytest.raises(ProfileError, match=r"folders: folder 'OUTX' is not declared under folders"):
+        load_profile("onss", ["onss.contract.answers-deleted-after-download.folders=[OUTX]"])

@@ -12,6 +12,7 @@ import logging
 import random
 import socket
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from OpenSSL import SSL
@@ -119,7 +120,8 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
             self.transfer_finished = False
             self._resp = ("426 Connection closed; transfer aborted.", log.debug)
             self.cmd_channel.truncated = True
-        super().close()
+        with self.cmd_channel.replies_held():  # journal the end of the transfer, then send the 226
+            super().close()
 
     def recv(self, buffer_size: int) -> bytes:
         chunk: bytes = super().recv(buffer_size)
@@ -180,6 +182,7 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
         self._raw_argument = ""
         self._rename_source: Location | None = None
         self._uploads: dict[str, Location] = {}
+        self._held_replies: list[str | None] | None = None
         super().__init__(conn, server, ioloop)
         self.authorizer = PartnerAuthorizer(self)
 
@@ -302,7 +305,42 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
             return False
         return True
 
+    @contextlib.contextmanager
+    def replies_held(self) -> Iterator[None]:
+        """Send replies only after the journal has the event: a client that reads its reply and asks the
+        journal at once (a test, a contract report) always finds it there."""
+        if self._held_replies is not None:
+            yield
+            return
+        self._held_replies = []
+        try:
+            yield
+        finally:
+            held, self._held_replies = self._held_replies, None
+            for data in held:
+                super().push(data) if data is not None else super().close_when_done()
+
+    def push(self, data: str) -> None:
+        if self._held_replies is not None:
+            self._held_replies.append(data)
+        else:
+            super().push(data)
+
+    def close_when_done(self) -> None:
+        """Close after the replies: held ones included (QUIT's "221" comes before the end)."""
+        if self._held_replies is not None:
+            self._held_replies.append(None)
+        else:
+            super().close_when_done()
+
     def process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
+        if cmd == "AUTH":  # its reply must go out in clear, before the TLS handshake starts
+            self._process_command(cmd, *args, **kwargs)
+            return
+        with self.replies_held():
+            self._process_command(cmd, *args, **kwargs)
+
+    def _process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
         if cmd in ("PORT", "EPRT"):
             self.respond("502 Active mode is not supported: use PASV or EPSV.")
             self.log_cmd(cmd, args[0] if args else "", 502, "Active mode is not supported")

@@ -183,6 +183,7 @@ class SftpFiles(asyncssh.SFTPServer):
                 mode="read",
                 bytes_read=handle.bytes_read,
                 requests=requests,
+                complete=not self.session.lost,
             ):
                 handle.file.close()
             return
