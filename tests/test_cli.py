@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,14 @@ from mockpartners import SuiteInfo
 from tests.clients import require
 
 COMMAND = [sys.executable, "-m", "mockpartners"]
+
+
+@pytest.fixture(autouse=True)
+def seeded(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    """Fresh state directories with the session's generated credentials: no key generation per test."""
+    for partner in mockpartners_credentials.iterdir():
+        if (partner / "credentials").is_dir():
+            shutil.copytree(partner / "credentials", tmp_path / "state" / partner.name / "credentials")
 CLIENT_ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "SSH_AUTH_SOCK"}
 
 
@@ -51,6 +60,8 @@ class Running:
 
 @contextmanager
 def up(state: Path, *arguments: str) -> Iterator[Running]:
+    """``mockpartners up`` in a subprocess, its cheat-sheet read; the state is seeded with the session's keys
+    (see the ``seeded`` fixture) unless the test made it itself."""
     process = subprocess.Popen(
         [*COMMAND, "up", "--state-dir", str(state), *arguments],
         stdout=subprocess.PIPE,
