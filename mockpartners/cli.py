@@ -1,4 +1,4 @@
-"""``mockpartners``: start the partners, read the journal, list and check profiles.
+"""``mockpartners``: start the partners, read the journal, list and check profiles, drive a running suite.
 
 User errors (a bad profile, a taken port, an unusable state directory) print one line starting with
 ``mockpartners: error:`` and exit with status 2; a traceback means a bug of ours.
@@ -17,11 +17,15 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from . import __version__
+from .admin._commands import COMMANDS as ADMIN_COMMANDS
+from .admin._commands import add_commands as add_admin_commands
+from .admin.client import TOKEN_VARIABLE
 from .cheatsheet import render
 from .config import builtin_names, load_profile, load_profiles
-from .errors import MockPartnersError
+from .errors import MockPartnersError, UsageError
 from .journal import Journal, Query
 from .state import DEFAULT_STATE_DIR, StateDir
 from .suite import Suite
@@ -53,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         help="retire the host keys (kept in credentials/host/retired-*) and generate new ones",
     )
     up.add_argument("--quiet", action="store_true", help="print no cheat-sheet")
+    _admin_options(up)
 
     journal = commands.add_parser("journal", help="print the journal of a state directory")
     _state_dir(journal)
@@ -71,7 +76,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("profiles", nargs="+", metavar="PARTNER_OR_FILE")
     check.add_argument("--set", dest="settings", action="append", default=[], metavar="PARTNER.KEY=VALUE")
+    add_admin_commands(commands)
     return parser
+
+
+def _admin_options(up: argparse.ArgumentParser) -> None:
+    up.add_argument(
+        "--admin-port",
+        type=int,
+        metavar="N",
+        help="port of the admin HTTP API (default 8470; with --ports ephemeral a free port)",
+    )
+    up.add_argument("--no-admin", action="store_true", help="serve no admin HTTP API")
+    up.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        default=os.environ.get(TOKEN_VARIABLE) or None,
+        help=f"require 'Authorization: Bearer TOKEN' on the admin API (default: ${TOKEN_VARIABLE})",
+    )
+    up.add_argument(
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        default=[],
+        metavar="PARTNER/NAME[:KEY=VALUE,...]",
+        help="switch a scenario on at start, e.g. onss/answers-late:delay=10m; repeatable",
+    )
 
 
 def _state_dir(command: argparse.ArgumentParser) -> None:
@@ -108,6 +138,7 @@ def _up(arguments: argparse.Namespace) -> int:
     def request_stop(signal_number: int, frame: FrameType | None) -> None:
         stop.set()
 
+    scenarios = [_scenario_option(text) for text in arguments.scenarios]
     previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
     suite = Suite(
         arguments.partners,
@@ -117,13 +148,23 @@ def _up(arguments: argparse.Namespace) -> int:
         profile_files=arguments.profile_files,
         settings=arguments.settings,
         new_host_keys=arguments.new_host_keys,
+        admin=not arguments.no_admin,
+        admin_port=arguments.admin_port,
+        admin_token=arguments.admin_token,
     )
     try:
         suite.start()
+        for partner, name, parameters in scenarios:
+            suite[partner].scenarios.on(name, **parameters)
         if not arguments.quiet:
+            print(f"mockpartners: {_admin_summary(suite)}")
             print(render(suite.info, _program()), flush=True)
         else:
-            print(f"mockpartners: serving {', '.join(suite.partners)} from {suite.state.path}", flush=True)
+            print(
+                f"mockpartners: serving {', '.join(suite.partners)} from {suite.state.path}; "
+                f"{_admin_summary(suite)}",
+                flush=True,
+            )
         while not stop.wait(0.5):
             pass
         print("mockpartners: stopping", flush=True)
@@ -132,6 +173,30 @@ def _up(arguments: argparse.Namespace) -> int:
         for number, handler in previous.items():
             signal.signal(number, handler)
     return 0
+
+
+def _admin_summary(suite: Suite) -> str:
+    """Where the admin API listens (scenario, clock, report, drop, reset and status talk to it)."""
+    info = suite.info.admin
+    if info is None:
+        return "no admin API (--no-admin)"
+    token = f", token in {info.token_file}" if info.token_file else ""
+    return f"admin API at {info.url} (OpenAPI {info.openapi}{token})"
+
+
+def _scenario_option(text: str) -> tuple[str, str, dict[str, Any]]:
+    """``--scenario onss/answers-late:delay=10m,...`` as (partner, scenario, parameters)."""
+    target, _, settings = text.partition(":")
+    partner, separator, name = target.partition("/")
+    if not separator or not partner.strip() or not name.strip():
+        raise UsageError(f"--scenario {text}: expected PARTNER/NAME[:KEY=VALUE,...], e.g. onss/answers-late")
+    parameters: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in settings.split(","))):
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise UsageError(f"--scenario {text}: expected KEY=VALUE after the colon, got {item!r}")
+        parameters[key.strip()] = value.strip()
+    return partner.strip(), name.strip(), parameters
 
 
 def _program() -> str:
@@ -198,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _journal(arguments)
         if arguments.command == "profiles":
             return _profiles()
+        if arguments.command in ADMIN_COMMANDS:
+            return ADMIN_COMMANDS[arguments.command](arguments)
         return _check(arguments)
     except MockPartnersError as error:
         print(f"mockpartners: error: {error}", file=sys.stderr)

@@ -1,23 +1,151 @@
-"""Placeholder: the admin HTTP server is being written (see the helper brief)."""
+"""The admin HTTP server: the control plane of a running suite, served by aiohttp on the suite's loop.
+
+Every answer is JSON (files and text reports aside) and every error is ``{"error": "<message>"}`` with a
+status that says what went wrong; a bug of ours is a 500 with a message, never a traceback on the wire,
+and never stops the partners' servers.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from ..errors import MockPartnersError, PortInUseError
+from . import _routes_clock, _routes_files, _routes_journal, _routes_report, _routes_scenarios, _routes_suite
+from ._http import CONTROL, Control, error_response, status_for
 
 if TYPE_CHECKING:
     from ..suite import Suite
 
+__all__ = ["MAXIMUM_BODY", "AdminServer", "build_application"]
+
+MAXIMUM_BODY = 256 * 1024 * 1024
+"""Large enough for any file a partner exchanges in tests, small enough to refuse a runaway upload."""
+
+ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
+    *_routes_suite.ROUTES,
+    *_routes_journal.ROUTES,
+    *_routes_files.ROUTES,
+    *_routes_scenarios.ROUTES,
+    *_routes_clock.ROUTES,
+    *_routes_report.ROUTES,
+]
+
+logger = logging.getLogger("mockpartners.admin")
+
+
+def _http_message(request: web.Request, error: web.HTTPException) -> str:
+    if isinstance(error, web.HTTPNotFound):
+        return f"no route {request.method} {request.path}; every route is listed at /openapi.json"
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(error.allowed_methods))
+        return f"{request.method} is not allowed on {request.path}; allowed: {allowed}"
+    if isinstance(error, web.HTTPRequestEntityTooLarge):
+        return f"the request body is larger than the {MAXIMUM_BODY // 2**20} MiB allowed"
+    return error.reason
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as a JSON error; unexpected ones are logged with their traceback, server side."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
+        return error_response(error.status, _http_message(request, error), headers)
+    except MockPartnersError as error:
+        return error_response(status_for(error), str(error))
+    except ConnectionResetError:  # the client left mid-request: nobody will read an answer
+        logger.debug("admin API: %s %s: the client closed the connection", request.method, request.path)
+        return error_response(400, "the client closed the connection before the request was read")
+    except Exception as error:
+        logger.exception("admin API: %s %s failed", request.method, request.path)
+        return error_response(
+            500, f"internal error ({type(error).__name__}: {error}); this is a bug of mockpartners"
+        )
+
+
+def _authentication(token: str | None) -> Middleware:
+    """A bearer token on every route but ``GET /health`` (health checks carry no secret)."""
+    expected = token.encode() if token else None
+
+    @web.middleware
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if expected is None or (request.method == "GET" and request.path == "/health"):
+            return await handler(request)
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+            return error_response(
+                401,
+                "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' "
+                "(the token is in the file endpoints.json names as admin.token_file)",
+                {"WWW-Authenticate": 'Bearer realm="mockpartners"'},
+            )
+        return await handler(request)
+
+    return check
+
+
+def build_application(control: Control, token: str | None) -> web.Application:
+    application = web.Application(middlewares=[_errors, _authentication(token)], client_max_size=MAXIMUM_BODY)
+    application[CONTROL] = control
+    for method, path, handler in ROUTES:
+        application.router.add_route(method, path, handler)
+    return application
+
 
 class AdminServer:
+    """The control plane of ``suite``, listening on ``host:port`` (port 0: a free one)."""
+
     def __init__(self, suite: Suite, host: str, port: int, token: str | None) -> None:
-        self.suite, self.host, self.port, self.token = suite, host, port, token
+        self.suite = suite
+        self.host = host
+        self.requested_port = port
+        self.port = port
+        self.token = token
+        self.control = Control(suite)
+        self.app = build_application(self.control, token)
+        self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
-        raise NotImplementedError
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.requested_port).start()
+        except OSError as error:
+            await runner.cleanup()
+            raise self._bind_error(error) from None
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+
+    def _bind_error(self, error: OSError) -> PortInUseError:
+        if error.errno == errno.EADDRINUSE:
+            return PortInUseError(
+                f"admin API: port {self.requested_port} on {self.host} is already in use; stop what uses "
+                "it, or choose another port (--admin-port N, --ports ephemeral, or --no-admin)"
+            )
+        return PortInUseError(
+            f"admin API: cannot listen on {self.host}:{self.requested_port}: {error.strerror or error}"
+        )
 
     async def stop(self) -> None:
-        return None
+        """Refuse new work, end long polls, let requests in flight finish (5 s at most), close."""
+        self.control.stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await asyncio.get_running_loop().run_in_executor(None, self.control.close)
