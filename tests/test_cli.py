@@ -28,6 +28,8 @@ def seeded(tmp_path: Path, mockpartners_credentials: Path) -> None:
     for partner in mockpartners_credentials.iterdir():
         if (partner / "credentials").is_dir():
             shutil.copytree(partner / "credentials", tmp_path / "state" / partner.name / "credentials")
+
+
 CLIENT_ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "SSH_AUTH_SOCK"}
 
 
