@@ -16,7 +16,12 @@ def render(suite: SuiteInfo, program: str = "mockpartners") -> str:
     for partner in suite.partners.values():
         lines.extend(_partner(partner))
         lines.append("")
-    lines.append(f"journal:  {program} journal --follow --state-dir {shlex.quote(suite.state_dir)}")
+    state = shlex.quote(suite.state_dir)
+    if suite.admin is not None:
+        token = f", token in {suite.admin.token_file}" if suite.admin.token_file else ""
+        lines.append(f"admin:    {suite.admin.url} (OpenAPI {suite.admin.openapi}{token})")
+        lines.append(f"          {program} status --state-dir {state}   (also: scenario, clock, report)")
+    lines.append(f"journal:  {program} journal --follow --state-dir {state}")
     lines.append("stop:     Ctrl-C")
     return "\n".join(lines)
 

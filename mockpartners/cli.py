@@ -157,7 +157,6 @@ def _up(arguments: argparse.Namespace) -> int:
         for partner, name, parameters in scenarios:
             suite[partner].scenarios.on(name, **parameters)
         if not arguments.quiet:
-            print(f"mockpartners: {_admin_summary(suite)}")
             print(render(suite.info, _program()), flush=True)
         else:
             print(

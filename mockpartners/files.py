@@ -51,10 +51,10 @@ class AccountFiles:
         self.partner.file_arrived(self.username, location.relative, event)
         return event
 
-    def remove(self, path: str) -> None:
+    def remove(self, path: str) -> Event:
         location = self.home.resolve(path)
         location.real.unlink()
-        self.partner.journal.record(
+        return self.partner.journal.record(
             "partner.remove", partner=self.partner.name, account=self.username, path=location.relative
         )
 

@@ -11,8 +11,9 @@ import os
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from ._credentials import SshCredentials, TlsCredentials
 from ._info import partner_info
@@ -29,11 +30,10 @@ from .session import Session
 from .state import StateDir
 from .storage import PartnerTree
 
+if TYPE_CHECKING:
+    from .protocols import EndpointServer
+
 __all__ = ["Partner"]
-
-
-class _Reloadable(Protocol):
-    def reload_credentials(self) -> None: ...
 
 
 class Partner:
@@ -51,7 +51,8 @@ class Partner:
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
         self.endpoint_infos: dict[str, EndpointInfo] = {}
-        self.servers: list[_Reloadable] = []
+        self.servers: list[EndpointServer] = []
+        self.info_changed: Callable[[], None] = lambda: None
         self._changed_host_keys: tuple[KeyPair, ...] | None = None
         self._writers: Counter[tuple[str, str]] = Counter()
         self._writers_lock = threading.Lock()
@@ -84,6 +85,17 @@ class Partner:
             elif not on and right not in adjusted and "write" in adjusted:
                 adjusted.append(right)  # type: ignore[arg-type]
         return tuple(adjusted)
+
+    def refresh_endpoint_infos(self) -> None:
+        """What the servers tell clients now (ports, keys, certificates), and a known_hosts file for them."""
+        known_hosts = self.state.partner_dir(self.name) / "known_hosts"
+        lines = [line for server in self.servers for line in server.known_hosts_lines()]
+        known_hosts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.endpoint_infos = {}
+        for server in self.servers:
+            self.endpoint_infos[server.name] = server.info(
+                known_hosts if server.known_hosts_lines() else None
+            )
 
     def changed_host_keys(self) -> tuple[KeyPair, ...]:
         """The host keys served while the ``host-key-changed`` scenario is on."""
@@ -187,6 +199,8 @@ class Partner:
         self.tls = self.state.renew_server_certificate(self.profile, new_issuing_ca=new_issuing_ca)
         for server in self.servers:
             server.reload_credentials()
+        self.refresh_endpoint_infos()
+        self.info_changed()
         self.journal.record(
             "partner.certificate",
             partner=self.name,

@@ -190,21 +190,18 @@ class Suite:
         return partner
 
     def _serve(self, partner: Partner) -> None:
-        known_hosts: list[str] = []
-        servers = []
         for name, spec in partner.profile.endpoints.items():
             server = server_for(partner, name, spec, self.host, self._port(partner.name, name, spec))
             self._run(server.start())
             self._servers.append(server)
-            servers.append(server)
             partner.servers.append(server)
-            known_hosts.extend(server.known_hosts_lines())
-        known_hosts_path = self.state.partner_dir(partner.name) / "known_hosts"
-        known_hosts_path.write_text("\n".join(known_hosts) + "\n", encoding="utf-8")
-        partner.endpoint_infos = {
-            server.name: server.info(known_hosts_path if server.known_hosts_lines() else None)
-            for server in servers
-        }
+        partner.refresh_endpoint_infos()
+        partner.info_changed = self._info_changed
+
+    def _info_changed(self) -> None:
+        """A partner's endpoints changed while serving (a renewed certificate): endpoints.json follows."""
+        if self.journal is not None:
+            self.info.write(self.state.endpoints_path)
 
     def _port(self, partner: str, name: str, spec: Endpoint) -> int:
         if self.ports == "ephemeral":

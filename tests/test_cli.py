@@ -158,7 +158,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
 
 def test_up_on_the_nominal_ports_serves_onss_and_magda_side_by_side(tmp_path: Path) -> None:
     magda_port = 21 if os.geteuid() == 0 else 2121
-    for port in (8022, magda_port):
+    for port in (8022, magda_port, 8470):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 pytest.skip(f"port {port} is taken (is a mockpartners up running?)")

@@ -272,3 +272,12 @@ def test_empty_listings_and_files_never_break_the_data_channels_tls_handshake(ma
             received = io.BytesIO()
             client.retrbinary("RETR from_vip/EMPTY.xml", received.write)
             assert received.getvalue() == b""
+
+
+def test_renewal_shows_in_endpoints_json(magda: Partner) -> None:
+    from mockpartners import SuiteInfo
+
+    renewed = magda.renew_server_certificate()
+    written = SuiteInfo.load(magda.state.endpoints_path)["magda"].endpoint().tls
+    assert written is not None and written.certificate_sha256 == renewed.server.sha256
+    assert magda.endpoint().tls.certificate_sha256 == renewed.server.sha256  # type: ignore[union-attr]
