@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from . import __version__
+from ._environment import apply_environment
 from .admin._commands import COMMANDS as ADMIN_COMMANDS
 from .admin._commands import add_commands as add_admin_commands
 from .admin.client import TOKEN_VARIABLE
@@ -133,6 +134,7 @@ def _profile_options(command: argparse.ArgumentParser) -> None:
 
 
 def _up(arguments: argparse.Namespace) -> int:
+    apply_environment(arguments, os.environ)
     stop = threading.Event()
 
     def request_stop(signal_number: int, frame: FrameType | None) -> None:

@@ -312,3 +312,32 @@ def test_profiles_and_check(tmp_path: Path) -> None:
 def test_journal_without_a_state_dir_is_a_clear_error(tmp_path: Path) -> None:
     result = run("journal", "--state-dir", str(tmp_path / "nothing"))
     assert result.returncode == 2 and "no journal in" in result.stderr
+
+
+def test_environment_variables_configure_up_and_typos_are_refused(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "MOCKPARTNERS_STATE_DIR": str(tmp_path / "state"),
+        "MOCKPARTNERS_PORTS": "ephemeral",
+        "MOCKPARTNERS_PARTNERS": "onss",
+        "MOCKPARTNERS_SET": "onss.pickup.delay=5m;onss.pickup.after_pickup=remove",
+        "MOCKPARTNERS_QUIET": "true",
+    }
+    process = subprocess.Popen([*COMMAND, "up"], stdout=subprocess.PIPE, text=True, env=environment)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("mockpartners: serving onss from ")
+    info = SuiteInfo.load(tmp_path / "state" / "endpoints.json")
+    assert list(info.partners) == ["onss"] and info["onss"].endpoint().port != 8022
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+    for name, value, message in [
+        ("MOCKPARTNERS_PORTZ", "x", "unknown environment variable MOCKPARTNERS_PORTZ"),
+        ("MOCKPARTNERS_PORTS", "random", "MOCKPARTNERS_PORTS='random': expected nominal or ephemeral"),
+        ("MOCKPARTNERS_SET", "onss.pickup.delay=soon", "pickup.delay: not a duration"),
+    ]:
+        result = subprocess.run(
+            [*COMMAND, "up"], capture_output=True, text=True, timeout=60, env={**environment, name: value}
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("mockpartners: error: ") and message in result.stderr
