@@ -21,11 +21,12 @@ VARIABLES = {
     "MOCKPARTNERS_PORTS": "nominal or ephemeral (--ports)",
     "MOCKPARTNERS_HOST": "address to listen on (--host)",
     "MOCKPARTNERS_PROFILE": "profile files, separated by ';' (--profile)",
-    "MOCKPARTNERS_SET": "profile values PARTNER.KEY=VALUE, separated by ';' or new lines (--set)",
+    "MOCKPARTNERS_SET": "profile values PARTNER.KEY=VALUE, separated by ';' or new lines (after --set)",
     "MOCKPARTNERS_SCENARIO": "scenarios PARTNER/NAME[:k=v,...], separated by ';' (--scenario)",
     "MOCKPARTNERS_ADMIN_PORT": "port of the admin API (--admin-port)",
     "MOCKPARTNERS_ADMIN_TOKEN": "bearer token of the admin API (--admin-token)",
     "MOCKPARTNERS_QUIET": "true for one line instead of the cheat-sheet (--quiet)",
+    "MOCKPARTNERS_IMAGE": "the image the pytest container fixture runs (not used by up)",
 }
 
 
@@ -52,7 +53,8 @@ def apply_environment(arguments: argparse.Namespace, environ: Mapping[str, str])
     if value("MOCKPARTNERS_HOST") and arguments.host == "127.0.0.1":
         arguments.host = value("MOCKPARTNERS_HOST", "").strip()
     arguments.profile_files = _items(value("MOCKPARTNERS_PROFILE", ""), ";") + arguments.profile_files
-    arguments.settings = _items(value("MOCKPARTNERS_SET", ""), r"[;\n]") + arguments.settings
+    # applied after --set, so that an image's defaults (given as --set in its entrypoint) yield to the user
+    arguments.settings = arguments.settings + _items(value("MOCKPARTNERS_SET", ""), r"[;\n]")
     arguments.scenarios = _items(value("MOCKPARTNERS_SCENARIO", ""), r"[;\n]") + arguments.scenarios
     if value("MOCKPARTNERS_ADMIN_PORT") and arguments.admin_port is None:
         port = value("MOCKPARTNERS_ADMIN_PORT", "").strip()

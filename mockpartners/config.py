@@ -202,7 +202,8 @@ def load_profiles(
 ) -> list[Profile]:
     """The profiles a suite runs: named built-ins (all of them by default) plus user files.
 
-    A user file whose name matches a built-in replaces it; ``settings`` naming no loaded partner are an error.
+    A user file whose name matches a built-in replaces it. ``settings`` for a built-in partner that is not
+    started are ignored (a container's defaults name every partner); any other name is an error.
     """
     loaded = {profile.name: profile for profile in (load_profile(path, settings) for path in profile_files)}
     wanted = list(partners) or ([] if profile_files else builtin_names())
@@ -213,7 +214,7 @@ def load_profiles(
     names = {profile.name for profile in chosen}
     for setting in settings:
         partner = setting.split("=", 1)[0].split(".", 1)[0]
-        if partner not in names:
+        if partner not in names and partner not in builtin_names():  # a typo, not a partner left out
             raise UsageError(
                 f"--set {setting!r}: no partner {partner!r} is started (started: {', '.join(sorted(names))})"
             )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,6 +23,9 @@ from .config import builtin_names, load_profile
 from .partner import Partner
 from .state import StateDir
 from .suite import Suite
+
+if TYPE_CHECKING:
+    from .container import SuiteContainer
 
 __all__ = ["SuiteFactory"]
 
@@ -108,3 +111,17 @@ def onss(mockpartners: SuiteFactory) -> Partner:
 def magda(mockpartners: SuiteFactory) -> Partner:
     """A running MAGDA FTPS double (profile ``magda``) on an ephemeral control port."""
     return mockpartners("magda")["magda"]
+
+
+@pytest.fixture
+def mockpartners_container(tmp_path: Path) -> Iterator[SuiteContainer]:
+    """The mockpartners image (``MOCKPARTNERS_IMAGE``, default ``mockpartners:dev``) in a container, through
+    the docker SDK, its state in a fresh host folder; ``.info`` is the same SuiteInfo as in-process."""
+    from .container import SuiteContainer
+
+    container = SuiteContainer(tmp_path / "container-state")
+    try:
+        container.start()
+        yield container
+    finally:
+        container.stop()

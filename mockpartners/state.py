@@ -90,7 +90,12 @@ class StateDir:
         """Claim the directory for this process: two servers on one state would corrupt each other."""
         self.prepare()
         lock_path = self.path / "state.lock"
-        handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open while serving
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held open while serving
+        except OSError as error:
+            raise StateError(
+                f"cannot use state directory {self.path}: {error.strerror} ({lock_path.name})"
+            ) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -106,9 +106,11 @@ def test_set_overrides_one_value_and_errors_name_the_setting() -> None:
         load_profile("onss", ["onss.pickup.delay"])
 
 
-def test_set_for_a_partner_not_started_is_refused() -> None:
+def test_set_for_an_unknown_partner_is_refused_and_for_one_not_started_ignored() -> None:
     with pytest.raises(UsageError, match="no partner 'magdaa' is started"):
         load_profiles(["onss"], settings=["magdaa.pickup.delay=1m"])
+    loaded = load_profiles(["onss"], settings=["magda.pickup.delay=1m"])
+    assert [profile.name for profile in loaded] == ["onss"]
 
 
 def test_python_overrides_merge_into_the_profile() -> None:

@@ -1,0 +1,221 @@
+"""The container image, built and run for real: host clients complete ONSS and MAGDA exchanges through
+the published ports. Docker engines are not on every machine: podman stands in (see
+../shared/notes/containers.md), and the docker SDK talks to podman's API socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockpartners.container import ContainerError, SuiteContainer
+from tests.clients import curl, require, sftp_batch
+
+ROOT = Path(__file__).parent.parent
+IMAGE = "mockpartners:test"
+PASSIVE = range(45100, 45110)  # clear of 40000-42000, where in-process MAGDA tests open passive ports
+BASE_IMAGE = "docker.io/library/python:3.12-slim"
+
+
+def _podman(*arguments: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([require("podman"), *arguments], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    """Build the image as compose/Dockerfile says (host network and CA bundle for pip, as in CI)."""
+    if _podman("image", "exists", BASE_IMAGE).returncode != 0:
+        pytest.fail(f"the base image {BASE_IMAGE} is missing: .ci/run prepares it (compose/base-image.sh)")
+    mounts = ["-v", "/etc/ssl/certs:/etc/ssl/certs:ro"]
+    if Path("/etc/pip.conf").exists():
+        mounts += ["-v", "/etc/pip.conf:/etc/pip.conf:ro"]
+    built = _podman(
+        "build",
+        "--format",
+        "docker",
+        "--pull=never",
+        "--network",
+        "host",
+        *mounts,
+        "-t",
+        IMAGE,
+        "-f",
+        str(ROOT / "compose" / "Dockerfile"),
+        str(ROOT),
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    size = json.loads(_podman("image", "inspect", IMAGE).stdout)[0]["Size"]
+    print(f"\nimage {IMAGE}: {size / 1e6:.0f} MB")
+    return IMAGE
+
+
+@pytest.fixture(scope="module")
+def docker_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The docker SDK, on the engine's socket (DOCKER_HOST), or on a podman API service started here."""
+    docker = pytest.importorskip("docker", reason="the docker SDK (pip install mockpartners[container])")
+    if os.environ.get("DOCKER_HOST"):
+        yield docker.from_env()
+        return
+    socket = tmp_path_factory.mktemp("podman") / "podman.sock"
+    service = subprocess.Popen([require("podman"), "system", "service", "--time=0", f"unix://{socket}"])
+    try:
+        deadline = time.monotonic() + 30
+        while not socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the service creates its socket: nothing to wait on but the file
+        client = docker.DockerClient(base_url=f"unix://{socket}")
+        client.ping()
+        yield client
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+
+
+@pytest.fixture
+def suite(image: str, docker_client: object, tmp_path: Path) -> Iterator[SuiteContainer]:
+    container = SuiteContainer(tmp_path / "state", image=image, client=docker_client, passive_ports=PASSIVE)  # type: ignore[arg-type]
+    started = time.monotonic()
+    container.start()
+    print(f"\nup to healthy: {time.monotonic() - started:.2f} s")
+    try:
+        yield container
+    finally:
+        container.stop()
+
+
+def test_host_clients_complete_onss_and_magda_exchanges(suite: SuiteContainer, tmp_path: Path) -> None:
+    onss = suite.info["onss"]
+    account = onss.account("EXP0000001")
+    request = tmp_path / "DMFA.CONTAINER.xml"
+    request.write_text("<dmfa/>")
+    uploaded = sftp_batch(onss.endpoint(), account.username, f"put {request} IN/\n", key=account.private_key)
+    assert uploaded.returncode == 0, uploaded.stderr
+    answer = suite.journal.wait_for(kind="partner.answer", partner="onss", path="IN/DMFA.CONTAINER.xml")
+    fetched = sftp_batch(
+        onss.endpoint(),
+        account.username,
+        f"get {answer.detail['answer']} {tmp_path}/ack\nrm {answer.detail['answer']}\n",
+        key=account.private_key,
+    )
+    assert fetched.returncode == 0, fetched.stderr
+    assert "status: ACCEPTED" in (tmp_path / "ack").read_text()
+
+    magda = suite.info["magda"]
+    endpoint, client = magda.endpoint(), magda.account("afnemer-0001")
+    assert endpoint.tls is not None and client.certificate is not None
+    credentials = [
+        "-u",
+        f"{client.username}:blabla",
+        "--ftp-ssl",
+        "--ssl-reqd",
+        "--cacert",
+        endpoint.tls.ca_file,
+        "--cert",
+        client.certificate.certificate,
+        "--key",
+        client.certificate.key,
+    ]
+    base = f"ftp://127.0.0.1:{endpoint.port}"
+    (tmp_path / "VRAAG.CONTAINER.xml.tmp").write_text("<Vraag/>")
+    put = curl(
+        *credentials,
+        "-T",
+        str(tmp_path / "VRAAG.CONTAINER.xml.tmp"),
+        "-Q",
+        "-RNFR VRAAG.CONTAINER.xml.tmp",
+        "-Q",
+        "-RNTO VRAAG.CONTAINER.xml",
+        f"{base}/to_vip/",
+    )
+    assert put.returncode == 0, put.stderr
+    reply = suite.journal.wait_for(kind="partner.answer", partner="magda", path="to_vip/VRAAG.CONTAINER.xml")
+    got = curl(
+        *credentials, "--ftp-pasv", "-o", str(tmp_path / "antwoord.xml"), f"{base}/{reply.detail['answer']}"
+    )
+    assert got.returncode == 0, got.stderr
+    assert "<Status>VERWERKT</Status>" in (tmp_path / "antwoord.xml").read_text()
+    assert suite.admin.get("/v1/report")["passed"] is False  # the MAGDA answer was left in from_vip
+
+
+def test_a_restart_keeps_credentials_and_files(suite: SuiteContainer) -> None:
+    before = suite.info["onss"].endpoint().host_keys
+    suite.admin.request("PUT", "/v1/partners/onss/accounts/EXP0000001/files/OUT/KEPT.txt", data=b"still here")
+    suite.restart()
+    assert suite.info["onss"].endpoint().host_keys == before
+    assert (Path(suite.info["onss"].account().home) / "OUT" / "KEPT.txt").read_text() == "still here"
+
+
+@pytest.mark.parametrize(
+    ("environment", "volume_mode", "message"),
+    [
+        ({"MOCKPARTNERS_PORTZ": "1"}, "rw", "unknown environment variable MOCKPARTNERS_PORTZ"),
+        ({"MOCKPARTNERS_ADMIN_PORT": "8022"}, "rw", "port 8022"),
+        ({}, "ro", "cannot use state directory /state"),
+    ],
+)
+def test_bad_setups_exit_with_one_clear_message(
+    image: str,
+    docker_client: object,
+    tmp_path: Path,
+    environment: dict[str, str],
+    volume_mode: str,
+    message: str,
+) -> None:
+    container = SuiteContainer(
+        tmp_path / "state",
+        image=image,
+        client=docker_client,
+        environment=environment,  # type: ignore[arg-type]
+        read_only=volume_mode == "ro",
+    )
+    with pytest.raises(ContainerError) as stopped:
+        container.start(timeout=60)
+    container.stop()
+    assert message in str(stopped.value)
+    assert "Traceback" not in str(stopped.value)
+
+
+def test_the_compose_example_contract_tests_both_partners(image: str, tmp_path: Path) -> None:
+    """compose/docker-compose.yml: the suite and a client container (OpenSSH sftp, lftp, curl)."""
+    compose = require("podman-compose")
+    client = _podman(
+        "build",
+        "--format",
+        "docker",
+        "--pull=never",
+        "--network",
+        "host",
+        "-v",
+        "/etc/ssl/certs:/etc/ssl/certs:ro",
+        "-t",
+        "mockpartners-client:dev",
+        str(ROOT / "compose" / "client"),
+    )
+    assert client.returncode == 0, client.stderr[-3000:]
+    assert _podman("tag", image, "mockpartners:dev").returncode == 0
+    project = tmp_path / "compose"
+    shutil.copytree(ROOT / "compose", project, ignore=shutil.ignore_patterns("state"))
+    (project / "state").mkdir(mode=0o777, exist_ok=True)
+    (project / "state").chmod(0o777)
+    run = [compose, "-f", str(project / "docker-compose.yml"), "-p", f"mockpartners{os.getpid()}"]
+    log = tmp_path / "compose.log"
+    try:
+        with log.open("w") as output:  # a file, not a pipe: the suite's "podman start -a" outlives "up"
+            subprocess.run(
+                [*run, "up", "--no-build", "--abort-on-container-exit"],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=180,
+                cwd=project,
+            )
+    finally:
+        subprocess.run([*run, "down"], capture_output=True, timeout=120, cwd=project)
+    output = log.read_text()
+    assert "onss: acknowledged" in output and "magda: answered" in output, output[-4000:]
+    assert "contract kept" in output, output[-4000:]
