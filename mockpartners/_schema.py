@@ -135,6 +135,18 @@ class Allowlist(_Model):
     why: str = ""
 
 
+class FailedLogins(_Model):
+    """Protection against guessing, per client address: too many failed logins shut the address out.
+
+    A failed login is a connection that tried to log in and never succeeded, whatever the number of
+    methods or keys it tried: clients that offer several keys before the right one are not punished.
+    """
+
+    ban_after: int | None = Field(default=10, ge=1)
+    within: DurationField = Duration(seconds=600)
+    ban_for: DurationField = Duration(seconds=600)
+
+
 class CertificateNames(_Model):
     """How a TLS partner's certificate authorities are named (trustme names CAs by organisation and unit)."""
 
@@ -235,6 +247,7 @@ class Profile(_Model):
     username_pattern: str | None = None
     accounts: tuple[Account, ...] = Field(min_length=1)
     allowlist: Allowlist = Allowlist()
+    failed_logins: FailedLogins = FailedLogins()
     certificates: CertificateNames = CertificateNames()
     wrong_key: KeyType | None = None
     folders: dict[str, Folder]

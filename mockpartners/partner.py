@@ -22,6 +22,7 @@ from .config import Profile, Right
 from .contract import ContractReport, evaluate
 from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from .files import AccountFiles
+from .guard import LoginGuard
 from .journal import Event, Journal, Query
 from .pki import KeyPair
 from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
@@ -48,6 +49,7 @@ class Partner:
         self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
         self.retention = RetentionProcessor(self)
         self.scenarios = Scenarios(self)
+        self.guard = LoginGuard(profile.failed_logins, self.clock)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
         self.endpoint_infos: dict[str, EndpointInfo] = {}
@@ -103,8 +105,8 @@ class Partner:
             self._changed_host_keys = self.state.changed_host_keys(self.profile)
         return self._changed_host_keys
 
-    def new_session(self, protocol: str, client: str) -> Session:
-        return Session(self, protocol, client)
+    def new_session(self, protocol: str, address: str, port: int) -> Session:
+        return Session(self, protocol, address, port)
 
     # -- what sessions tell the partner -------------------------------------------------------------------
 
@@ -210,10 +212,11 @@ class Partner:
         return self.tls
 
     def reset(self) -> None:
-        """Back to a fresh partner: empty homes, empty spool, the profile's own scenarios. The journal is
-        kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside the
-        partner's tree is touched."""
+        """Back to a fresh partner: empty homes, empty spool, no bans, the profile's own scenarios. The
+        journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
+        the partner's tree is touched."""
         self.scenarios.reset()
+        self.guard.reset()
         for home in (self.tree.home(account.username) for account in self.profile.accounts):
             _empty(home.root)
             home.ensure_folders()

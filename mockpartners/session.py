@@ -40,12 +40,14 @@ class Operation:
 class Session:
     """A client connection to one partner endpoint."""
 
-    def __init__(self, partner: Partner, protocol: str, client: str) -> None:
+    def __init__(self, partner: Partner, protocol: str, address: str, port: int) -> None:
         self.id = secrets.token_hex(5)
         self.partner = partner
         self.protocol = protocol
-        self.client = client
+        self.address = address
+        self.client = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         self.username: str | None = None
+        self.tried_login = False
         self.home: Home | None = None
         self.lost = False
         self.disconnect_reason = ""
@@ -70,13 +72,19 @@ class Session:
             **detail,
         )
 
-    def connected(self, **detail: Any) -> None:
+    def connected(self, **detail: Any) -> bool:
+        """Journal the connection; False (journalled as refused) when the address is banned."""
         self.record("session.connect", **detail)
+        ban = self.partner.guard.ban(self.address)
+        if ban is not None:
+            self.record("session.refused", outcome="refused", reason=ban.reason())
+        return ban is None
 
     def auth_attempt(
         self, username: str, method: str, accepted: bool, reason: str = "", **detail: Any
     ) -> None:
         self.username = username
+        self.tried_login = True
         outcome = "ok" if accepted else "refused"
         self.record(
             "auth.attempt", outcome=outcome, method=method, **({"reason": reason} if reason else {}), **detail
@@ -90,6 +98,7 @@ class Session:
     def ended(self, reason: str = "") -> None:
         duration = round(time.monotonic() - self._started, 3)
         self.record("session.disconnect", reason=reason or "client closed", duration=duration)
+        self.partner.guard.session_ended(self)
 
     def resolve(self, path: str | bytes) -> Location:
         if self.home is None:

@@ -113,6 +113,14 @@ def test_set_for_an_unknown_partner_is_refused_and_for_one_not_started_ignored()
     assert [profile.name for profile in loaded] == ["onss"]
 
 
+def test_failed_logins_default_and_limits() -> None:
+    policy = load_profile("onss").failed_logins
+    assert (policy.ban_after, str(policy.within), str(policy.ban_for)) == (10, "10m", "10m")
+    assert load_profile("onss", ["onss.failed_logins.ban_after=null"]).failed_logins.ban_after is None
+    with pytest.raises(ProfileError, match=r"failed_logins.ban_after=0: .*greater than or equal to 1"):
+        load_profile("onss", ["onss.failed_logins.ban_after=0"])
+
+
 def test_python_overrides_merge_into_the_profile() -> None:
     profile = load_profile("onss", overrides={"pickup": {"delay": "1m"}})
     assert profile.pickup is not None and str(profile.pickup.delay) == "1m"

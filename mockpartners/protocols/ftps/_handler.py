@@ -204,10 +204,11 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
 
     def handle(self) -> None:
         endpoint = self.server_ref
-        self.session = endpoint.partner.new_session(
-            "ftps", endpoint.format_client(self.remote_ip, self.remote_port)
-        )
-        self.session.connected(endpoint=endpoint.name)
+        self.session = endpoint.partner.new_session("ftps", self.remote_ip, self.remote_port)
+        if not self.session.connected(endpoint=endpoint.name):
+            self.respond("421 Too many failed logins from your address: try again later.")
+            self.close_when_done()
+            return
         if not endpoint.address_listed(self.remote_ip):
             self.session.record(
                 "session.refused", outcome="refused", reason="address on no account's allowlist"

@@ -94,10 +94,6 @@ class FtpsServer:
         return any(_normal(address) in addresses for addresses in self._allowlists.values() if addresses)
 
     @staticmethod
-    def format_client(address: str, port: int) -> str:
-        return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-    @staticmethod
     def _addresses(allowlist: tuple[str, ...] | None) -> set[str] | None:
         return None if allowlist is None else {_normal(address) for address in allowlist}
 

@@ -18,14 +18,7 @@ from ...session import Session
 if TYPE_CHECKING:
     from ._endpoint import SftpServer
 
-__all__ = ["SshConnection", "format_address"]
-
-
-def format_address(peer: tuple[str, int] | tuple[str, int, int, int] | None) -> str:
-    if not peer:
-        return "unknown"
-    host, port = peer[0], peer[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+__all__ = ["SshConnection"]
 
 
 class SshConnection(asyncssh.SSHServer):
@@ -43,10 +36,12 @@ class SshConnection(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._connection = conn
         self.endpoint.connections.add(conn)
-        client = format_address(conn.get_extra_info("peername"))
-        self.session = self.endpoint.partner.new_session("sftp", client)
+        host, port = conn.get_extra_info("peername", ("", 0))[:2]
+        self.session = self.endpoint.partner.new_session("sftp", host, port)
         conn.set_extra_info(mockpartners_session=self.session)
-        self.session.connected(endpoint=self.endpoint.name)
+        if not self.session.connected(endpoint=self.endpoint.name):
+            # like OpenSSH's PerSourcePenalties: closed before the greeting, so no version string goes out
+            conn.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._connection is not None:

@@ -1,0 +1,96 @@
+"""Repeated failed logins from one address shut that address out for a while; other addresses carry on.
+
+Real clients each time: OpenSSH ``sftp`` for ONSS, curl for MAGDA. A ban is journalled when it starts
+(``session.banned``) and on every connection it turns away (``session.refused``).
+"""
+
+from __future__ import annotations
+
+from mockpartners import Partner
+from mockpartners.pytest_plugin import SuiteFactory
+from tests.clients import Certificate, curl_ftps, sftp_batch
+
+
+def _sftp_ls(onss: Partner, key: str, *, source: str = "127.0.0.1") -> tuple[int, str]:
+    result = sftp_batch(
+        onss.endpoint(), "EXP0000001", "ls\n", key=key, options=["-o", f"BindAddress={source}"]
+    )
+    return result.returncode, result.stderr
+
+
+def test_sftp_failed_logins_ban_the_address_and_spare_the_others(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=["onss.failed_logins.ban_after=3"])["onss"]
+    info = onss.info()
+    assert info.wrong_key is not None
+    wrong, right = str(info.wrong_key.private_key), str(onss.account("EXP0000001").private_key)
+
+    for _ in range(3):
+        assert _sftp_ls(onss, wrong)[0] != 0
+    banned = onss.journal.wait_for(kind="session.banned")
+    assert banned.detail["address"] == "127.0.0.1" and banned.detail["failed_logins"] == 3
+
+    returncode, stderr = _sftp_ls(onss, right)  # the right key no longer helps from this address
+    assert returncode != 0 and "kex_exchange_identification" in stderr, stderr
+    refused = onss.journal.wait_for(kind="session.refused")
+    assert "banned until" in refused.detail["reason"] and refused.client.startswith("127.0.0.1:")
+
+    assert _sftp_ls(onss, right, source="127.0.0.2")[0] == 0  # another address is not affected
+
+    onss.clock.advance("10m")  # the ban runs out (on the virtual clock: no waiting)
+    assert _sftp_ls(onss, right)[0] == 0
+
+
+def test_offering_several_keys_before_the_right_one_is_not_a_failed_login(
+    mockpartners: SuiteFactory,
+) -> None:
+    """Clients try every key they hold: a connection that ends logged in never counts, whatever it tried."""
+    onss = mockpartners("onss", settings=["onss.failed_logins.ban_after=2"])["onss"]
+    info = onss.info()
+    assert info.wrong_key is not None
+    keys = ["-i", str(info.wrong_key.private_key)]
+    for _ in range(3):
+        result = sftp_batch(
+            onss.endpoint(), "EXP0000001", "ls\n", key=onss.account("EXP0000001").private_key, options=keys
+        )
+        assert result.returncode == 0, result.stderr
+    refusals = onss.journal.events(kind="auth.attempt", outcome="refused")
+    assert len(refusals) == 3  # the wrong key was offered first every time
+    assert onss.journal.events(kind="session.banned") == []
+
+
+def test_ftps_failed_logins_ban_the_address_with_a_421(mockpartners: SuiteFactory) -> None:
+    magda = mockpartners(
+        "magda",
+        settings=["magda.failed_logins.ban_after=2", "magda.endpoints.ftps.failed_login_delay=0s"],
+    )["magda"]
+    first, second = magda.account("afnemer-0001"), magda.account("afnemer-0002")
+    endpoint = magda.endpoint()
+
+    for _ in range(2):  # the second account's certificate, under the first account's name: refused
+        result = curl_ftps(endpoint, first.username, "/", "-l", certificate=Certificate.of(second))
+        assert result.returncode == 67, result.stderr
+    banned = magda.journal.wait_for(kind="session.banned")
+    assert banned.detail["address"] == "127.0.0.1"
+
+    result = curl_ftps(endpoint, first.username, "/", "-lv", certificate=Certificate.of(first))
+    # curl reads a 421 greeting as a timeout: "We got a 421 - timeout", then "(28) Timeout was reached"
+    assert result.returncode == 28 and "< 421 Too many failed logins" in result.stderr, result.stderr
+    assert "banned until" in magda.journal.wait_for(kind="session.refused").detail["reason"]
+
+    other = curl_ftps(
+        endpoint, second.username, "/", "-l", certificate=Certificate.of(second), source="127.0.0.2"
+    )
+    assert other.returncode == 0, other.stderr
+
+    magda.reset()  # a reset lifts every ban
+    assert curl_ftps(endpoint, first.username, "/", "-l", certificate=Certificate.of(first)).returncode == 0
+
+
+def test_ban_after_null_never_bans(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=["onss.failed_logins.ban_after=null"])["onss"]
+    info = onss.info()
+    assert info.wrong_key is not None
+    for _ in range(3):
+        assert _sftp_ls(onss, str(info.wrong_key.private_key))[0] != 0
+    assert _sftp_ls(onss, str(onss.account("EXP0000001").private_key))[0] == 0
+    assert onss.journal.events(kind="session.banned") == []
