@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
 import socket
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
-from mockpartners import SuiteInfo
 from mockpartners.state import StateDir
 from tests.clients import paramiko_sftp
-
-COMMAND = [sys.executable, "-m", "mockpartners"]
-NO_TOKEN = {key: value for key, value in os.environ.items() if key != "MOCKPARTNERS_ADMIN_TOKEN"}
+from tests.running import COMMAND, NO_TOKEN, Running, up
 
 
 def run(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,47 +37,6 @@ def refused(*arguments: str, environment: dict[str, str] | None = None) -> str:
     (line,) = result.stderr.splitlines()
     assert line.startswith("mockpartners: error: ")
     return line
-
-
-class Running:
-    def __init__(self, process: subprocess.Popen[str], state: Path, first_line: str) -> None:
-        self.process = process
-        self.state = state
-        self.first_line = first_line
-
-    @property
-    def info(self) -> SuiteInfo:
-        return SuiteInfo.load(self.state / "endpoints.json")
-
-    @property
-    def where(self) -> list[str]:
-        return ["--state-dir", str(self.state)]
-
-
-@contextmanager
-def up(
-    state: Path, credentials: Path, *arguments: str, environment: dict[str, str] | None = None
-) -> Iterator[Running]:
-    """``mockpartners up onss --ports ephemeral --quiet`` on a state seeded with the session's keys."""
-    StateDir(state).copy_credentials_from(StateDir(credentials), "onss")
-    process = subprocess.Popen(
-        [*COMMAND, "up", "onss", "--ports", "ephemeral", "--quiet", "--state-dir", str(state), *arguments],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment or NO_TOKEN,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    try:
-        line = process.stdout.readline()  # printed once everything listens
-        if not line.startswith("mockpartners: serving"):
-            raise AssertionError(f"up did not start: {line}{process.stderr.read()}")
-        yield Running(process, state, line)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-        assert "Traceback" not in process.stderr.read()
 
 
 @pytest.fixture

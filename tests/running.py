@@ -1,0 +1,62 @@
+"""``mockpartners up`` as a separate process, the way users and containers run it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mockpartners import SuiteInfo
+from mockpartners.state import StateDir
+
+COMMAND = [sys.executable, "-m", "mockpartners"]
+NO_TOKEN = {key: value for key, value in os.environ.items() if key != "MOCKPARTNERS_ADMIN_TOKEN"}
+
+
+class Running:
+    def __init__(self, process: subprocess.Popen[str], state: Path, first_line: str) -> None:
+        self.process = process
+        self.state = state
+        self.first_line = first_line
+
+    @property
+    def info(self) -> SuiteInfo:
+        return SuiteInfo.load(self.state / "endpoints.json")
+
+    @property
+    def where(self) -> list[str]:
+        return ["--state-dir", str(self.state)]
+
+
+@contextmanager
+def up(
+    state: Path,
+    credentials: Path,
+    *arguments: str,
+    environment: dict[str, str] | None = None,
+    partner: str = "onss",
+) -> Iterator[Running]:
+    """``mockpartners up PARTNER --ports ephemeral --quiet`` on a state seeded with the session's keys."""
+    StateDir(state).copy_credentials_from(StateDir(credentials), partner)
+    process = subprocess.Popen(
+        [*COMMAND, "up", partner, "--ports", "ephemeral", "--quiet", "--state-dir", str(state), *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment or NO_TOKEN,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        line = process.stdout.readline()  # printed once everything listens
+        if not line.startswith("mockpartners: serving"):
+            raise AssertionError(f"up did not start: {line}{process.stderr.read()}")
+        yield Running(process, state, line)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        assert "Traceback" not in process.stderr.read()
