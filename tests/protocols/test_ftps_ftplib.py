@@ -281,3 +281,13 @@ def test_renewal_shows_in_endpoints_json(magda: Partner) -> None:
     written = SuiteInfo.load(magda.state.endpoints_path)["magda"].endpoint().tls
     assert written is not None and written.certificate_sha256 == renewed.server.sha256
     assert magda.endpoint().tls.certificate_sha256 == renewed.server.sha256  # type: ignore[union-attr]
+
+
+def test_stat_with_a_path_lists_over_the_control_connection_in_order(magda: Partner) -> None:
+    """STAT sends its listing between "213-" and "213 End": held replies must keep that order."""
+    with login(magda) as client:
+        reply = client.sendcmd("STAT /")
+        lines = reply.splitlines()
+        assert lines[0].startswith("213-") and lines[-1].startswith("213 ")
+        assert sorted(line.split()[-1] for line in lines[1:-1]) == ["cache", "from_vip", "publiek", "to_vip"]
+        assert client.pwd() == "/"  # the next reply is this command's own

@@ -18,7 +18,7 @@ from ..._credentials import TlsCredentials
 from ...config import FtpsEndpoint
 from ...scenarios import Scenarios
 
-__all__ = ["TlsCheck", "make_context", "peer_common_name", "session_reused"]
+__all__ = ["TlsCheck", "make_context", "peer_common_name", "session_reused", "whole_writes"]
 
 _VERSIONS = {
     "1.0": SSL.TLS1_VERSION,
@@ -131,3 +131,16 @@ def session_reused(connection: Any) -> bool:
     if library is None or not hasattr(connection, "_ssl"):
         return False
     return bool(library.SSL_session_reused(connection._ssl))
+
+
+def whole_writes(connection: Any) -> None:
+    """Let one send put a whole chunk on the wire, several TLS records at once.
+
+    pyOpenSSL turns on partial writes, so each send moved a single 16 KiB record and a transfer paid one
+    trip round pyftpdlib's loop per record. A write that cannot finish is retried with the same chunk,
+    which pyftpdlib does (pyOpenSSL also allows the chunk to move in memory). No public API: skipped if
+    pyOpenSSL changes.
+    """
+    library = getattr(SSL, "_lib", None)
+    if library is not None and hasattr(library, "SSL_clear_mode") and hasattr(connection, "_ssl"):
+        library.SSL_clear_mode(connection._ssl, library.SSL_MODE_ENABLE_PARTIAL_WRITE)
