@@ -95,19 +95,31 @@ def sftp_batch(
     timeout: float = 30,
 ) -> subprocess.CompletedProcess[str]:
     """OpenSSH ``sftp`` in batch mode (-b -: stops at the first error), or answering prompts via askpass."""
+    command = sftp_command(endpoint, username, key=key, options=options, batch=askpass is None)
+    environment = askpass.environment() if askpass else None
+    return subprocess.run(
+        command, input=commands, text=True, capture_output=True, timeout=timeout, env=environment
+    )
+
+
+def sftp_command(
+    endpoint: EndpointInfo,
+    username: str,
+    *,
+    key: str | Path | None = None,
+    options: Sequence[str] = (),
+    batch: bool = True,
+) -> list[str]:
+    """The OpenSSH ``sftp`` command line (batch mode reads commands from stdin), for run or Popen."""
     # OpenSSH keeps the first value of an option: the caller's options come before our defaults
     command = [require("sftp"), "-P", str(endpoint.port), *options, *ssh_options(endpoint)]
     if key is not None:
         command += ["-i", str(key)]
     else:
         command += ["-o", "PubkeyAuthentication=no"]
-    if askpass is None:
+    if batch:
         command += ["-b", "-"]
-    command.append(f"{username}@{endpoint.host}")
-    environment = askpass.environment() if askpass else None
-    return subprocess.run(
-        command, input=commands, text=True, capture_output=True, timeout=timeout, env=environment
-    )
+    return [*command, f"{username}@{endpoint.host}"]
 
 
 def curl(*arguments: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -176,6 +188,19 @@ def curl_ftps(
     ca_file: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """curl as the MAGDA page shows it: ``-u CN:blabla --ftp-ssl --cert --key --cacert`` (plus --ssl-reqd)."""
+    options = curl_ftps_options(endpoint, username, certificate=certificate, source=source, ca_file=ca_file)
+    return curl(*options, *arguments, f"ftp://{endpoint.host}:{endpoint.port}{path}")
+
+
+def curl_ftps_options(
+    endpoint: EndpointInfo,
+    username: str,
+    *,
+    certificate: Certificate | None = None,
+    source: str | None = None,
+    ca_file: str | None = None,
+) -> list[str]:
+    """curl's options for an FTPS endpoint (login, TLS, client certificate), for run or Popen."""
     assert endpoint.tls is not None
     options = [
         "-u",
@@ -189,7 +214,7 @@ def curl_ftps(
         options += ["--cert", certificate.certificate, "--key", certificate.key]
     if source is not None:
         options += ["--interface", source]
-    return curl(*options, *arguments, f"ftp://{endpoint.host}:{endpoint.port}{path}")
+    return options
 
 
 def lftp_ftps(

@@ -13,6 +13,8 @@ from ._spool import Ticket
 
 __all__ = ["digest", "render"]
 
+_MAX_NAME_BYTES = 255
+
 
 def digest(path: os.PathLike[str]) -> tuple[int, str]:
     """Size and SHA-256 of a file, read in chunks (requests may be gigabytes)."""
@@ -28,8 +30,23 @@ def digest(path: os.PathLike[str]) -> tuple[int, str]:
 def render(template: AnswerTemplate, ticket: Ticket, partner: str) -> tuple[str, bytes]:
     """The answer's file name (never a path) and content for one request."""
     variables = _variables(ticket, partner)
-    name = string.Template(template.name).safe_substitute(variables).replace("/", "_")
+    name = _file_name(template.name, variables)
     return name, string.Template(template.content).safe_substitute(variables).encode()
+
+
+def _file_name(template: str, variables: dict[str, object]) -> str:
+    """The template's name, fitting the file system's 255 bytes: a request named up to that limit still gets
+    its answer (``${name}.ACK`` would be longer), named after the request's name cut short."""
+    name = string.Template(template).safe_substitute(variables).replace("/", "_")
+    excess = len(name.encode()) - _MAX_NAME_BYTES
+    if excess <= 0:
+        return name
+    shortened = dict(variables)
+    for key in ("name", "stem"):
+        value = str(variables[key]).encode()
+        shortened[key] = value[: max(len(value) - excess, 1)].decode("utf-8", "ignore")
+    name = string.Template(template).safe_substitute(shortened).replace("/", "_")
+    return name.encode()[:_MAX_NAME_BYTES].decode("utf-8", "ignore")
 
 
 def _variables(ticket: Ticket, partner: str) -> dict[str, object]:

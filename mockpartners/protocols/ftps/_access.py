@@ -74,6 +74,16 @@ class HomeFilesystem(AbstractedFS):  # type: ignore[misc]
     def location(self, path: str) -> Location:
         return self.home.location(Path(path))
 
+    def stat(self, path: str) -> os.stat_result:
+        """MLSD follows symlinks (RFC 3659, 7.5.2), but never out of the home: a planted symlink that leads
+        out is described as itself, as SFTP listings and LIST do, not as what it points at."""
+        if os.path.islink(path):
+            try:
+                self.home.resolve(self.home.location(Path(path)).virtual)
+            except AccessRefused:
+                return os.lstat(path)
+        return os.stat(path)
+
 
 class PartnerAuthorizer:
     """One per connection (pyftpdlib asks it without saying who is asking): logins and rights."""

@@ -162,10 +162,10 @@ class SftpServer:
             return [pair.key for pair in self.partner.changed_host_keys()]
         return [pair.key for pair in self.credentials.host_keys]
 
-    def _sftp_factory(self, chan: asyncssh.SSHServerChannel[bytes]) -> SftpFiles:
+    def _sftp_factory(self, chan: asyncssh.SSHServerChannel[bytes]) -> Coroutine[Any, Any, SftpFiles]:
         connection = chan.get_connection().get_owner()
         assert isinstance(connection, SshConnection)
-        return SftpFiles(chan, connection)
+        return _watched(SftpFiles(chan, connection))
 
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         keys = tuple(
@@ -189,3 +189,11 @@ class SftpServer:
         """OpenSSH known_hosts lines for this endpoint as it listens now."""
         host = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
         return [f"{host} {' '.join(pair.public_line.split()[:2])}" for pair in self.credentials.host_keys]
+
+
+async def _watched(files: SftpFiles) -> SftpFiles:
+    """asyncssh awaits what the SFTP factory returns inside the SFTP handler task: watch that task."""
+    handler = asyncio.current_task()
+    assert handler is not None
+    files.watch(handler)
+    return files

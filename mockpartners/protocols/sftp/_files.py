@@ -100,6 +100,24 @@ class SftpFiles(asyncssh.SFTPServer):
         connection.sftp_channels += 1
         assert connection.session is not None
         self.session: Session = connection.session
+        self._open: set[OpenFile] = set()
+        self._exited = False
+
+    def watch(self, handler: asyncio.Task[Any]) -> None:
+        """Finish what asyncssh's SFTP handler task leaves when it dies without its cleanup.
+
+        It does when the connection is lost while it had paused reading (a client sending faster than the
+        partner writes): an AssertionError in asyncssh's flow control ends the task, and the files it held
+        would never be closed, nor the session ended, nor the upload counted as finished.
+        """
+        handler.add_done_callback(lambda _: self._abandoned())
+
+    def _abandoned(self) -> None:
+        if self._exited:
+            return
+        for handle in list(self._open):
+            self._close(handle, "the connection was lost before the client closed the file")
+        self.exit()
 
     @contextmanager
     def _operation(
@@ -138,7 +156,9 @@ class SftpFiles(asyncssh.SFTPServer):
             file = super().open(path, pflags, attrs)
         if writing:
             self.session.upload_started(op.location)
-        return OpenFile(file, op.location, writing)  # type: ignore[arg-type]
+        handle = OpenFile(file, op.location, writing)  # type: ignore[arg-type]
+        self._open.add(handle)
+        return handle
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes | Awaitable[bytes]:
         handle: OpenFile = file_obj  # type: ignore[assignment]
@@ -175,6 +195,11 @@ class SftpFiles(asyncssh.SFTPServer):
     @_paced
     def close(self, file_obj: object) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
+        self._close(handle, self._unclosed_reason())
+
+    def _close(self, handle: OpenFile, unclosed: str) -> None:
+        """Close a handle; ``unclosed`` says why the client never closed it ("" when it did)."""
+        self._open.discard(handle)
         requests = handle.reads + handle.writes
         if not handle.writing:
             with self._operation(
@@ -183,12 +208,12 @@ class SftpFiles(asyncssh.SFTPServer):
                 mode="read",
                 bytes_read=handle.bytes_read,
                 requests=requests,
-                complete=not self.session.lost,
+                complete=not unclosed,
             ):
                 handle.file.close()
             return
-        complete = not self.session.lost
-        reason = {} if complete else {"reason": "the connection was lost before the client closed the file"}
+        complete = not unclosed
+        reason = {"reason": unclosed} if unclosed else {}
         try:
             handle.file.close()
         except OSError as error:
@@ -202,6 +227,21 @@ class SftpFiles(asyncssh.SFTPServer):
                 requests=requests,
                 **reason,
             )
+
+    def _unclosed_reason(self) -> str:
+        """Why the file closed now was never closed by the client ("" when the client closed it).
+
+        asyncssh closes the files a client left open when the connection is lost, and also when the client
+        ends the SFTP channel cleanly: a killed OpenSSH ``sftp`` leaves its ``ssh`` child to send EOF. The
+        channel's end is seen on its stream (asyncssh offers no public way to ask); a client that sends
+        CLOSE and ends the channel without waiting for the reply counts as not having closed its file.
+        """
+        if self.session.lost:
+            return "the connection was lost before the client closed the file"
+        at_eof = getattr(getattr(self.channel, "_session", None), "at_eof", None)
+        if callable(at_eof) and at_eof(None):
+            return "the client ended its SFTP channel without closing the file"
+        return ""
 
     @_paced
     def fstat(self, file_obj: object) -> os.stat_result:
@@ -308,13 +348,15 @@ class SftpFiles(asyncssh.SFTPServer):
 
     @_paced
     def symlink(self, oldpath: bytes, newpath: bytes) -> None:
-        with self._operation("fs.symlink", newpath, "write", link_target=os.fsdecode(oldpath)):
+        with self._operation("fs.symlink", newpath, "write", link_target=oldpath.decode("utf-8", "replace")):
             raise AccessRefused("links cannot be created on this server")
 
     @_paced
     def link(self, oldpath: bytes, newpath: bytes) -> None:
-        with self._operation("fs.link", newpath, "write", link_target=os.fsdecode(oldpath)):
+        with self._operation("fs.link", newpath, "write", link_target=oldpath.decode("utf-8", "replace")):
             raise AccessRefused("links cannot be created on this server")
 
     def exit(self) -> None:
-        self.ssh.sftp_exited()
+        if not self._exited:
+            self._exited = True
+            self.ssh.sftp_exited()
