@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from ...session import Session
+from ._cork import cork
 
 if TYPE_CHECKING:
     from ._endpoint import SftpServer
@@ -35,6 +36,7 @@ class SshConnection(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._connection = conn
+        cork(conn)
         self.endpoint.connections.add(conn)
         host, port = conn.get_extra_info("peername", ("", 0))[:2]
         self.session = self.endpoint.partner.new_session("sftp", host, port)
