@@ -114,6 +114,8 @@ class Scenarios:
 
     def active(self, name: str) -> dict[str, Any] | None:
         """The parameters of ``name`` if it is on, else None."""
+        if name not in self._active:  # asked per chunk of every transfer: no lock when off (the GIL suffices)
+            return None
         with self._lock:
             values = self._active.get(name)
             return dict(values) if values is not None else None

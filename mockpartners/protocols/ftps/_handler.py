@@ -8,12 +8,9 @@ where the journal learns what happened. Transfers end in :meth:`PartnerHandler.l
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import random
 import socket
-import struct
-import termios
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -76,7 +73,9 @@ _ALERTS = {
 
 _BURST = 16
 """Reads (one TLS record each) or sends (one chunk each) per readiness event; pyftpdlib does one, so a
-transfer paid a turn of the loop per 16 KiB record (bench/: FTPS throughput against vsftpd)."""
+transfer paid a turn of the loop per 16 KiB record (bench/: FTPS throughput against vsftpd). A read that
+finds nothing ends the burst (pyftpdlib retries it on the next event): cheaper than asking the socket
+first for every record, which cost a tenth of an upload's server time."""
 
 
 class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
@@ -99,7 +98,7 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
         super().handle_read_event()
         for _ in range(_BURST - 1):
             received = self.tot_bytes_received
-            if not self._flowing() or not _unread(self._fileno):
+            if not self._flowing():
                 return
             super().handle_read_event()
             if self.tot_bytes_received == received:
@@ -538,15 +537,6 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
             return self.fs.location(path)  # type: ignore[no-any-return]
         except AccessRefused:
             return None
-
-
-def _unread(descriptor: int) -> int:
-    """Bytes waiting in a socket (FIONREAD): a read now would not just find it empty (an exception)."""
-    try:
-        waiting: int = struct.unpack("i", fcntl.ioctl(descriptor, termios.FIONREAD, b"\0\0\0\0"))[0]
-    except OSError:
-        return 0
-    return waiting
 
 
 def _closed_port(ports: range, host: str) -> int:
