@@ -7,6 +7,8 @@ Refusals seen by clients on the wire are not exceptions of ours: they use the pr
 
 from __future__ import annotations
 
+import errno
+
 
 class MockPartnersError(Exception):
     """Root of every error mockpartners raises on purpose."""
@@ -26,6 +28,16 @@ class StateError(MockPartnersError):
 
 class PortInUseError(MockPartnersError):
     """An endpoint cannot listen on its address and port."""
+
+    @classmethod
+    def binding(cls, listener: str, host: str, port: int, error: OSError, choices: str) -> PortInUseError:
+        """One wording for every listener: what could not listen where, and the ways out (``choices``)."""
+        if error.errno == errno.EADDRINUSE:
+            return cls(
+                f"{listener}: port {port} on {host} is already in use; stop what uses it, or choose another "
+                f"port ({choices})"
+            )
+        return cls(f"{listener}: cannot listen on {host}:{port}: {error.strerror or error}")
 
 
 class JournalTimeout(MockPartnersError, TimeoutError):

@@ -8,7 +8,6 @@ and never stops the partners' servers.
 from __future__ import annotations
 
 import asyncio
-import errno
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -128,19 +127,11 @@ class AdminServer:
             await web.TCPSite(runner, self.host, self.requested_port).start()
         except OSError as error:
             await runner.cleanup()
-            raise self._bind_error(error) from None
+            ways_out = "--admin-port N, --ports ephemeral, or --no-admin"
+            port = self.requested_port
+            raise PortInUseError.binding("admin API", self.host, port, error, ways_out) from None
         self._runner = runner
         self.port = int(runner.addresses[0][1])
-
-    def _bind_error(self, error: OSError) -> PortInUseError:
-        if error.errno == errno.EADDRINUSE:
-            return PortInUseError(
-                f"admin API: port {self.requested_port} on {self.host} is already in use; stop what uses "
-                "it, or choose another port (--admin-port N, --ports ephemeral, or --no-admin)"
-            )
-        return PortInUseError(
-            f"admin API: cannot listen on {self.host}:{self.requested_port}: {error.strerror or error}"
-        )
 
     async def stop(self) -> None:
         """Refuse new work, end long polls, let requests in flight finish (5 s at most), close."""

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from ..endpoints import EndpointInfo
     from ..partner import Partner
 
-__all__ = ["EndpointServer", "server_for"]
+from ..errors import PortInUseError
+
+__all__ = ["EndpointServer", "bind_error", "server_for"]
 
 
 class EndpointServer(Protocol):
@@ -36,3 +38,9 @@ def server_for(partner: Partner, name: str, spec: Endpoint, host: str, port: int
     from .ftps import FtpsServer
 
     return FtpsServer(partner, name, spec, host, port)
+
+
+def bind_error(partner: str, endpoint: str, host: str, port: int, error: OSError) -> PortInUseError:
+    """Why a partner's endpoint cannot listen, with the two ways to give it another port."""
+    choices = f"--ports ephemeral, or --set {partner}.endpoints.{endpoint}.port=N"
+    return PortInUseError.binding(f"{partner} {endpoint}", host, port, error, choices)

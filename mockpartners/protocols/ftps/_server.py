@@ -7,7 +7,6 @@ only to look like every other adapter to the suite.
 from __future__ import annotations
 
 import asyncio
-import errno
 import ipaddress
 import logging
 import queue
@@ -22,8 +21,8 @@ from pyftpdlib.servers import FTPServer
 
 from ...config import FtpsEndpoint
 from ...endpoints import EndpointInfo, TlsInfo
-from ...errors import PortInUseError
 from ...partner import Partner
+from .. import bind_error
 from ._handler import PartnerHandler, handler_classes
 from ._tls import make_context
 
@@ -106,16 +105,7 @@ class FtpsServer:
             self._listen(self.requested_port)
         except OSError as error:
             self._loop.close()
-            message = (
-                "is already in use"
-                if error.errno == errno.EADDRINUSE
-                else f"cannot be used: {error.strerror}"
-            )
-            raise PortInUseError(
-                f"{self.partner.name} {self.name}: port {self.requested_port} on {self.host} {message}; "
-                "stop what uses it, or choose another port (--ports ephemeral, or "
-                f"--set {self.partner.name}.endpoints.{self.name}.port=N)"
-            ) from None
+            raise bind_error(self.partner.name, self.name, self.host, self.requested_port, error) from None
         self._apply_scenarios()
         self._thread = threading.Thread(
             target=self._serve, name=f"mockpartners-{self.class_prefix}", daemon=True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ import asyncssh
 
 from ...config import SftpEndpoint
 from ...endpoints import EndpointInfo, HostKeyInfo
-from ...errors import PortInUseError
 from ...partner import Partner
+from .. import bind_error
 from ._auth import SshConnection
 from ._files import SftpFiles
 
@@ -62,16 +61,7 @@ class SftpServer:
         try:
             await self._listen(self.requested_port)
         except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortInUseError(
-                    f"{self.partner.name} {self.name}: port {self.requested_port} on {self.host} is already "
-                    "in use; stop what uses it, or choose another port (--ports ephemeral, or "
-                    f"--set {self.partner.name}.endpoints.{self.name}.port=N)"
-                ) from None
-            raise PortInUseError(
-                f"{self.partner.name} {self.name}: cannot listen on {self.host}:{self.requested_port}: "
-                f"{error.strerror}"
-            ) from None
+            raise bind_error(self.partner.name, self.name, self.host, self.requested_port, error) from None
         await self._apply_scenarios()
 
     async def _listen(self, port: int) -> None:
