@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from ..errors import PortInUseError
+
 if TYPE_CHECKING:
     from pathlib import Path
 
     from ..config import Endpoint
     from ..endpoints import EndpointInfo
     from ..partner import Partner
-
-from ..errors import PortInUseError
 
 __all__ = ["EndpointServer", "bind_error", "server_for"]
 

@@ -64,12 +64,18 @@ class HomeFilesystem(AbstractedFS):  # type: ignore[misc]
     def validpath(self, path: str) -> bool:
         if path == _REFUSED:
             return False
+        refusal = self._refusal(path)
+        if refusal is not None:
+            self.handler.refusal = refusal.reason
+        return refusal is None
+
+    def _refusal(self, path: str) -> AccessRefused | None:
+        """Why ``path`` (real, maybe through a link) leads out of the home; None when it stays inside."""
         try:
             self.home.resolve(self.home.location(Path(path)).virtual)
         except AccessRefused as refusal:
-            self.handler.refusal = refusal.reason
-            return False
-        return True
+            return refusal
+        return None
 
     def location(self, path: str) -> Location:
         return self.home.location(Path(path))
@@ -77,11 +83,8 @@ class HomeFilesystem(AbstractedFS):  # type: ignore[misc]
     def stat(self, path: str) -> os.stat_result:
         """MLSD follows symlinks (RFC 3659, 7.5.2), but never out of the home: a planted symlink that leads
         out is described as itself, as SFTP listings and LIST do, not as what it points at."""
-        if os.path.islink(path):
-            try:
-                self.home.resolve(self.home.location(Path(path)).virtual)
-            except AccessRefused:
-                return os.lstat(path)
+        if os.path.islink(path) and self._refusal(path) is not None:
+            return os.lstat(path)
         return os.stat(path)
 
 
