@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,17 +15,16 @@ from pathlib import Path
 import pytest
 
 from mockpartners import SuiteInfo
+from mockpartners.state import StateDir
 from tests.clients import require
-
-COMMAND = [sys.executable, "-m", "mockpartners"]
+from tests.running import COMMAND
 
 
 @pytest.fixture(autouse=True)
 def seeded(tmp_path: Path, mockpartners_credentials: Path) -> None:
     """Fresh state directories with the session's generated credentials: no key generation per test."""
     for partner in mockpartners_credentials.iterdir():
-        if (partner / "credentials").is_dir():
-            shutil.copytree(partner / "credentials", tmp_path / "state" / partner.name / "credentials")
+        StateDir(tmp_path / "state").copy_credentials_from(StateDir(mockpartners_credentials), partner.name)
 
 
 CLIENT_ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "SSH_AUTH_SOCK"}
