@@ -151,7 +151,7 @@ def measure_sftp(options: Options, servers: Sequence[Server], credentials: Crede
         for target in targets:
             _copy(source, target.files / target.download / "BENCH.bin")
         for number in range(options.rounds):
-            order = targets[number % len(targets) :] + targets[: number % len(targets)]
+            order = _in_turn(targets, number)
             for cipher in options.ciphers:
                 short = cipher.split("@")[0].removesuffix("-poly1305")
                 logins = {target.label: client.login(target, cipher) for target in order}
@@ -168,6 +168,12 @@ def measure_sftp(options: Options, servers: Sequence[Server], credentials: Crede
                     login, login_cpu = logins[target.label]
                     results.add(f"download {short}", target.label, took - login, cpu - login_cpu)
     return results
+
+
+def _in_turn(targets: list[Target], number: int) -> list[Target]:
+    """Round ``number`` starts with the next server: none always goes first, on a cold or a warm machine."""
+    shift = number % len(targets)
+    return targets[shift:] + targets[:shift]
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -212,7 +218,7 @@ def measure_ftps(options: Options, servers: Sequence[Server], credentials: Crede
         for target in targets:
             _copy(source, target.files / target.download / "BENCH.bin")
         for number in range(options.rounds):
-            order = targets[number % len(targets) :] + targets[: number % len(targets)]
+            order = _in_turn(targets, number)
             for target in order:
                 remote = f"{target.upload}/BENCH.{number}.xml.tmp"
                 took, cpu, moved = client.run(target, remote, "-T", str(source))
