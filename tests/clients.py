@@ -7,6 +7,7 @@ where .ci/run installs them.
 from __future__ import annotations
 
 import ftplib
+import io
 import os
 import shutil
 import socket
@@ -120,6 +121,34 @@ def sftp_command(
     if batch:
         command += ["-b", "-"]
     return [*command, f"{username}@{endpoint.host}"]
+
+
+def paramiko_request(endpoint: EndpointInfo, account: AccountInfo, name: str, *, rename: bool = False) -> str:
+    """Upload a request to ONSS's IN as a well-behaved client does, or (``rename``) as WinSCP with a
+    temporary name does: the partner refuses the RENAME and takes the ``.filepart``. Returns what it took."""
+    target = f"IN/{name}.filepart" if rename else f"IN/{name}"
+    transport, sftp = paramiko_sftp(endpoint, account.username, key=account.private_key)
+    with transport, sftp:
+        sftp.putfo(io.BytesIO(b"<dmfa/>\n"), target, confirm=False)
+        if rename:
+            with pytest.raises(PermissionError):
+                sftp.rename(target, f"IN/{name}")
+    return target
+
+
+def served_certificate(endpoint: EndpointInfo, path: Path) -> Path:
+    """The certificate an FTPS endpoint shows (``openssl s_client -starttls ftp``), saved to pin it."""
+    shown = subprocess.run(
+        [require("openssl"), "s_client", "-connect", f"{endpoint.host}:{endpoint.port}", "-starttls", "ftp"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    begin = shown.stdout.index("-----BEGIN CERTIFICATE-----")
+    end = shown.stdout.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")
+    path.write_text(shown.stdout[begin:end] + "\n")
+    return path
 
 
 def curl(*arguments: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:

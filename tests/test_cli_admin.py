@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import subprocess
@@ -14,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from mockpartners.state import StateDir
-from tests.clients import paramiko_sftp
+from tests.clients import paramiko_request
 from tests.running import COMMAND, NO_TOKEN, Running, up
 
 
@@ -47,14 +46,7 @@ def running(tmp_path: Path, mockpartners_credentials: Path) -> Iterator[Running]
 
 def _upload(running: Running, name: str, *, rename: bool = False) -> None:
     onss = running.info["onss"]
-    account = onss.account("EXP0000001")
-    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
-    with transport, sftp:
-        target = f"IN/{name}.filepart" if rename else f"IN/{name}"
-        sftp.putfo(io.BytesIO(b"<dmfa/>\n"), target, confirm=False)
-        if rename:
-            with pytest.raises(PermissionError):
-                sftp.rename(target, f"IN/{name}")
+    paramiko_request(onss.endpoint(), onss.account("EXP0000001"), name, rename=rename)
 
 
 def test_up_serves_the_admin_api_and_status_shows_it(running: Running) -> None:

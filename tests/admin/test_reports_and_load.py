@@ -7,26 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
-import pytest
-
 from mockpartners import Suite
 from tests.admin.conftest import Api
-from tests.clients import paramiko_sftp
+from tests.clients import paramiko_request, paramiko_sftp
 
 
 def _upload(suite: Suite, name: str, *, rename: bool = False) -> None:
-    """Upload a request to IN as a well-behaved client does, or (``rename``) as WinSCP with a temporary
-    name does: the RENAME the partner refuses breaks the contract's no-rename rule."""
+    """A request uploaded well, or (``rename``) with the RENAME that breaks the contract's no-rename rule."""
     onss = suite["onss"]
-    account = onss.account()
-    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
-    with transport, sftp:
-        target = f"IN/{name}.filepart" if rename else f"IN/{name}"
-        sftp.putfo(io.BytesIO(b"<dmfa/>\n"), target, confirm=False)
-        if rename:
-            with pytest.raises(PermissionError):
-                sftp.rename(target, f"IN/{name}")
-    onss.wait_for_answer(f"IN/{name}.filepart" if rename else f"IN/{name}")
+    onss.wait_for_answer(paramiko_request(onss.endpoint(), onss.account(), name, rename=rename))
 
 
 def test_reports_in_json_text_and_junit(onss_suite: Suite, api: Api) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from mockpartners import Partner
 from mockpartners.pytest_plugin import SuiteFactory
-from tests.clients import Certificate, curl_ftps, require
+from tests.clients import Certificate, curl_ftps, require, served_certificate
 
 
 @pytest.fixture
@@ -212,17 +212,7 @@ def test_a_client_pinning_the_old_server_certificate_fails_after_renewal(
     """The page's other way to trust the server: its certificate saved from openssl s_client, as --cacert."""
     endpoint, account = magda.endpoint(), magda.account()
     assert endpoint.tls is not None
-    shown = subprocess.run(
-        [require("openssl"), "s_client", "-connect", f"{endpoint.host}:{endpoint.port}", "-starttls", "ftp"],
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    begin = shown.stdout.index("-----BEGIN CERTIFICATE-----")
-    end = shown.stdout.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")
-    pinned = tmp_path / "vipftps_vlaanderen_be.crt"
-    pinned.write_text(shown.stdout[begin:end] + "\n")
+    pinned = served_certificate(endpoint, tmp_path / "vipftps_vlaanderen_be.crt")
 
     before = curl_ftps(
         endpoint, account.username, "/", "-l", certificate=Certificate.of(account), ca_file=str(pinned)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from tests.clients import Certificate, curl_ftps, ftplib_tls, require
+from tests.clients import Certificate, curl_ftps, ftplib_tls, served_certificate
 
 
 def _curl(magda: Partner, *arguments: str, ca_file: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -51,17 +51,7 @@ def test_server_certificate_problems(magda: Partner, scenario: str, message: str
 
 def test_server_certificate_renewed(magda: Partner, tmp_path: Path) -> None:
     endpoint = magda.endpoint()
-    shown = subprocess.run(
-        [require("openssl"), "s_client", "-connect", f"{endpoint.host}:{endpoint.port}", "-starttls", "ftp"],
-        input="",
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    begin = shown.stdout.index("-----BEGIN CERTIFICATE-----")
-    end = shown.stdout.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")
-    pinned = tmp_path / "pinned.crt"
-    pinned.write_text(shown.stdout[begin:end] + "\n")
+    pinned = served_certificate(endpoint, tmp_path / "pinned.crt")
     with magda.scenarios("server-certificate-renewed"):
         assert _curl(magda).returncode == 0  # trusting the root
         assert _curl(magda, ca_file=str(pinned)).returncode == 60
