@@ -16,7 +16,7 @@ import pytest
 
 from mockpartners import SuiteInfo
 from mockpartners.state import StateDir
-from tests.clients import require
+from tests.clients import require, sftp_batch
 from tests.running import COMMAND
 
 
@@ -197,26 +197,8 @@ def test_journal_command_prints_filters_and_follows(tmp_path: Path) -> None:
         try:
             onss = running.info["onss"]
             account = onss.account()
-            subprocess.run(
-                [
-                    require("sftp"),
-                    "-P",
-                    str(onss.endpoint().port),
-                    "-i",
-                    str(account.private_key),
-                    "-o",
-                    "BatchMode=yes",
-                    "-o",
-                    f"UserKnownHostsFile={onss.endpoint().known_hosts_file}",
-                    f"{account.username}@127.0.0.1",
-                ],
-                input="ls\n",
-                text=True,
-                capture_output=True,
-                timeout=30,
-                env=CLIENT_ENVIRONMENT,
-                check=True,
-            )
+            listed = sftp_batch(onss.endpoint(), account.username, "ls\n", key=account.private_key)
+            assert listed.returncode == 0, listed.stderr
             assert follower.stdout is not None
             assert "session.connect" in follower.stdout.readline()
         finally:
