@@ -5,20 +5,40 @@ Loading (YAML, ``extends``, ``--set``, error messages with lines) is in :mod:`mo
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import string
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from ._duration import Duration
-from .errors import UsageError
+from ._schema_access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors
+from ._schema_types import AuthMethod, DurationField, KeyType, Location, Right
+from ._schema_types import Model as _Model
 
-Location = tuple[str | int, ...]
-Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
-AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
+__all__ = [
+    "ENDPOINT_PROTOCOLS",
+    "SFTP_EXTENSIONS",
+    "Account",
+    "Allowlist",
+    "AnswerTemplate",
+    "Answers",
+    "ContractRule",
+    "Endpoint",
+    "EventMatcher",
+    "FailedLogins",
+    "Folder",
+    "FtpsEndpoint",
+    "Limits",
+    "Paths",
+    "Pickup",
+    "Profile",
+    "Right",
+    "SftpEndpoint",
+    "consistency_errors",
+]
+
 TEMPLATE_VARIABLES = frozenset(
     {
         "name",
@@ -38,32 +58,18 @@ TEMPLATE_VARIABLES = frozenset(
         "reason",
     }
 )
-_KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
-
-
-def _duration(value: Any) -> Duration:
-    if isinstance(value, Duration):
-        return value
-    try:
-        return Duration.parse(value)
-    except UsageError as error:
-        raise ValueError(str(error)) from None
-
-
-DurationField = Annotated[Duration, BeforeValidator(_duration)]
-
-
-def _key_type(value: Any) -> str:
-    if not isinstance(value, str) or not _KEY_TYPE.match(value):
-        raise ValueError("expected a key type: rsa-2048, rsa-3072, rsa-4096, ed25519, ecdsa-256/384/521")
-    return value
-
-
-KeyType = Annotated[str, BeforeValidator(_key_type)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+SftpExtension = Literal[
+    "posix-rename@openssh.com",
+    "statvfs@openssh.com",
+    "fstatvfs@openssh.com",
+    "fsync@openssh.com",
+    "lsetstat@openssh.com",
+    "limits@openssh.com",
+    "hardlink@openssh.com",
+    "copy-data",
+]
+SFTP_EXTENSIONS: tuple[SftpExtension, ...] = get_args(SftpExtension)
+"""SFTP extensions a profile may offer; OpenSSH's server offers the first six by default."""
 
 
 class SftpEndpoint(_Model):
@@ -76,6 +82,8 @@ class SftpEndpoint(_Model):
     auth_offered: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
     auth_accepted: tuple[AuthMethod, ...] = ("publickey",)
     banner: str | None = None
+    extensions: tuple[SftpExtension, ...] = SFTP_EXTENSIONS[:6]
+    """The SFTP extensions the server announces; any other is refused with OP_UNSUPPORTED."""
 
 
 class FtpsEndpoint(_Model):
@@ -113,38 +121,6 @@ class FtpsEndpoint(_Model):
 
 Endpoint = Annotated[SftpEndpoint | FtpsEndpoint, Field(discriminator="protocol")]
 ENDPOINT_PROTOCOLS = ("sftp", "ftps")
-
-
-class Account(_Model):
-    """A client account; credentials are generated in the state directory unless given here."""
-
-    username: str = Field(min_length=1, max_length=64)
-    description: str = ""
-    sample_key: KeyType | None = None
-    passphrase: bool = False
-    authorized_keys: tuple[str, ...] = ()
-    certificate: bool = False
-    ip_allowlist: tuple[str, ...] | None = None
-
-
-class Allowlist(_Model):
-    """The partner's rules for per-account IP allowlists."""
-
-    max_addresses: int = Field(default=7, ge=1)
-    ranges: bool = False
-    why: str = ""
-
-
-class FailedLogins(_Model):
-    """Protection against guessing, per client address: too many failed logins shut the address out.
-
-    A failed login is a connection that tried to log in and never succeeded, whatever the number of
-    methods or keys it tried: clients that offer several keys before the right one are not punished.
-    """
-
-    ban_after: int | None = Field(default=10, ge=1)
-    within: DurationField = Duration(seconds=600)
-    ban_for: DurationField = Duration(seconds=600)
 
 
 class CertificateNames(_Model):
@@ -201,6 +177,9 @@ class Pickup(_Model):
     direct_uploads: Literal["allowed", "violation", "harsh"] = "allowed"
     copy_to: str | None = None
     after_pickup: Literal["remove", "keep"] = "remove"
+    repeated_answers: Literal["number", "replace"] = "number"
+    """A request sent again before its answer was fetched: "number" keeps the first answer and names the
+    new one NAME.2.EXT (then .3...); "replace" overwrites it."""
     delay: DurationField = Duration()
     answers: Answers
 
@@ -248,6 +227,8 @@ class Profile(_Model):
     accounts: tuple[Account, ...] = Field(min_length=1)
     allowlist: Allowlist = Allowlist()
     failed_logins: FailedLogins = FailedLogins()
+    limits: Limits = Limits()
+    paths: Paths = Paths()
     certificates: CertificateNames = CertificateNames()
     wrong_key: KeyType | None = None
     folders: dict[str, Folder]
@@ -271,7 +252,7 @@ class Profile(_Model):
 
 def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     """Problems no single field shows: user names, folders that pickup names, allowlists."""
-    yield from _username_errors(profile)
+    yield from access_errors(profile)
     for folder in profile.folders:
         if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
             yield (
@@ -285,9 +266,6 @@ def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
                     yield ("pickup", "inboxes", inbox), f"folder {folder!r} is not declared under folders"
         if profile.pickup.copy_to is not None and profile.pickup.copy_to not in profile.folders:
             yield ("pickup", "copy_to"), f"folder {profile.pickup.copy_to!r} is not declared under folders"
-    for index, account in enumerate(profile.accounts):
-        for location, message in _allowlist_errors(profile.allowlist, account.ip_allowlist or ()):
-            yield ("accounts", index, "ip_allowlist", *location), message
     for name, rule in profile.contract.items():
         for location, message in _contract_errors(profile, rule):
             yield ("contract", name, *location), message
@@ -315,40 +293,3 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
     for location, folder in named:
         if folder not in profile.folders:
             yield location, f"folder {folder!r} is not declared under folders"
-
-
-def _username_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
-    seen: set[str] = set()
-    pattern = None
-    if profile.username_pattern is not None:
-        try:
-            pattern = re.compile(profile.username_pattern)
-        except re.error as error:
-            yield ("username_pattern",), f"not a valid regular expression: {error}"
-    for index, account in enumerate(profile.accounts):
-        if pattern is not None and not pattern.fullmatch(account.username):
-            yield (
-                ("accounts", index, "username"),
-                (f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"),
-            )
-        if account.username in seen:
-            yield ("accounts", index, "username"), f"{account.username!r} is declared twice"
-        seen.add(account.username)
-
-
-def _allowlist_errors(rules: Allowlist, addresses: tuple[str, ...]) -> Iterable[tuple[Location, str]]:
-    why = f" ({rules.why})" if rules.why else ""
-    if len(addresses) > rules.max_addresses:
-        yield (
-            (),
-            f"{len(addresses)} addresses: at most {rules.max_addresses} static addresses are allowed{why}",
-        )
-    for index, address in enumerate(addresses):
-        try:
-            if "/" in address and not rules.ranges:
-                ipaddress.ip_network(address, strict=False)
-                yield (index,), f"{address!r} is a range: only single static addresses are allowed{why}"
-            elif "/" not in address:
-                ipaddress.ip_address(address)
-        except ValueError:
-            yield (index,), f"{address!r} is not an IPv4 or IPv6 address"

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .config import FailedLogins
+from ._schema_access import FailedLogins
 
 if TYPE_CHECKING:
     from .clock import Clock
-    from .session import Session
 
 __all__ = ["Ban", "LoginGuard"]
 
@@ -40,13 +39,19 @@ class Ban:
 
 
 class LoginGuard:
-    """Counts failed logins per address; thread-safe, as SFTP and FTPS serve from different threads."""
+    """Counts failed logins per address; thread-safe, as SFTP and FTPS serve from different threads.
+
+    A connection counts once, at its first refusal, and is forgiven if it then logs in: a client that
+    offers a wrong key before the right one is not punished, and a hundred connections refused at once
+    are a hundred failures at once, not when they end.
+    """
 
     def __init__(self, policy: FailedLogins, clock: Clock) -> None:
         self.policy = policy
         self.clock = clock
         self._lock = threading.Lock()
-        self._failures: dict[str, deque[datetime]] = {}
+        self._failures: dict[str, deque[tuple[datetime, str]]] = {}
+        self._counted: dict[str, str] = {}  # session id -> address, while counted and not forgiven
         self._bans: dict[str, Ban] = {}
 
     def ban(self, address: str) -> Ban | None:
@@ -62,41 +67,46 @@ class LoginGuard:
         """Every ban in force now."""
         return [ban for ban in map(self.ban, list(self._bans)) if ban is not None]
 
-    def session_ended(self, session: Session) -> None:
-        """Count the session if it tried to log in and never did; journal a ban when it starts."""
-        if not session.tried_login or session.home is not None or not session.address:
-            return
-        ban = self._count_failure(session.address)
-        if ban is not None:
-            session.record(
-                "session.banned",
-                outcome="refused",
-                address=ban.address,
-                failed_logins=ban.failed_logins,
-                until=ban.until.isoformat(),
-                reason=ban.reason(),
-            )
-
-    def reset(self) -> None:
-        with self._lock:
-            self._failures.clear()
-            self._bans.clear()
-
-    def _count_failure(self, address: str) -> Ban | None:
+    def refused(self, session: str, address: str) -> Ban | None:
+        """A login of connection ``session`` from ``address`` was refused: count the connection (once);
+        the ban this starts, if any."""
         limit = self.policy.ban_after
-        if limit is None:
+        if limit is None or not address:
             return None
         now = self.clock.now()
         oldest = self.policy.within.before(now)
         with self._lock:
+            if session in self._counted:
+                return None
+            self._counted[session] = address
             failures = self._failures.setdefault(address, deque())
-            failures.append(now)
-            while failures and failures[0] <= oldest:
-                failures.popleft()
+            failures.append((now, session))
+            while failures and failures[0][0] <= oldest:
+                self._counted.pop(failures.popleft()[1], None)
             current = self._bans.get(address)
             if len(failures) < limit or (current is not None and current.until > now):
                 return None
             ban = Ban(address, self.policy.ban_for.after(now), len(failures))
             self._bans[address] = ban
-            failures.clear()
+            for _, counted in failures:
+                self._counted.pop(counted, None)
+            del self._failures[address]
             return ban
+
+    def succeeded(self, session: str) -> None:
+        """Connection ``session`` logged in after all: its refusals were a client trying its keys in turn."""
+        with self._lock:
+            address = self._counted.pop(session, None)
+            failures = self._failures.get(address or "")
+            if failures is not None:
+                kept = [failure for failure in failures if failure[1] != session]
+                failures.clear()
+                failures.extend(kept)
+                if not failures and address is not None:
+                    del self._failures[address]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._counted.clear()
+            self._bans.clear()

@@ -24,6 +24,7 @@ from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from .files import AccountFiles
 from .guard import LoginGuard
 from .journal import Event, Journal, Query
+from .limits import ConnectionLimits, StorageLimits
 from .pki import KeyPair
 from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
 from .scenarios import Scenarios
@@ -50,6 +51,7 @@ class Partner:
         self.retention = RetentionProcessor(self)
         self.scenarios = Scenarios(self)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
+        self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
         self.endpoint_infos: dict[str, EndpointInfo] = {}
@@ -107,6 +109,11 @@ class Partner:
 
     def new_session(self, protocol: str, address: str, port: int) -> Session:
         return Session(self, protocol, address, port)
+
+    def connection_limits(self) -> ConnectionLimits:
+        """The counters of one listener: connections per client address and in all (profile ``limits``)."""
+        limits = self.profile.limits
+        return ConnectionLimits(limits.connections_per_address, limits.connections)
 
     # -- what sessions tell the partner -------------------------------------------------------------------
 
@@ -217,6 +224,7 @@ class Partner:
         the partner's tree is touched."""
         self.scenarios.reset()
         self.guard.reset()
+        self.storage.forget()
         for home in (self.tree.home(account.username) for account in self.profile.accounts):
             _empty(home.root)
             home.ensure_folders()

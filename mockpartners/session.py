@@ -12,17 +12,27 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .config import Right
+from .guard import Ban
 from .journal import Event
+from .limits import ConnectionLimits, StorageRefused
 from .scenarios import SessionFaults
 from .storage import AccessRefused, Home, Location
 
 if TYPE_CHECKING:
     from .partner import Partner
 
-__all__ = ["Operation", "Session"]
+__all__ = ["Operation", "Refusal", "Session"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a connection is not admitted: its address is ``banned``, or too many ``connections`` are open."""
+
+    kind: Literal["banned", "connections"]
+    reason: str
 
 
 @dataclass
@@ -47,12 +57,12 @@ class Session:
         self.address = address
         self.client = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         self.username: str | None = None
-        self.tried_login = False
         self.home: Home | None = None
         self.lost = False
         self.disconnect_reason = ""
         self.faults = SessionFaults(partner.scenarios, self)
         self._started = time.monotonic()
+        self._admitted_by: ConnectionLimits | None = None
 
     @property
     def account(self) -> str | None:
@@ -72,33 +82,63 @@ class Session:
             **detail,
         )
 
-    def connected(self, **detail: Any) -> bool:
-        """Journal the connection; False (journalled as refused) when the address is banned."""
+    def connected(self, limits: ConnectionLimits | None = None, **detail: Any) -> Refusal | None:
+        """Journal the connection, and admit it unless its address is banned or the listener's
+        ``limits`` are reached; the refusal (journalled as ``session.refused``) when it is not admitted."""
         self.record("session.connect", **detail)
         ban = self.partner.guard.ban(self.address)
-        if ban is not None:
-            self.record("session.refused", outcome="refused", reason=ban.reason())
-        return ban is None
+        refusal = Refusal("banned", ban.reason()) if ban is not None else None
+        if refusal is None and limits is not None:
+            reason = limits.admit(self.address)
+            if reason is None:
+                self._admitted_by = limits
+            else:
+                refusal = Refusal("connections", reason)
+        if refusal is not None:
+            self.record("session.refused", outcome="refused", reason=refusal.reason)
+        return refusal
 
     def auth_attempt(
         self, username: str, method: str, accepted: bool, reason: str = "", **detail: Any
     ) -> None:
         self.username = username
-        self.tried_login = True
         outcome = "ok" if accepted else "refused"
         self.record(
             "auth.attempt", outcome=outcome, method=method, **({"reason": reason} if reason else {}), **detail
         )
+        if not accepted:
+            self.login_failed()
+
+    def login_failed(self) -> None:
+        """Count a refused login (a wrong key, password or client certificate) against the client's address
+        at once; journal the ban it starts."""
+        ban = self.partner.guard.refused(self.id, self.address)
+        if ban is not None:
+            self.record(
+                "session.banned",
+                outcome="refused",
+                address=ban.address,
+                failed_logins=ban.failed_logins,
+                until=ban.until.isoformat(),
+                reason=ban.reason(),
+            )
+
+    def banned(self) -> Ban | None:
+        """The ban now in force on the client's address (a session may be banned while it tries)."""
+        return self.partner.guard.ban(self.address)
 
     def logged_in(self, username: str, method: str) -> Home:
         self.home = self.partner.tree.home(username)
+        self.partner.guard.succeeded(self.id)
         self.record("session.login", method=method)
         return self.home
 
     def ended(self, reason: str = "") -> None:
+        if self._admitted_by is not None:
+            self._admitted_by.release(self.address)
+            self._admitted_by = None
         duration = round(time.monotonic() - self._started, 3)
         self.record("session.disconnect", reason=reason or "client closed", duration=duration)
-        self.partner.guard.session_ended(self)
 
     def resolve(self, path: str | bytes) -> Location:
         if self.home is None:
@@ -150,6 +190,15 @@ class Session:
         operation.event = self.record(kind, location.relative, **operation.detail)
         if operation.arrived is not None:
             self.partner.file_arrived(self._home().username, operation.arrived.relative, operation.event)
+
+    def reserve_storage(self, location: Location, growth: int, new_files: int = 0) -> None:
+        """Let a write add ``growth`` bytes (and ``new_files`` entries) to the account's home, or journal
+        the refusal (``fs.write`` refused: quota, file count or disk reserve) and raise it."""
+        try:
+            self.partner.storage.reserve(self._home().username, growth, new_files)
+        except StorageRefused as refusal:
+            self.record("fs.write", location.relative, "refused", reason=refusal.reason, limit=refusal.kind)
+            raise
 
     def upload_started(self, location: Location) -> None:
         """A client opened a file for writing (the partner counts writers and watches direct uploads)."""

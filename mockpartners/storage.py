@@ -84,9 +84,13 @@ class Home:
     def resolve(self, path: str | bytes, cwd: str = "/") -> Location:
         """The location a client path designates; refuses names that cannot exist and paths that escape."""
         text = _decode(path)
+        if self.profile.paths.backslash_separator:
+            text, cwd = text.replace("\\", "/"), cwd.replace("\\", "/")
         virtual = posixpath.normpath(posixpath.join(cwd, text))
         if virtual.startswith("//"):
             virtual = "/" + virtual.lstrip("/")
+        if not self.profile.paths.case_sensitive:
+            virtual = self._existing_case(virtual)
         if len(virtual.encode()) > _MAX_PATH_BYTES:
             raise AccessRefused("path too long", "invalid_name")
         for part in virtual.split("/"):
@@ -97,6 +101,19 @@ class Home:
         if resolved != self._real_root and not resolved.startswith(self._real_root + os.sep):
             raise AccessRefused("no such file", "not_found")
         return Location(virtual, real)
+
+    def _existing_case(self, virtual: str) -> str:
+        """``virtual`` spelt as the entries that exist (``/From_vip/X.xml`` -> ``/from_vip/X.xml``), as a
+        server on a case-insensitive file system reads it; a part that matches nothing is kept as typed."""
+        folder, parts = self.root, []
+        for part in (part for part in virtual.split("/") if part):
+            if not (folder / part).exists() and folder.is_dir():
+                wanted = part.casefold()
+                matches = [name for name in _names(folder) if name.casefold() == wanted]
+                part = matches[0] if len(matches) == 1 else part
+            parts.append(part)
+            folder = folder / part
+        return "/" + "/".join(parts)
 
     def location(self, real: Path) -> Location:
         """The client's view of a real path inside this home."""
@@ -153,6 +170,13 @@ class PartnerTree:
     def ensure_homes(self) -> None:
         for account in self.profile.accounts:
             self.home(account.username).ensure_folders()
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def _decode(path: str | bytes) -> str:

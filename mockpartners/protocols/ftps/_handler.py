@@ -268,8 +268,12 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
     def handle(self) -> None:
         endpoint = self.server_ref
         self.session = endpoint.partner.new_session("ftps", self.remote_ip, self.remote_port)
-        if not self.session.connected(endpoint=endpoint.name):
-            self.respond("421 Too many failed logins from your address: try again later.")
+        refusal = self.session.connected(endpoint.limits, endpoint=endpoint.name)
+        if refusal is not None:
+            if refusal.kind == "banned":
+                self.respond("421 Too many failed logins from your address: try again later.")
+            else:
+                self.respond("421 Too many connections from your internet address.")
             self.close_when_done()
             return
         if not endpoint.address_listed(self.remote_ip):

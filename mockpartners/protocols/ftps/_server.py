@@ -65,6 +65,7 @@ class FtpsServer:
         self._allowlists = {
             account.username: self._addresses(account.ip_allowlist) for account in partner.profile.accounts
         }
+        self.limits = partner.connection_limits()
         self._handler: type[PartnerHandler] | None = None
         self._server: FTPServer | None = None
         self._loop: IOLoop | None = None

@@ -41,8 +41,9 @@ class SshConnection(asyncssh.SSHServer):
         host, port = conn.get_extra_info("peername", ("", 0))[:2]
         self.session = self.endpoint.partner.new_session("sftp", host, port)
         conn.set_extra_info(mockpartners_session=self.session)
-        if not self.session.connected(endpoint=self.endpoint.name):
-            # like OpenSSH's PerSourcePenalties: closed before the greeting, so no version string goes out
+        if self.session.connected(self.endpoint.limits, endpoint=self.endpoint.name) is not None:
+            # like OpenSSH's PerSourcePenalties and MaxStartups: closed before the greeting, so no version
+            # string goes out
             conn.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:

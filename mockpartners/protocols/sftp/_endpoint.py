@@ -43,6 +43,7 @@ class SftpServer:
         self._held: set[asyncio.StreamWriter] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.limits = partner.connection_limits()
         partner.scenarios.subscribe(self._scenario_changed)
 
     def authorized(self, username: str) -> set[tuple[str, ...]]:
