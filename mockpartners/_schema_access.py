@@ -90,9 +90,10 @@ class Limits(Model):
     """Bytes an account's home may hold; beyond it writes get SFTP status 4 or FTP 552."""
     files_per_account: int = Field(default=10_000, ge=1)
     """Files and folders an account's home may hold."""
-    disk_reserve: ByteSize = ByteSize(2**30)
-    """Space always left free on the state directory's file system (at most a tenth of it): writes that
-    would eat into it are refused as "disk full", so the journal and the host never run out."""
+    disk_reserve: ByteSize | None = None
+    """Space always left free on the state directory's file system: writes that would eat into it are
+    refused as "disk full", so the journal and the host never run out. By default 1 GiB, or a tenth of the
+    file system when it is smaller than 10 GiB (a tmpfs in CI)."""
 
 
 class Paths(Model):

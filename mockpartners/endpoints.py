@@ -7,11 +7,11 @@ running suite, or from ``SuiteInfo.load(path)`` when the suite runs elsewhere (a
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._atomic import write_atomically
 from .errors import StateError
 
 __all__ = [
@@ -182,10 +182,9 @@ class SuiteInfo:
         return json.dumps(asdict(self), indent=2) + "\n"
 
     def write(self, path: Path) -> None:
-        """Replace ``path`` atomically, so a reader never sees half a file."""
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(self.to_json(), encoding="utf-8")
-        os.replace(temporary, path)
+        """Replace ``path`` atomically, so a reader never sees half a file; readable by this user only, as
+        it holds passphrases and PKCS#12 passwords."""
+        write_atomically(path, self.to_json().encode(), mode=0o600)
 
     @classmethod
     def load(cls, path: str | Path) -> SuiteInfo:

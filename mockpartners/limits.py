@@ -139,7 +139,8 @@ class StorageLimits:
         except OSError:
             return
         free = status.f_bavail * status.f_frsize
-        kept = min(int(self.limits.disk_reserve), status.f_blocks * status.f_frsize // 10)
+        reserve = self.limits.disk_reserve
+        kept = int(reserve) if reserve is not None else min(2**30, status.f_blocks * status.f_frsize // 10)
         if free - growth < kept:
             raise StorageRefused(
                 f"no space left: the partner keeps {kept} bytes free on its disk and {free} are free "

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._atomic import write_atomically
 from ._credentials import SshCredentials, TlsCredentials
 from ._info import partner_info
 from .clock import Clock
@@ -94,7 +95,7 @@ class Partner:
         """What the servers tell clients now (ports, keys, certificates), and a known_hosts file for them."""
         known_hosts = self.state.partner_dir(self.name) / "known_hosts"
         lines = [line for server in self.servers for line in server.known_hosts_lines()]
-        known_hosts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_atomically(known_hosts, ("\n".join(lines) + "\n").encode(), mode=0o644)
         self.endpoint_infos = {}
         for server in self.servers:
             self.endpoint_infos[server.name] = server.info(
@@ -151,10 +152,14 @@ class Partner:
 
     def stamp(self, path: Path) -> None:
         """Date a file the partner's way: on the virtual clock, so retention ages it in virtual time."""
-        if self.clock.shifted:
-            moment = self.clock.now().timestamp()
+        moment = self.virtual_mtime()
+        if moment is not None:
             with contextlib.suppress(OSError):  # gone already: nothing to age
-                os.utime(path, (moment, moment))
+                os.utime(path, (moment, moment), follow_symlinks=False)
+
+    def virtual_mtime(self) -> float | None:
+        """The modification time the partner gives the files it writes now (None: the wall clock's)."""
+        return self.clock.now().timestamp() if self.clock.shifted else None
 
     def _close_interrupted_sessions(self) -> None:
         """Sessions a killed server never closed: their open uploads are journalled as incomplete."""

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import IO
 
+from ._atomic import write_atomically
 from ._credentials import (
     SshCredentials,
     TlsCredentials,
@@ -47,11 +48,7 @@ class StateDir:
 
     def write_private(self, path: Path, text: str) -> None:
         """Write a small secret (readable by this user only), replacing any previous one."""
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(temporary, path)
+        write_atomically(path, (text + "\n").encode())
 
     @property
     def endpoints_path(self) -> Path:

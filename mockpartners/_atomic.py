@@ -1,0 +1,70 @@
+"""Files written whole and read as they are: what every partner-side write and state file goes through.
+
+A file appears complete or not at all (written aside, then renamed into place), and the file written aside
+is created exclusively under an unpredictable name, never through a link: a symbolic link planted in a
+home (``IN/.x.xml.drop`` pointing outside) is replaced, never written through. Reads of files that clients
+put in homes refuse links for the same reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["NotARegularFile", "open_regular", "write_atomically", "writing_atomically"]
+
+
+class NotARegularFile(OSError):
+    """A path that should hold a plain file holds a link, a folder or a device."""
+
+
+@contextlib.contextmanager
+def writing_atomically(
+    target: Path, *, mode: int = 0o600, mtime: float | None = None, replace: bool = True
+) -> Iterator[BinaryIO]:
+    """A file to write that takes ``target``'s place when the block ends without error.
+
+    ``replace=False`` keeps an existing ``target`` (the first writer wins, for credentials); ``mtime``
+    dates the file (the partner's virtual clock).
+    """
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
+        if mtime is not None:
+            os.utime(temporary, (mtime, mtime))
+        if replace:
+            os.replace(temporary, target)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def write_atomically(
+    target: Path, data: bytes, *, mode: int = 0o600, mtime: float | None = None, replace: bool = True
+) -> None:
+    """Write ``data`` as ``target`` (see :func:`writing_atomically`)."""
+    with writing_atomically(target, mode=mode, mtime=mtime, replace=replace) as handle:
+        handle.write(data)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a plain file for reading; a symbolic link (even to a plain file) or anything else is refused."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotARegularFile(f"{path} is not a plain file")
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
