@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
 import string
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 from ..config import AnswerTemplate
 from ._spool import Ticket
 
-__all__ = ["digest", "render"]
+__all__ = ["digest", "numbered", "render"]
 
 _MAX_NAME_BYTES = 255
 
 
-def digest(path: os.PathLike[str]) -> tuple[int, str]:
-    """Size and SHA-256 of a file, read in chunks (requests may be gigabytes)."""
+def digest(handle: BinaryIO) -> tuple[int, str]:
+    """Size and SHA-256 of an open file, read in chunks (requests may be gigabytes); rewound afterwards."""
     sha256 = hashlib.sha256()
     size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha256.update(chunk)
-            size += len(chunk)
+    while chunk := handle.read(1 << 20):
+        sha256.update(chunk)
+        size += len(chunk)
+    handle.seek(0)
     return size, sha256.hexdigest()
+
+
+def numbered(name: str, number: int) -> str:
+    """The ``number``-th answer of the same name: ``X.xml.ACK`` -> ``X.xml.2.ACK`` (the type stays last, so a
+    client that fetches ``*.ACK`` finds every answer), still within the 255-byte limit."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        stem, extension = name, ""
+    mark = f".{number}" + (f".{extension}" if extension else "")
+    room = _MAX_NAME_BYTES - len(mark.encode())
+    return stem.encode()[:room].decode("utf-8", "ignore") + mark
 
 
 def render(template: AnswerTemplate, ticket: Ticket, partner: str) -> tuple[str, bytes]:

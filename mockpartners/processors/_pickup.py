@@ -8,19 +8,22 @@ removed from to_vip, answered in from_vip" are data, not code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
 import shutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from .._atomic import open_regular, write_atomically, writing_atomically
 from .._duration import Duration
 from ..config import AnswerTemplate, Pickup
 from ..journal import Event
-from ._answers import digest, render
+from ._answers import digest, numbered, render
 from ._spool import Spool, Ticket
 
 if TYPE_CHECKING:
@@ -146,13 +149,24 @@ class PickupProcessor:
     def _take(self, request: Request, *, premature: bool = False) -> None:
         real = self.partner.tree.home(request.username).root / request.path
         skipped = None if premature else self._why_not_now(request)
-        if skipped is None and not real.is_file():
-            skipped = "the file was gone before the partner took it"
         if skipped is not None:
             self._record("partner.skip", request, reason=skipped)
             return
+        try:
+            handle = open_regular(real)
+        except FileNotFoundError:
+            self._record("partner.skip", request, reason="the file was gone before the partner took it")
+            return
+        except OSError:
+            reason = "not a plain file (a link or a folder): the partner takes only plain files"
+            self._record("partner.skip", request, reason=reason)
+            return
+        with handle:
+            self._take_open(request, real, handle, premature=premature)
+
+    def _take_open(self, request: Request, real: Path, handle: BinaryIO, *, premature: bool) -> None:
         decision, reason = ("invalid", _PREMATURE) if premature else self._decide(request.name)
-        size, sha256 = digest(real)
+        size, sha256 = digest(handle)
         ticket = Ticket(
             request.request_id,
             request.username,
@@ -167,8 +181,9 @@ class PickupProcessor:
             sha256,
             moved=decision != "rejected" and self.rules.after_pickup == "remove",
         )
+        ticket = replace(ticket, answer=self._answer_path(ticket))
         self.spool.save(ticket)
-        self._copy(ticket, real)
+        self._copy(ticket, handle)
         if ticket.moved:
             os.replace(real, self.spool.request_path(ticket.request_id))
         self._record(
@@ -185,25 +200,26 @@ class PickupProcessor:
             return "a new upload of this file is in progress"
         return None
 
-    def _copy(self, ticket: Ticket, source: os.PathLike[str]) -> None:
+    def _copy(self, ticket: Ticket, source: BinaryIO) -> None:
         """The partner's own copy (MAGDA's cache/to_vip), written aside then renamed into place."""
         if self.rules.copy_to is None or ticket.decision == "rejected":
             return
-        target = (
-            self.partner.tree.home(ticket.username).root
-            / self.rules.copy_to
-            / posixpath.basename(ticket.path)
-        )
-        temporary = self.spool.pending / f"{ticket.request_id}.copy.tmp"
-        shutil.copyfile(source, temporary)
-        self.partner.stamp(temporary)
-        os.replace(temporary, target)
+        home = self.partner.tree.home(ticket.username).root
+        target = home / self.rules.copy_to / posixpath.basename(ticket.path)
+        with writing_atomically(target, mode=0o644, mtime=self.partner.virtual_mtime()) as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+        source.seek(0)
 
     def _resume(self, ticket: Ticket) -> None:
+        if not ticket.answer:  # a ticket of an older version: its answer had the template's plain name
+            template = self._template(ticket.decision)
+            name = render(template, ticket, self.partner.name)[0] if template else ""
+            ticket = replace(ticket, answer=f"{ticket.answer_folder}/{name}" if name else "")
         home = self.partner.tree.home(ticket.username)
         request = self.spool.request_path(ticket.request_id)
         if ticket.moved and not request.exists() and (home.root / ticket.path).exists():
-            self._copy(ticket, home.root / ticket.path)
+            with contextlib.suppress(OSError), open_regular(home.root / ticket.path) as handle:
+                self._copy(ticket, handle)
             os.replace(home.root / ticket.path, request)
         self._answer(ticket, resumed=True)
 
@@ -216,8 +232,9 @@ class PickupProcessor:
         if ticket.decision != "accepted":
             detail["reason"] = ticket.reason
         template = self._template(ticket.decision)
-        if template is not None:
-            detail["answer"] = self._write_answer(ticket, template)
+        if template is not None and ticket.answer:
+            self._write_answer(ticket, template)
+            detail["answer"] = ticket.answer
         if resumed:
             detail["resumed"] = True
         self.partner.journal.record(
@@ -238,16 +255,25 @@ class PickupProcessor:
             return answers.invalid or answers.rejected
         return answers.rejected or answers.invalid
 
-    def _write_answer(self, ticket: Ticket, template: AnswerTemplate) -> str:
-        name, content = render(template, ticket, self.partner.name)
-        relative = f"{ticket.answer_folder}/{name}"
-        target = self.partner.tree.home(ticket.username).root / relative
-        if not (target.is_file() and target.read_bytes() == content):
-            temporary = self.spool.pending / f"{ticket.request_id}.answer.tmp"
-            temporary.write_bytes(content)
-            self.partner.stamp(temporary)
-            os.replace(temporary, target)
-        return relative
+    def _answer_path(self, ticket: Ticket) -> str:
+        """Where the answer goes. A request sent again before its first answer was fetched keeps that
+        answer: with ``repeated_answers: number`` the new one is NAME.2.EXT (then .3, ...)."""
+        template = self._template(ticket.decision)
+        if template is None:
+            return ""
+        name = render(template, ticket, self.partner.name)[0]
+        folder = self.partner.tree.home(ticket.username).root / ticket.answer_folder
+        chosen, number = name, 1
+        while self.rules.repeated_answers == "number" and os.path.lexists(folder / chosen):
+            number += 1
+            chosen = numbered(name, number)
+        return f"{ticket.answer_folder}/{chosen}"
+
+    def _write_answer(self, ticket: Ticket, template: AnswerTemplate) -> None:
+        """Written whole under the name the ticket holds (a resumed request writes the same file again)."""
+        content = render(template, ticket, self.partner.name)[1]
+        target = self.partner.tree.home(ticket.username).root / ticket.answer
+        write_atomically(target, content, mode=0o644, mtime=self.partner.virtual_mtime())
 
     def _decide(self, name: str) -> tuple[str, str]:
         refused = "rejected" if self.rules.unmatched == "reject" else "ignore"

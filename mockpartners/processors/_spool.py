@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .._atomic import write_atomically
+
 __all__ = ["Spool", "Ticket"]
 
 
@@ -32,6 +34,8 @@ class Ticket:
     size: int
     sha256: str
     moved: bool
+    answer: str = ""
+    """The answer's home-relative path, chosen when the request is taken (empty: no answer)."""
 
 
 class Spool:
@@ -50,10 +54,7 @@ class Spool:
         return any((folder / f"{request_id}.json").exists() for folder in (self.pending, self.done))
 
     def save(self, ticket: Ticket) -> None:
-        target = self.pending / f"{ticket.request_id}.json"
-        temporary = target.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(asdict(ticket)), encoding="utf-8")
-        os.replace(temporary, target)
+        write_atomically(self.pending / f"{ticket.request_id}.json", json.dumps(asdict(ticket)).encode())
 
     def finish(self, ticket: Ticket) -> None:
         """Move the ticket (and the request it took) to ``done``: the last step of a request."""
