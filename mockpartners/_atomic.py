@@ -32,7 +32,9 @@ def writing_atomically(
     ``replace=False`` keeps an existing ``target`` (the first writer wins, for credentials); ``mtime``
     dates the file (the partner's virtual clock).
     """
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    # the name written aside stays within the 255-byte limit whatever the target's name
+    hint = target.name.encode()[:64].decode("utf-8", "ignore")
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{hint}.", suffix=".tmp")
     try:
         os.fchmod(descriptor, mode)
         with os.fdopen(descriptor, "wb") as handle:

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._atomic import write_atomically
 from ._credentials import SshCredentials, TlsCredentials
@@ -27,7 +27,7 @@ from .guard import LoginGuard
 from .journal import Event, Journal, Query
 from .limits import ConnectionLimits, StorageLimits
 from .pki import KeyPair
-from .processors import PickupProcessor, Request, RetentionProcessor, Scheduler
+from .processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
 from .scenarios import Scenarios
 from .session import Session
 from .state import StateDir
@@ -145,6 +145,24 @@ class Partner:
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
         if self.pickup is not None and self.pickup.watches(relative_path):
             self.pickup.arrived(Request(event.id, username, relative_path, event.time))
+
+    def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
+        """How a background job of this partner reports a failure: a ``partner.error`` event that tests,
+        ``mockpartners status`` and contract reports see (``context``: account, path, ref of the job)."""
+
+        def report(failure: Failure) -> None:
+            self.journal.record(
+                "partner.error",
+                partner=self.name,
+                outcome="failed",
+                job=job,
+                error=f"{type(failure.error).__name__}: {failure.error}",
+                attempt=failure.attempt,
+                retry_in=failure.retry_in,
+                **context,
+            )
+
+        return report
 
     def is_being_written(self, username: str, relative_path: str) -> bool:
         with self._writers_lock:

@@ -6,6 +6,9 @@ The ladder, from most to least convenient::
     def test_two(mockpartners):                 # a factory: mockpartners("onss", settings=[...])
     mockpartners_credentials                    # session-wide generated keys, copied into each fresh state
 
+A partner that fails in the background during a test (``partner.error``: a job that raised) fails that test
+at teardown, with the events shown, unless the test calls ``mockpartners.allow_partner_errors()``.
+
 Keys are generated once per test session (shared by xdist workers) and copied, so each test starts its
 partner in a few milliseconds; ports are ephemeral, so parallel workers never collide.
 """
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .config import builtin_names, load_profile
+from .journal import Event, Query
 from .partner import Partner
 from .state import StateDir
 from .suite import Suite
@@ -37,6 +41,21 @@ class SuiteFactory:
         self._base = base
         self._credentials = credentials
         self._suites: list[Suite] = []
+        self._started_at: dict[int, int] = {}
+        self.partner_errors_allowed = False
+
+    def allow_partner_errors(self) -> None:
+        """This test provokes partner-side failures on purpose: do not fail it for them."""
+        self.partner_errors_allowed = True
+
+    def partner_errors(self) -> list[Event]:
+        """``partner.error`` events recorded since the suites of this test started."""
+        found: list[Event] = []
+        for suite in self._suites:
+            if suite.journal is not None:
+                after = self._started_at.get(id(suite), 0)
+                found += suite.journal.events(Query(kind="partner.error", after=after))
+        return found
 
     def __call__(
         self,
@@ -63,11 +82,17 @@ class SuiteFactory:
             admin_token=admin_token,
         )
         self._suites.append(suite)
-        return suite.start()
+        suite.start()
+        assert suite.journal is not None
+        self._started_at[id(suite)] = suite.journal.events(Query(kind="suite.start"), limit=1)[0].id
+        return suite
 
-    def stop_all(self) -> None:
+    def stop_all(self) -> list[Event]:
+        """Stop every suite; the partner-side errors they journalled meanwhile."""
+        errors = self.partner_errors()
         while self._suites:
             self._suites.pop().stop()
+        return errors
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +123,14 @@ def mockpartners(tmp_path: Path, mockpartners_credentials: Path) -> Iterator[Sui
     try:
         yield factory
     finally:
-        factory.stop_all()
+        errors = factory.stop_all()
+    if errors and not factory.partner_errors_allowed:
+        shown = "\n".join(f"  {event}" for event in errors)
+        pytest.fail(
+            f"the partners failed in the background during this test (partner.error):\n{shown}\n"
+            "(call mockpartners.allow_partner_errors() in a test that provokes them on purpose)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -2,7 +2,16 @@
 
 from ._pickup import PickupProcessor, Request
 from ._retention import RetentionProcessor
-from ._scheduler import Scheduler
+from ._scheduler import Failure, Job, Scheduler
 from ._spool import Spool, Ticket
 
-__all__ = ["PickupProcessor", "Request", "RetentionProcessor", "Scheduler", "Spool", "Ticket"]
+__all__ = [
+    "Failure",
+    "Job",
+    "PickupProcessor",
+    "Request",
+    "RetentionProcessor",
+    "Scheduler",
+    "Spool",
+    "Ticket",
+]

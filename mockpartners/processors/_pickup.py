@@ -24,6 +24,7 @@ from .._duration import Duration
 from ..config import AnswerTemplate, Pickup
 from ..journal import Event
 from ._answers import digest, numbered, render
+from ._scheduler import Job
 from ._spool import Spool, Ticket
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class PickupProcessor:
         late = self.partner.scenarios.active("answers-late")
         delay = Duration.parse(str(late["delay"])) if late else self.rules.delay
         due = delay.after(request.received_at)
-        self.partner.scheduler.schedule(due, lambda: self._run(request))
+        self.partner.scheduler.schedule(due, self._job(request))
 
     def forget(self) -> None:
         """After a reset: requests known so far are gone (their jobs skip, as the files are gone too)."""
@@ -114,7 +115,7 @@ class PickupProcessor:
         )
         if harsh:
             request = Request(event.id, username, path, event.time)
-            self.partner.scheduler.schedule(event.time, lambda: self._run(request, premature=True))
+            self.partner.scheduler.schedule(event.time, self._job(request, premature=True))
 
     def incomplete(self, request: Request, reason: str) -> None:
         """An upload that did not complete: the partner never takes a partial file as a request."""
@@ -130,21 +131,21 @@ class PickupProcessor:
             if self.watches(path) and event.account and not self.spool.knows(event.id):
                 self.arrived(Request(event.id, event.account, path, event.time))
 
-    def _run(self, request: Request, *, premature: bool = False) -> None:
-        try:
-            self._take(request, premature=premature)
-        except Exception as error:
-            # journalled for the user; the request is finished by recovery at the next start
-            self.partner.journal.record(
-                "partner.error",
-                partner=self.partner.name,
-                account=request.username,
-                path=request.path,
-                ref=request.request_id,
-                outcome="failed",
-                error=f"{type(error).__name__}: {error}",
-            )
-            raise
+    def _job(self, request: Request, *, premature: bool = False) -> Job:
+        """Taking one request: a failure is a ``partner.error`` and the request is tried again where it
+        stopped (its ticket, if the partner had decided), then at the next start if it keeps failing."""
+
+        def run() -> None:
+            ticket = self.spool.ticket(request.request_id)
+            if ticket is not None:
+                self._resume(ticket)
+            else:
+                self._take(request, premature=premature)
+
+        report = self.partner.job_failed(
+            "pickup", account=request.username, path=request.path, ref=request.request_id
+        )
+        return Job(run, "pickup", report)
 
     def _take(self, request: Request, *, premature: bool = False) -> None:
         real = self.partner.tree.home(request.username).root / request.path

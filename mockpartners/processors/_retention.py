@@ -1,7 +1,8 @@
 """Retention: the partner deletes files older than their folder's retention period, on the virtual clock.
 
 It runs at start and then every ``retention_check`` of virtual time, so advancing a frozen clock by two
-months runs it at once. Every deletion is journalled (``partner.retention``).
+months runs it at once. Every deletion is journalled (``partner.retention``); a sweep that fails is a
+``partner.error`` and the next one comes all the same.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .._duration import Duration
+from ._scheduler import Job
 
 if TYPE_CHECKING:
     from ..partner import Partner
@@ -25,14 +27,9 @@ class RetentionProcessor:
 
     def start(self) -> None:
         if self.enabled:
-            self.partner.scheduler.schedule(self.partner.clock.now(), self._run)
-
-    def _run(self) -> None:
-        try:
-            self.sweep()
-        finally:
-            interval = self.partner.profile.retention_check
-            self.partner.scheduler.schedule(interval.after(self.partner.clock.now()), self._run)
+            every = self.partner.profile.retention_check
+            job = Job(self.sweep, "retention", self.partner.job_failed("retention"), every=every)
+            self.partner.scheduler.schedule(self.partner.clock.now(), job)
 
     def sweep(self) -> int:
         """Delete what has outlived its retention in every home; the number of files deleted."""

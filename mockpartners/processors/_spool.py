@@ -63,6 +63,14 @@ class Spool:
             os.replace(request, self.request_path(ticket.request_id, done=True))
         os.replace(self.pending / f"{ticket.request_id}.json", self.done / f"{ticket.request_id}.json")
 
+    def ticket(self, request_id: int) -> Ticket | None:
+        """The unfinished ticket of a request, if the partner already decided about it."""
+        path = self.pending / f"{request_id}.json"
+        try:
+            return Ticket(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
     def unfinished(self) -> Iterator[Ticket]:
         for path in sorted(self.pending.glob("*.json"), key=lambda entry: int(entry.stem)):
             yield Ticket(**json.loads(path.read_text(encoding="utf-8")))

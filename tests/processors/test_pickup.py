@@ -50,6 +50,8 @@ def test_a_request_interrupted_before_its_answer_is_resumed(
     def crash(self: PickupProcessor, ticket: object, *, resumed: bool = False) -> None:
         raise RuntimeError("simulated crash between pickup and answer")
 
+    mockpartners.allow_partner_errors()  # the crash is journalled as partner.error, on purpose
+
     with monkeypatch.context() as patch:
         patch.setattr(PickupProcessor, "_answer", crash)
         first = mockpartners("onss", state_dir=state)
