@@ -55,11 +55,7 @@ class RuleResult:
 
     def evidence_lines(self, indent: str, limit: int | None = _EVIDENCE_SHOWN) -> list[str]:
         """The evidence, one printable line per event, saying how many were left out."""
-        shown = self.evidence if limit is None else self.evidence[:limit]
-        lines = [indent + _printable(str(event)) for event in shown]
-        if len(self.evidence) > len(shown):
-            lines.append(f"{indent}... and {len(self.evidence) - len(shown)} more event(s)")
-        return lines
+        return _event_lines(self.evidence, indent, limit)
 
 
 @dataclass(frozen=True)
@@ -67,6 +63,10 @@ class ContractReport:
     results: tuple[RuleResult, ...]
     after: int = 0
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    partner_errors: tuple[Event, ...] = ()
+    """``partner.error`` events in the report's window: the double failed, not the client. They do not
+    break the contract, but every format shows them (JUnit as errors) so that nobody trusts a run in which
+    the partner itself misbehaved."""
 
     @property
     def passed(self) -> bool:
@@ -74,7 +74,11 @@ class ContractReport:
         return all(result.status != "fail" for result in self.results)
 
     def __add__(self, other: ContractReport) -> ContractReport:
-        return ContractReport(self.results + other.results, min(self.after, other.after))
+        return ContractReport(
+            self.results + other.results,
+            min(self.after, other.after),
+            partner_errors=self.partner_errors + other.partner_errors,
+        )
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(_STATUSES, 0)
@@ -89,6 +93,7 @@ class ContractReport:
             "after": self.after,
             "counts": self.counts(),
             "results": [result.to_dict() for result in self.results],
+            "partner_errors": [event.to_dict() for event in self.partner_errors],
         }
 
     def to_json(self) -> str:
@@ -102,6 +107,11 @@ class ContractReport:
             if result.status in ("fail", "advice"):
                 lines.append(f"       {result.summary}")
                 lines.extend(result.evidence_lines("         "))
+        if self.partner_errors:
+            lines.append(
+                f"ERROR  the partner itself failed {len(self.partner_errors)} time(s) (partner.error):"
+            )
+            lines.extend(_event_lines(self.partner_errors, "         "))
         verdict = "contract kept" if self.passed else "contract broken"
         lines.append(
             f"{verdict}: " + ", ".join(f"{count} {status}" for status, count in self.counts().items())
@@ -117,24 +127,27 @@ class ContractReport:
                 name="mockpartners contract",
                 tests=len(self.results),
                 failures=counts["fail"],
-                errors=0,
+                errors=len(self.partner_errors),
                 skipped=counts["not-exercised"],
             ),
         )
-        for partner in dict.fromkeys(result.partner for result in self.results):
+        partners = [result.partner for result in self.results]
+        partners += [str(event.partner) for event in self.partner_errors]
+        for partner in dict.fromkeys(partners):
             results = [result for result in self.results if result.partner == partner]
             root.append(self._junit_suite(partner, results))
         ElementTree.indent(root)
         return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
     def _junit_suite(self, partner: str, results: Sequence[RuleResult]) -> ElementTree.Element:
+        errors = [event for event in self.partner_errors if event.partner == partner]
         suite = ElementTree.Element(
             "testsuite",
             _attributes(
                 name=f"{partner} contract",
-                tests=len(results),
+                tests=len(results) + bool(errors),
                 failures=sum(result.status == "fail" for result in results),
-                errors=0,
+                errors=len(errors),
                 skipped=sum(result.status == "not-exercised" for result in results),
                 timestamp=self.generated_at,
             ),
@@ -154,6 +167,15 @@ class ContractReport:
             elif result.status == "advice":
                 output = ElementTree.SubElement(case, "system-out")
                 output.text = _xml_text(f"advice: {result.summary}\n{evidence}")
+        if errors:
+            case = ElementTree.SubElement(
+                suite, "testcase", _attributes(classname=f"mockpartners.{partner}", name="partner-side")
+            )
+            for event in errors:
+                error = ElementTree.SubElement(
+                    case, "error", _attributes(message=event.detail.get("error", ""), type="PartnerError")
+                )
+                error.text = _xml_text(_printable(str(event)))
         return suite
 
     def failure_message(self) -> str:
@@ -168,6 +190,15 @@ class ContractReport:
             lines.append(f"  {result.summary}")
             lines.extend(result.evidence_lines("    "))
         return "\n".join(lines)
+
+
+def _event_lines(events: Sequence[Event], indent: str, limit: int | None = _EVIDENCE_SHOWN) -> list[str]:
+    """Events, one printable line each, saying how many were left out."""
+    shown = events if limit is None else events[:limit]
+    lines = [indent + _printable(str(event)) for event in shown]
+    if len(events) > len(shown):
+        lines.append(f"{indent}... and {len(events) - len(shown)} more event(s)")
+    return lines
 
 
 def _printable(text: str) -> str:
@@ -189,7 +220,9 @@ def evaluate(journal: Journal, profile: Profile, *, after: int = 0) -> ContractR
     """Check every rule of ``profile.contract`` over the partner's events recorded after event ``after``."""
     events = journal.events(Query(partner=profile.name, after=after))
     return ContractReport(
-        tuple(_check(profile.name, name, rule, events) for name, rule in profile.contract.items()), after
+        tuple(_check(profile.name, name, rule, events) for name, rule in profile.contract.items()),
+        after,
+        partner_errors=tuple(event for event in events if event.kind == "partner.error"),
     )
 
 

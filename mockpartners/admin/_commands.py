@@ -225,6 +225,8 @@ def _status(arguments: argparse.Namespace) -> int:
     print(f"mockpartners {info['status']} (pid {info['pid']}), state in {info['state_dir']}")
     print(f"admin API: {client.url} (OpenAPI: {client.url}/openapi.json)")
     print(f"clock: {_clock_line(client.get('/v1/clock'))}")
+    started = client.get("/v1/journal", kind="suite.start", limit=1)["events"]
+    since = started[0]["id"] if started else 0
     for name, partner in info["partners"].items():
         addresses = ", ".join(
             f"{endpoint['protocol']}://{endpoint['host']}:{endpoint['port']}/"
@@ -233,6 +235,13 @@ def _status(arguments: argparse.Namespace) -> int:
         scenarios = client.get(route("v1/partners", name, "scenarios"))["scenarios"]
         active = [item["name"] + _shown(item["parameters"]) for item in scenarios if item["active"]]
         print(f"{name}: {addresses}; scenarios on: {', '.join(active) or 'none'}")
+        errors = client.get("/v1/journal", kind="partner.error", partner=name, after=since)["events"]
+        if errors:
+            last = errors[-1]
+            print(
+                f"  partner-side errors since start: {len(errors)} (last: #{last['id']} "
+                f"{last['detail'].get('job')}: {last['detail'].get('error')})"
+            )
     return 0
 
 
