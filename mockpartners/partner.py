@@ -22,6 +22,7 @@ from .clock import Clock
 from .config import Profile, Right
 from .contract import ContractReport, evaluate
 from .endpoints import AccountInfo, EndpointInfo, PartnerInfo
+from .errors import StateError
 from .files import AccountFiles
 from .guard import LoginGuard
 from .journal import Event, Journal, Query
@@ -245,13 +246,16 @@ class Partner:
         """Back to a fresh partner: empty homes, empty spool, no bans, the profile's own scenarios. The
         journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
         the partner's tree is touched."""
+        homes = [self.tree.home(account.username) for account in self.profile.accounts]
+        folders = [home.root for home in homes] + [self.state.spool(self.name)]
+        _check_inside(folders, self.state.path)
         self.scenarios.reset()
         self.guard.reset()
         self.storage.forget()
-        for home in (self.tree.home(account.username) for account in self.profile.accounts):
-            _empty(home.root)
+        for folder in folders:
+            _empty(folder)
+        for home in homes:
             home.ensure_folders()
-        _empty(self.state.spool(self.name))
         if self.pickup is not None:
             self.pickup.forget()
         self.journal.record("partner.reset", partner=self.name)
@@ -287,6 +291,17 @@ class Partner:
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Until no partner-side job is due (jobs waiting for a later time on the clock do not count)."""
         self.journal.wait_until(lambda: self.scheduler.busy() == 0, timeout, "partner-side jobs to finish")
+
+
+def _check_inside(folders: list[Path], within: Path) -> None:
+    """A reset deletes nothing outside the state directory: refuse it if a folder leads out (a link)."""
+    inside = os.path.realpath(within)
+    for folder in folders:
+        if not os.path.realpath(folder).startswith(inside + os.sep):
+            raise StateError(
+                f"reset refused: {folder} leads outside the state directory {within} (through a link?); "
+                "nothing was deleted"
+            )
 
 
 def _empty(folder: Path) -> None:
