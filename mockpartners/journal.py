@@ -7,6 +7,7 @@ event is recorded in this process, and polls the file when another process (``mo
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -16,10 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ._journal_writer import DEFAULT_LIMIT, JournalWriter
 from .clock import Clock
 from .errors import JournalTimeout, StateError
 
 __all__ = ["Event", "Journal", "Query"]
+
+log = logging.getLogger("mockpartners.journal")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -146,7 +150,15 @@ def _event(row: Sequence[Any]) -> Event:
 class Journal:
     """The SQLite journal of a state directory; thread-safe, one writer process at a time."""
 
-    def __init__(self, path: Path, clock: Clock | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock | None = None,
+        *,
+        read_only: bool = False,
+        limit: int | None = DEFAULT_LIMIT,
+    ) -> None:
+        """``limit``: bytes the file may hold before its oldest events make room (None: no limit)."""
         self.path = path
         self.clock = clock or Clock()
         self._lock = threading.Lock()
@@ -161,6 +173,7 @@ class Journal:
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
             self._db.execute("SELECT count(*) FROM events").fetchone()
+            self._writer = None if read_only else JournalWriter(self._db, limit)
         except sqlite3.Error as error:
             raise StateError(
                 f"journal {path}: cannot use it as an SQLite journal ({error}); "
@@ -184,29 +197,15 @@ class Journal:
         """Append one event and wake every waiter."""
         moment = self.clock.now()
         text = json.dumps(detail, default=str, ensure_ascii=False)
+        row = (moment.isoformat(), time.time(), partner, protocol, session, account, client, kind, path)
         with self._recorded:
-            cursor = self._db.execute(
-                "INSERT INTO events (time, wall_time, partner, protocol, session, account, client, kind,"
-                " path, outcome, ref, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    moment.isoformat(),
-                    time.time(),
-                    partner,
-                    protocol,
-                    session,
-                    account,
-                    client,
-                    kind,
-                    path,
-                    outcome,
-                    ref,
-                    text,
-                ),
-            )
+            if self._writer is None:
+                raise StateError(f"journal {self.path} was opened read-only")
+            row_id = self._writer.insert((*row, outcome, ref, text))
             self._written += 1
             self._recorded.notify_all()
         return Event(
-            int(cursor.lastrowid or 0),
+            row_id,
             moment,
             kind,
             partner,
@@ -330,6 +329,20 @@ class Journal:
             lines.append("the journal holds no event for this partner")
         return "\n".join(lines)
 
+    def health(self) -> dict[str, Any]:
+        """Whether events reach the file: ``failing`` (why not, or None), ``pending`` (held in memory),
+        ``lost`` (beyond what memory holds)."""
+        with self._lock:
+            writer = self._writer
+            if writer is None:
+                return {"failing": None, "pending": 0, "lost": 0}
+            return {"failing": writer.failing, "pending": writer.pending, "lost": writer.lost}
+
     def close(self) -> None:
         with self._lock:
+            if self._writer is not None:
+                self._writer.flush()
+                if self._writer.pending or self._writer.lost:
+                    lost = self._writer.pending + self._writer.lost
+                    log.error("journal: %d events could not be written before the suite stopped", lost)
             self._db.close()
