@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Coroutine, Mapping, Sequence
@@ -20,6 +21,7 @@ from .config import Endpoint, Profile, load_profile, load_profiles
 from .endpoints import AdminInfo, SuiteInfo
 from .errors import MockPartnersError, StateError
 from .journal import Journal
+from .limits import RESOURCE_ERRORS, OnceLog, raise_descriptor_limit
 from .partner import Partner
 from .processors import Scheduler
 from .protocols import EndpointServer, server_for
@@ -75,16 +77,19 @@ class Suite:
         self._admin_port = admin_port
         self._admin_token = admin_token
         self.admin: AdminServer | None = None
+        self.resource_log = OnceLog(logging.getLogger("mockpartners"))
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
     def start(self) -> Suite:
         profiles = self._profiles()
+        raise_descriptor_limit()
         self.state.lock()
         try:
             self.journal = Journal(self.state.journal_path, self.clock)
             names = [profile.name for profile in profiles]
             self.journal.record("suite.start", partners=names, pid=os.getpid())
+            self.resource_log.listeners.append(self._resource_event)
             for profile in profiles:
                 self.partners[profile.name] = self._prepare(profile)
             self._start_loop()
@@ -228,8 +233,27 @@ class Suite:
 
     def _start_loop(self) -> None:
         self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(self._loop_exception)
         self._thread = threading.Thread(target=self._loop.run_forever, name="mockpartners-io", daemon=True)
         self._thread.start()
+
+    def _loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Out of descriptors, asyncio reports every refused accept with a traceback, once a second per
+        listener: say it once a minute instead, with what to do."""
+        error = context.get("exception")
+        if isinstance(error, OSError) and error.errno in RESOURCE_ERRORS:
+            self.resource_log.report(
+                "descriptors",
+                f"out of file descriptors or memory ({error.strerror}): new connections wait until others "
+                f"close (this process may open {raise_descriptor_limit()} files; raise it with ulimit -n)",
+            )
+            return
+        loop.default_exception_handler(context)
+
+    def _resource_event(self, key: str, message: str) -> None:
+        journal = self.journal
+        if journal is not None:
+            journal.record("suite.resource", outcome="failed", resource=key, reason=message)
 
     def _run(self, coroutine: Coroutine[Any, Any, _T], timeout: float = 30) -> _T:
         assert self._loop is not None
