@@ -90,7 +90,8 @@ class SuiteContainer:
         return self.info
 
     def _run(self, ports: dict[str, int | None]) -> Container:
-        return self.client.containers.run(
+        """Create, then start: a container the engine cannot start (a port taken) is removed, not left."""
+        container = self.client.containers.create(
             self.image,
             detach=True,
             environment=self.environment,
@@ -100,6 +101,12 @@ class SuiteContainer:
             },
             labels={"mockpartners": "test"},
         )
+        try:
+            container.start()
+        except BaseException:
+            container.remove(force=True)
+            raise
+        return container
 
     def stop(self, *, remove: bool = True) -> None:
         if self.container is None:

@@ -1,6 +1,10 @@
 """The container image, built and run for real: host clients complete ONSS and MAGDA exchanges through
-the published ports. Docker engines are not on every machine: podman stands in (see
-../shared/notes/containers.md), and the docker SDK talks to podman's API socket."""
+the published ports.
+
+They need a container engine: a Docker engine (the `docker` command with its compose plugin), or podman
+with podman-compose (what CI installs, see .ci/run); the docker SDK talks to either. Without one they skip
+with the reason on a workstation, and fail in CI (CI=true).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,47 +28,81 @@ PASSIVE = range(45100, 45110)  # clear of 40000-42000, where in-process MAGDA te
 BASE_IMAGE = "docker.io/library/python:3.12-slim"
 
 
-def _podman(*arguments: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([require("podman"), *arguments], capture_output=True, text=True, timeout=timeout)
+@dataclass(frozen=True)
+class Engine:
+    """The container engine's command line: ``docker`` when an engine answers it, else ``podman``."""
+
+    program: str
+
+    @classmethod
+    def find(cls) -> Engine:
+        docker = shutil.which("docker")
+        if docker is not None and _succeeds([docker, "info"]):
+            return cls(docker)
+        return cls(require("podman"))
+
+    @property
+    def is_podman(self) -> bool:
+        return Path(self.program).name == "podman"
+
+    def run(self, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.program, *arguments], capture_output=True, text=True, timeout=timeout)
+
+    def build(
+        self, tag: str, context: Path, dockerfile: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """podman here has no registry: the base image is local, and pip reaches the index through the
+        host's network, CA bundle and pip configuration."""
+        options = ["--network", "host"]
+        if self.is_podman:
+            options += ["--format", "docker", "--pull=never", "-v", "/etc/ssl/certs:/etc/ssl/certs:ro"]
+            if Path("/etc/pip.conf").exists():
+                options += ["-v", "/etc/pip.conf:/etc/pip.conf:ro"]
+        if dockerfile is not None:
+            options += ["-f", str(dockerfile)]
+        return self.run("build", *options, "-t", tag, str(context))
+
+    def compose(self) -> list[str]:
+        if self.is_podman:
+            return [require("podman-compose")]
+        return [self.program, "compose"]
+
+
+def _succeeds(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 @pytest.fixture(scope="module")
-def image() -> str:
-    """Build the image as compose/Dockerfile says (host network and CA bundle for pip, as in CI)."""
-    if _podman("image", "exists", BASE_IMAGE).returncode != 0:
+def engine() -> Engine:
+    return Engine.find()
+
+
+@pytest.fixture(scope="module")
+def image(engine: Engine) -> str:
+    """Build the image as compose/Dockerfile says."""
+    if engine.is_podman and engine.run("image", "exists", BASE_IMAGE).returncode != 0:
         pytest.fail(f"the base image {BASE_IMAGE} is missing: .ci/run prepares it (compose/base-image.sh)")
-    mounts = ["-v", "/etc/ssl/certs:/etc/ssl/certs:ro"]
-    if Path("/etc/pip.conf").exists():
-        mounts += ["-v", "/etc/pip.conf:/etc/pip.conf:ro"]
-    built = _podman(
-        "build",
-        "--format",
-        "docker",
-        "--pull=never",
-        "--network",
-        "host",
-        *mounts,
-        "-t",
-        IMAGE,
-        "-f",
-        str(ROOT / "compose" / "Dockerfile"),
-        str(ROOT),
-    )
+    built = engine.build(IMAGE, ROOT, ROOT / "compose" / "Dockerfile")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    size = json.loads(_podman("image", "inspect", IMAGE).stdout)[0]["Size"]
+    size = json.loads(engine.run("image", "inspect", IMAGE).stdout)[0]["Size"]
     print(f"\nimage {IMAGE}: {size / 1e6:.0f} MB")
     return IMAGE
 
 
 @pytest.fixture(scope="module")
-def docker_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The docker SDK, on the engine's socket (DOCKER_HOST), or on a podman API service started here."""
-    docker = pytest.importorskip("docker", reason="the docker SDK (pip install mockpartners[container])")
-    if os.environ.get("DOCKER_HOST"):
+def docker_client(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The docker SDK, on the Docker engine (DOCKER_HOST or its default socket), or on a podman API
+    service started here."""
+    import docker
+
+    if not engine.is_podman or os.environ.get("DOCKER_HOST"):
         yield docker.from_env()
         return
     socket = tmp_path_factory.mktemp("podman") / "podman.sock"
-    service = subprocess.Popen([require("podman"), "system", "service", "--time=0", f"unix://{socket}"])
+    service = subprocess.Popen([engine.program, "system", "service", "--time=0", f"unix://{socket}"])
     try:
         deadline = time.monotonic() + 30
         while not socket.exists() and time.monotonic() < deadline:
@@ -180,32 +219,19 @@ def test_bad_setups_exit_with_one_clear_message(
     assert "Traceback" not in str(stopped.value)
 
 
-def test_the_compose_example_contract_tests_both_partners(image: str, tmp_path: Path) -> None:
+def test_the_compose_example_contract_tests_both_partners(engine: Engine, image: str, tmp_path: Path) -> None:
     """compose/docker-compose.yml: the suite and a client container (OpenSSH sftp, lftp, curl)."""
-    compose = require("podman-compose")
-    client = _podman(
-        "build",
-        "--format",
-        "docker",
-        "--pull=never",
-        "--network",
-        "host",
-        "-v",
-        "/etc/ssl/certs:/etc/ssl/certs:ro",
-        "-t",
-        "mockpartners-client:dev",
-        str(ROOT / "compose" / "client"),
-    )
+    client = engine.build("mockpartners-client:dev", ROOT / "compose" / "client")
     assert client.returncode == 0, client.stderr[-3000:]
-    assert _podman("tag", image, "mockpartners:dev").returncode == 0
+    assert engine.run("tag", image, "mockpartners:dev").returncode == 0
     project = tmp_path / "compose"
     shutil.copytree(ROOT / "compose", project, ignore=shutil.ignore_patterns("state"))
     (project / "state").mkdir(mode=0o777, exist_ok=True)
     (project / "state").chmod(0o777)
-    run = [compose, "-f", str(project / "docker-compose.yml"), "-p", f"mockpartners{os.getpid()}"]
+    run = [*engine.compose(), "-f", str(project / "docker-compose.yml"), "-p", f"mockpartners{os.getpid()}"]
     log = tmp_path / "compose.log"
     try:
-        with log.open("w") as output:  # a file, not a pipe: the suite's "podman start -a" outlives "up"
+        with log.open("w") as output:  # a file, not a pipe: podman-compose's "podman start -a" outlives "up"
             subprocess.run(
                 [*run, "up", "--no-build", "--abort-on-container-exit"],
                 stdout=output,
