@@ -104,7 +104,7 @@ def ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
     ca_file = shlex.quote(endpoint.tls.ca_file)
     url = f"ftp://{endpoint.host}:{endpoint.port}"
     curl = (
-        f"curl -u {account.username}:blabla --ftp-ssl --cert {certificate} --key {key} --cacert {ca_file}"
+        f"curl -u {account.username}:blabla --ssl-reqd --cert {certificate} --key {key} --cacert {ca_file}"
         f" {url}/from_vip/ -l"
     )
     script = (
