@@ -176,7 +176,7 @@ class Session:
             raise
         try:
             yield operation
-        except AccessRefused as refusal:
+        except (AccessRefused, StorageRefused) as refusal:  # a right, or the account's quota
             self.record(kind, location.relative, "refused", reason=refusal.reason, **operation.detail)
             raise
         except Exception as error:

@@ -3,18 +3,26 @@
 ONSS offers password and keyboard-interactive but accepts only keys, so a client without a key meets a
 password prompt that never succeeds (guide 4.3.3) and a client with an unknown key hears
 "Server refused our key" (4.3.2). Every attempt is journalled with its method, key and fingerprint.
+
+As OpenSSH's sshd, a connection gets ``limits.auth_attempts`` refused attempts (MaxAuthTries, 6), then
+"Too many authentication failures" (disconnect reason 2, protocol error, what sshd sends): enough for
+``ssh -i wrong -i right``, not for a client trying 200 keys. A connection whose address was banned while it
+was trying (failed logins count at once, whatever connection made them) is cut at its next attempt.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
+from asyncssh.constants import MSG_SERVICE_ACCEPT, MSG_SERVICE_REQUEST
+from asyncssh.packet import SSHPacket, String
 
 from ...session import Session
 from ._cork import cork
+from ._subsystem import SftpSubsystem
 
 if TYPE_CHECKING:
     from ._endpoint import SftpServer
@@ -32,11 +40,13 @@ class SshConnection(asyncssh.SSHServer):
         self.sftp_channels = 0
         self._method = "publickey"
         self._seen_keys: set[tuple[str, str]] = set()
+        self._failures = 0
         self._connection: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._connection = conn
         cork(conn)
+        accept_repeated_userauth_requests(conn)
         self.endpoint.connections.add(conn)
         host, port = conn.get_extra_info("peername", ("", 0))[:2]
         self.session = self.endpoint.partner.new_session("sftp", host, port)
@@ -62,6 +72,9 @@ class SshConnection(asyncssh.SSHServer):
         if session.lost and self.sftp_channels == 0:
             session.ended(session.disconnect_reason)
 
+    def session_requested(self) -> SftpSubsystem:
+        return SftpSubsystem(self)
+
     def begin_auth(self, username: str) -> bool:
         self._session().username = username
         return True
@@ -78,6 +91,7 @@ class SshConnection(asyncssh.SSHServer):
         return "keyboard-interactive" in self.spec.auth_offered
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        self._cut_if_banned()
         fingerprint = key.get_fingerprint("sha256")
         reason = self._refusal(username, "publickey")
         offered = tuple(key.export_public_key().decode().split()[:2])
@@ -96,16 +110,13 @@ class SshConnection(asyncssh.SSHServer):
                 key_type=key.get_algorithm(),
                 fingerprint=fingerprint,
             )
-        if not reason:
-            self._method = "publickey"
-        return not reason
+        return self._decided("publickey", reason)
 
     def validate_password(self, username: str, password: str) -> bool:
+        self._cut_if_banned()
         reason = self._refusal(username, "password") or self.endpoint.check_password(username, password)
         self._session().auth_attempt(username, "password", not reason, reason)
-        if not reason:
-            self._method = "password"
-        return not reason
+        return self._decided("password", reason)
 
     def get_kbdint_challenge(
         self, username: str, lang: str, submethods: str
@@ -113,14 +124,41 @@ class SshConnection(asyncssh.SSHServer):
         return "", "", "en-US", [("Password: ", False)]
 
     def validate_kbdint_response(self, username: str, responses: Sequence[str]) -> bool:
+        self._cut_if_banned()
         password = responses[0] if responses else ""
         reason = self._refusal(username, "keyboard-interactive") or self.endpoint.check_password(
             username, password
         )
         self._session().auth_attempt(username, "keyboard-interactive", not reason, reason)
-        if not reason:
-            self._method = "keyboard-interactive"
-        return not reason
+        return self._decided("keyboard-interactive", reason)
+
+    def _decided(self, method: str, refusal: str) -> bool:
+        """Whether the attempt succeeded; the connection is cut at its ``limits.auth_attempts``-th refusal,
+        before the failure reply, as sshd does."""
+        if not refusal:
+            self._method = method
+            return True
+        self._failures += 1
+        limit = self.endpoint.partner.profile.limits.auth_attempts
+        if self._failures >= limit:
+            reason = (
+                f"Too many authentication failures: {self._failures} attempts refused on one connection "
+                "(OpenSSH's MaxAuthTries; profile setting limits.auth_attempts)"
+            )
+            self._session().record("session.refused", outcome="refused", reason=reason, attempts=limit)
+            raise asyncssh.DisconnectError(asyncssh.DISC_PROTOCOL_ERROR, "Too many authentication failures")
+        return False
+
+    def _cut_if_banned(self) -> None:
+        """Failed logins count as they happen: an address banned by the connections it runs in parallel
+        loses this one at its next attempt, as a firewall rule would cut it."""
+        ban = self._session().banned()
+        if ban is not None:
+            self._session().record("session.refused", outcome="refused", reason=ban.reason())
+            raise asyncssh.DisconnectError(
+                asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                "Too many failed logins from your address: try again later.",
+            )
 
     def auth_completed(self) -> None:
         session = self._session()
@@ -140,3 +178,28 @@ class SshConnection(asyncssh.SSHServer):
     def _session(self) -> Session:
         assert self.session is not None, "connection_made always runs first"
         return self.session
+
+
+def accept_repeated_userauth_requests(connection: asyncssh.SSHServerConnection) -> None:
+    """Accept a new SERVICE_REQUEST for ssh-userauth while the client is still logging in, as sshd does.
+
+    paramiko sends one before each authentication attempt; OpenSSH's sshd accepts it until the login
+    succeeds, asyncssh only the first, then disconnects ("Unexpected service in service request"): paramiko
+    with an agent or several keys never got past its first refused key, where the real server lets the
+    right key in after a refusal (guide 4.3.2). asyncssh dispatches through the connection's own table, so
+    replacing that table on this connection leaves asyncssh's class and every other connection as they are.
+    """
+    handlers = dict(connection._packet_handlers)
+    asyncssh_handler = handlers[MSG_SERVICE_REQUEST]
+
+    def service_request(conn: Any, pkttype: int, pktid: int, packet: SSHPacket) -> Any:
+        service = SSHPacket(packet.get_remaining_payload()).get_string()
+        if service != b"ssh-userauth" or not getattr(conn, "_auth_in_progress", False):
+            return asyncssh_handler(conn, pkttype, pktid, packet)
+        packet.get_string()
+        packet.check_end()
+        conn.send_packet(MSG_SERVICE_ACCEPT, String(service))
+        return None
+
+    handlers[MSG_SERVICE_REQUEST] = service_request
+    connection._packet_handlers = handlers

@@ -14,7 +14,6 @@ from ...endpoints import EndpointInfo, HostKeyInfo
 from ...partner import Partner
 from .. import bind_error
 from ._auth import SshConnection
-from ._files import SftpFiles
 
 __all__ = ["SftpServer"]
 
@@ -68,8 +67,8 @@ class SftpServer:
     async def _listen(self, port: int) -> None:
         options: dict[str, Any] = {
             "server_host_keys": self._host_keys(),
-            "sftp_factory": self._sftp_factory,
-            "allow_scp": False,
+            "encoding": None,  # channels carry bytes, with no line editor: SFTP is the only thing served
+            "line_editor": False,
             "login_timeout": 120,
         }
         if self.spec.banner:
@@ -153,11 +152,6 @@ class SftpServer:
             return [pair.key for pair in self.partner.changed_host_keys()]
         return [pair.key for pair in self.credentials.host_keys]
 
-    def _sftp_factory(self, chan: asyncssh.SSHServerChannel[bytes]) -> Coroutine[Any, Any, SftpFiles]:
-        connection = chan.get_connection().get_owner()
-        assert isinstance(connection, SshConnection)
-        return _watched(SftpFiles(chan, connection))
-
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         keys = tuple(
             HostKeyInfo(pair.algorithm, pair.bits, pair.sha256, pair.md5, str(pair.public_path))
@@ -180,11 +174,3 @@ class SftpServer:
         """OpenSSH known_hosts lines for this endpoint as it listens now."""
         host = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
         return [f"{host} {' '.join(pair.public_line.split()[:2])}" for pair in self.credentials.host_keys]
-
-
-async def _watched(files: SftpFiles) -> SftpFiles:
-    """asyncssh awaits what the SFTP factory returns inside the SFTP handler task: watch that task."""
-    handler = asyncio.current_task()
-    assert handler is not None
-    files.watch(handler)
-    return files

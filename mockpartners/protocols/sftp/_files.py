@@ -1,94 +1,35 @@
 """SFTP file operations: asyncssh's local-file server, with every request checked and journalled first.
 
 Each override resolves the path in the account's home and checks the folder's right through the session
-(see :meth:`mockpartners.session.Session.operation`), then lets asyncssh do the file work. A refusal is
-SFTP status 3 "Permission denied": what WinSCP reports as "Request code: 18" for a RENAME and
-"Request code: 9" for a SETSTAT.
+(see :meth:`mockpartners.session.Session.operation`), then lets asyncssh do the file work. Writes that add
+bytes or entries are charged to the account first (profile ``limits``): a client that fills the partner's
+disk meets "Disk quota exceeded" long before the host does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncssh
 
 from ...config import Right
+from ...limits import StorageRefused
 from ...session import Operation, Session
 from ...storage import AccessRefused, Location
+from ._handles import OpenFile, access_error, after, attributes, open_flags, open_rights, paced, storage_error
 
 if TYPE_CHECKING:
     from ._auth import SshConnection
 
 __all__ = ["SftpFiles"]
 
-_WRITE_FLAGS = asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC
-_WIRE_ERRORS: dict[str, Callable[[str], asyncssh.SFTPError]] = {
-    "permission": asyncssh.SFTPPermissionDenied,
-    "not_found": asyncssh.SFTPNoSuchFile,
-    "invalid_name": asyncssh.SFTPInvalidFilename,
-}
-_OPEN_FLAGS = {
-    "read": asyncssh.FXF_READ,
-    "write": asyncssh.FXF_WRITE,
-    "append": asyncssh.FXF_APPEND,
-    "create": asyncssh.FXF_CREAT,
-    "truncate": asyncssh.FXF_TRUNC,
-    "exclusive": asyncssh.FXF_EXCL,
-}
-_WIRE_MESSAGES = {
-    "permission": "Permission denied",
-    "not_found": "No such file",
-    "invalid_name": "Invalid filename",
-}
-
-
-class OpenFile:
-    """An open handle with its byte counts: writes are summed here and journalled once, at close."""
-
-    __slots__ = ("bytes_read", "bytes_written", "file", "location", "reads", "writes", "writing")
-
-    def __init__(self, file: BinaryIO, location: Location, writing: bool) -> None:
-        self.file = file
-        self.location = location
-        self.writing = writing
-        self.bytes_read = self.bytes_written = self.reads = self.writes = 0
-
-
 _Result = TypeVar("_Result")
-
-
-async def _after(delay: float, value: _Result) -> _Result:
-    await asyncio.sleep(delay)
-    return value
-
-
-def _paced(method: Callable[..., _Result]) -> Callable[..., _Result | Awaitable[_Result]]:
-    """Scenario ``latency``: the reply comes later (asyncssh awaits what a request method returns)."""
-
-    @functools.wraps(method)
-    def paced(self: SftpFiles, *arguments: Any) -> _Result | Awaitable[_Result]:
-        delay = self.session.faults.reply_delay()
-        if not delay:
-            return method(self, *arguments)
-
-        async def later() -> _Result:
-            await asyncio.sleep(delay)
-            return method(self, *arguments)
-
-        return later()
-
-    return paced
-
-
-def _attributes(attrs: asyncssh.SFTPAttrs) -> dict[str, Any]:
-    names = ("size", "uid", "gid", "permissions", "atime", "mtime")
-    return {name: getattr(attrs, name) for name in names if getattr(attrs, name, None) is not None}
 
 
 class SftpFiles(asyncssh.SFTPServer):
@@ -127,7 +68,9 @@ class SftpFiles(asyncssh.SFTPServer):
             with self.session.operation(kind, path, right, **detail) as operation:
                 yield operation
         except AccessRefused as refusal:
-            raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
+            raise access_error(refusal) from None
+        except StorageRefused as refusal:
+            raise storage_error(refusal) from None
 
     # -- path mapping used by asyncssh's own implementations ----------------------------------------------
 
@@ -135,7 +78,7 @@ class SftpFiles(asyncssh.SFTPServer):
         try:
             return os.fsencode(self.session.resolve(path).real)
         except AccessRefused as refusal:
-            raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
+            raise access_error(refusal) from None
 
     def reverse_map_path(self, path: bytes) -> bytes:
         try:
@@ -147,16 +90,22 @@ class SftpFiles(asyncssh.SFTPServer):
 
     # -- files --------------------------------------------------------------------------------------------
 
-    @_paced
+    @paced
     def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> OpenFile:
-        writing = bool(pflags & _WRITE_FLAGS)
+        """Reading needs the read right whatever else the open asks (``r+`` in a write-only folder used to
+        return the file's content); any write flag needs the write right; a new file counts as one."""
+        rights = open_rights(pflags)
+        writing = "write" in rights
         mode = "write" if writing else "read"
-        flags = [name for name, bit in _OPEN_FLAGS.items() if pflags & bit]
-        with self._operation("fs.open", path, "write" if writing else "read", mode=mode, flags=flags) as op:
+        with self._operation("fs.open", path, rights[0], mode=mode, flags=open_flags(pflags)) as op:
+            for right in rights[1:]:
+                self._home_check(right, op.location)
+            if pflags & asyncssh.FXF_CREAT and not os.path.lexists(op.location.real):
+                self.session.reserve_storage(op.location, 0, new_files=1)
             file = super().open(path, pflags, attrs)
         if writing:
             self.session.upload_started(op.location)
-        handle = OpenFile(file, op.location, writing)  # type: ignore[arg-type]
+        handle = OpenFile(file, op.location, reading="read" in rights, writing=writing)  # type: ignore[arg-type]
         self._open.add(handle)
         return handle
 
@@ -175,11 +124,29 @@ class SftpFiles(asyncssh.SFTPServer):
             raise OSError(errno.ENOSPC, "No space left on device")
         if failure is not None:
             raise asyncssh.SFTPFailure("Failure")
+        if handle.writing:
+            try:
+                self._charge(handle, offset + len(data))
+            except StorageRefused as refusal:
+                raise storage_error(refusal) from None
         handle.file.seek(offset)
         written = handle.file.write(data)
         handle.writes += 1
         handle.bytes_written += written
+        handle.size = max(handle.size, offset + written)
         return self._moved(written, written)
+
+    def _charge(self, handle: OpenFile, size: int | None) -> None:
+        """Charge the account for what making the file ``size`` bytes long adds (nothing if it does not
+        grow), or raise :class:`StorageRefused`; a refused write makes the upload incomplete."""
+        if size is None or size <= handle.size:
+            return
+        try:
+            self.session.reserve_storage(handle.location, size - handle.size)
+        except StorageRefused as refusal:
+            handle.refused = refusal.reason
+            raise
+        handle.size = size
 
     def _moved(self, size: int, result: _Result) -> _Result | Awaitable[_Result]:
         """Count data for the byte-triggered scenarios, and pace it for ``latency`` and ``bandwidth``."""
@@ -190,9 +157,9 @@ class SftpFiles(asyncssh.SFTPServer):
         elif action == "restart":
             asyncio.get_running_loop().create_task(self.ssh.endpoint.restart())
         delay = faults.reply_delay() + faults.transfer_delay(size)
-        return _after(delay, result) if delay else result
+        return after(delay, result) if delay else result
 
-    @_paced
+    @paced
     def close(self, file_obj: object) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         self._close(handle, self._unclosed_reason())
@@ -212,6 +179,8 @@ class SftpFiles(asyncssh.SFTPServer):
             ):
                 handle.file.close()
             return
+        if handle.refused:
+            unclosed = f"a write was refused: {handle.refused}"
         complete = not unclosed
         reason = {"reason": unclosed} if unclosed else {}
         try:
@@ -243,35 +212,46 @@ class SftpFiles(asyncssh.SFTPServer):
             return "the client ended its SFTP channel without closing the file"
         return ""
 
-    @_paced
+    @paced
     def fstat(self, file_obj: object) -> os.stat_result:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         return os.fstat(handle.file.fileno())
 
-    @_paced
+    @paced
     def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         with self._operation(
-            "fs.setstat", handle.location.virtual, "setstat", handle=True, **_attributes(attrs)
+            "fs.setstat", handle.location.virtual, "setstat", handle=True, **attributes(attrs)
         ):
+            self._charge(handle, attrs.size)
             super().fsetstat(handle.file, attrs)
 
-    @_paced
+    @paced
     def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
-        with self._operation("fs.setstat", path, "setstat", **_attributes(attrs)):
+        with self._operation("fs.setstat", path, "setstat", **attributes(attrs)) as op:
+            self._charge_path(op.location, attrs.size, os.stat)
             super().setstat(path, attrs)
 
-    @_paced
+    @paced
     def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
-        with self._operation("fs.setstat", path, "setstat", nofollow=True, **_attributes(attrs)):
+        with self._operation("fs.setstat", path, "setstat", nofollow=True, **attributes(attrs)) as op:
+            self._charge_path(op.location, attrs.size, os.lstat)
             super().lsetstat(path, attrs)
 
-    @_paced
+    def _charge_path(
+        self, location: Location, size: int | None, stat: Callable[[Path], os.stat_result]
+    ) -> None:
+        """A SETSTAT that makes a file longer is charged like the write that would (a truncate beyond the
+        end takes no disk at once, but counts in the file's size and so in the quota)."""
+        if size is not None:
+            self.session.reserve_storage(location, max(0, size - stat(location.real).st_size))
+
+    @paced
     def stat(self, path: bytes) -> os.stat_result:
         with self._operation("fs.stat", path) as op:
             return os.stat(op.location.real)
 
-    @_paced
+    @paced
     def lstat(self, path: bytes) -> os.stat_result:
         with self._operation("fs.stat", path, nofollow=True) as op:
             return os.lstat(op.location.real)
@@ -300,27 +280,28 @@ class SftpFiles(asyncssh.SFTPServer):
                 continue  # removed while listing
             yield asyncssh.SFTPName(os.fsencode(name), attrs=attrs)
 
-    @_paced
+    @paced
     def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
-        with self._operation("fs.mkdir", path, "mkdir"):
+        with self._operation("fs.mkdir", path, "mkdir") as op:
+            self.session.reserve_storage(op.location, 0, new_files=1)
             super().mkdir(path, attrs)
 
-    @_paced
+    @paced
     def rmdir(self, path: bytes) -> None:
         with self._operation("fs.rmdir", path, "delete"):
             super().rmdir(path)
 
-    @_paced
+    @paced
     def remove(self, path: bytes) -> None:
         with self._operation("fs.remove", path, "delete"):
             super().remove(path)
 
-    @_paced
+    @paced
     def rename(self, oldpath: bytes, newpath: bytes) -> None:
         with self._rename(oldpath, newpath, posix=False):
             super().rename(oldpath, newpath)
 
-    @_paced
+    @paced
     def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
         with self._rename(oldpath, newpath, posix=True):
             super().posix_rename(oldpath, newpath)
@@ -333,28 +314,81 @@ class SftpFiles(asyncssh.SFTPServer):
                 if op.target is not None and os.path.isfile(op.target.real):
                     op.arrived = op.target
         except AccessRefused as refusal:
-            raise _WIRE_ERRORS[refusal.kind](_WIRE_MESSAGES[refusal.kind]) from None
+            raise access_error(refusal) from None
 
-    @_paced
+    @paced
     def realpath(self, path: bytes) -> bytes:
         with self._operation("fs.realpath", path) as op:
             op.detail["resolved"] = op.location.virtual
             return op.location.virtual.encode()
 
-    @_paced
+    @paced
     def readlink(self, path: bytes) -> bytes:
         with self._operation("fs.readlink", path):
             return super().readlink(path)  # type: ignore[return-value]
 
-    @_paced
+    @paced
     def symlink(self, oldpath: bytes, newpath: bytes) -> None:
         with self._operation("fs.symlink", newpath, "write", link_target=oldpath.decode("utf-8", "replace")):
             raise AccessRefused("links cannot be created on this server")
 
-    @_paced
+    @paced
     def link(self, oldpath: bytes, newpath: bytes) -> None:
         with self._operation("fs.link", newpath, "write", link_target=oldpath.decode("utf-8", "replace")):
             raise AccessRefused("links cannot be created on this server")
+
+    # -- extensions and limits (mockpartners.protocols.sftp._subsystem decides which are offered) --------
+
+    @paced
+    def statvfs(self, path: bytes) -> os.statvfs_result:
+        with self._operation("fs.statvfs", path) as op:
+            return os.statvfs(op.location.real)
+
+    @paced
+    def fstatvfs(self, file_obj: object) -> os.statvfs_result:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        with self._operation("fs.statvfs", handle.location.virtual, handle=True):
+            return os.fstatvfs(handle.file.fileno())
+
+    def fsync(self, file_obj: object) -> None:
+        handle: OpenFile = file_obj  # type: ignore[assignment]
+        handle.file.flush()
+        os.fsync(handle.file.fileno())
+
+    @contextmanager
+    def copying(self, source_handle: object, target_handle: object, **detail: Any) -> Iterator[None]:
+        """A ``copy-data`` request: a read of the source (read right) and a write of the target (write
+        right), whose writes are charged to the quota and counted in the target's upload."""
+        source: OpenFile = source_handle  # type: ignore[assignment]
+        target: OpenFile = target_handle  # type: ignore[assignment]
+        with self._operation(
+            "fs.copy", target.location.virtual, "write", source=source.location.relative, **detail
+        ):
+            self._home_check("read", source.location)
+            if not (source.reading and target.writing):
+                raise AccessRefused("copy-data reads a handle opened to read and writes one opened to write")
+            yield
+
+    def unsupported_extension(self, name: str) -> None:
+        """Journal an extended request the server does not offer (asyncssh then answers OP_UNSUPPORTED)."""
+        endpoint = self.ssh.endpoint.name
+        reason = f"the server does not offer {name} (profile setting endpoints.{endpoint}.extensions)"
+        self.session.record("fs.extension", outcome="refused", extension=name, reason=reason)
+
+    def too_many_handles(self, kind: str, path: bytes, limit: int) -> None:
+        """Refuse an OPEN or OPENDIR beyond the session's handle limit, as a server out of descriptors."""
+        reason = f"too many open files and folders ({limit} at once, profile setting limits.open_handles)"
+        shown = path.decode("utf-8", "replace").lstrip("/")
+        self.session.record(kind, shown, "refused", reason=reason, limit="open_handles")
+        raise asyncssh.SFTPFailure(os.strerror(errno.EMFILE))
+
+    def limits_asked(self, open_handles: int) -> None:
+        self.session.record("fs.limits", open_handles=open_handles)
+
+    def _home_check(self, right: Right, location: Location) -> None:
+        home = self.session.home
+        assert home is not None, "files are opened after login"
+        home.check(right, location)
 
     def exit(self) -> None:
         if not self._exited:
