@@ -18,7 +18,9 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import asyncssh
 import paramiko
 import pytest
 
@@ -189,6 +191,29 @@ def paramiko_sftp(
     except BaseException:
         transport.close()
         raise
+
+
+def asyncssh_connect(
+    endpoint: EndpointInfo,
+    username: str,
+    keys: Sequence[str | Path],
+    *,
+    passphrase: str | None = None,
+    source: str | None = None,
+) -> Any:
+    """asyncssh's client offering exactly ``keys`` (no agent, no ~/.ssh config), the host key pinned: await
+    it, or use it as ``async with``; raises asyncssh's own exceptions when the partner refuses."""
+    client_keys = [asyncssh.read_private_key(key, passphrase) for key in keys]
+    return asyncssh.connect(
+        endpoint.host,
+        endpoint.port,
+        username=username,
+        client_keys=client_keys,
+        known_hosts=endpoint.known_hosts_file,
+        agent_path=None,
+        config=None,
+        local_addr=(source, 0) if source else None,
+    )
 
 
 # -- FTPS ------------------------------------------------------------------------------------------------

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import pytest
 
 from mockpartners import Partner
+from tests.clients import asyncssh_connect
 
 FX_PERMISSION_DENIED = 3
 
 
-def _connect(
-    onss: Partner, username: str | None = None, passphrase: bool = False
-) -> asyncssh.SSHClientConnection:
+def _connect(onss: Partner, username: str | None = None, passphrase: bool = False) -> Any:
     account = onss.account(username, passphrase=passphrase or None)
-    endpoint = onss.endpoint()
-    key = asyncssh.read_private_key(account.private_key, account.passphrase)
-    return asyncssh.connect(  # type: ignore[return-value]
-        endpoint.host,
-        endpoint.port,
-        username=account.username,
-        client_keys=[key],
-        known_hosts=endpoint.known_hosts_file,
-        agent_path=None,
-        config=None,
+    return asyncssh_connect(
+        onss.endpoint(), account.username, [account.private_key], passphrase=account.passphrase
     )
 
 

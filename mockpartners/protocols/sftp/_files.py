@@ -144,7 +144,7 @@ class SftpFiles(asyncssh.SFTPServer):
         try:
             self.session.reserve_storage(handle.location, size - handle.size)
         except StorageRefused as refusal:
-            handle.refused = refusal.reason
+            handle.refused = refusal
             raise
         handle.size = size
 
@@ -179,8 +179,8 @@ class SftpFiles(asyncssh.SFTPServer):
             ):
                 handle.file.close()
             return
-        if handle.refused:
-            unclosed = f"a write was refused: {handle.refused}"
+        if handle.refused is not None:
+            unclosed = f"a write was refused: {handle.refused.reason}"
         complete = not unclosed
         reason = {"reason": unclosed} if unclosed else {}
         try:
@@ -367,7 +367,12 @@ class SftpFiles(asyncssh.SFTPServer):
             self._home_check("read", source.location)
             if not (source.reading and target.writing):
                 raise AccessRefused("copy-data reads a handle opened to read and writes one opened to write")
-            yield
+            try:
+                yield
+            except asyncssh.SFTPError:
+                if target.refused is not None:  # a write refused by the quota: journalled as a refusal
+                    raise target.refused from None
+                raise
 
     def unsupported_extension(self, name: str) -> None:
         """Journal an extended request the server does not offer (asyncssh then answers OP_UNSUPPORTED)."""

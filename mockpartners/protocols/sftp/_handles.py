@@ -50,8 +50,8 @@ class OpenFile:
     """An open handle with its byte counts: writes are summed here and journalled once, at close.
 
     ``size`` is the file's size as this handle knows it, so that a write is charged to the account's quota
-    for the bytes it adds, not the ones it overwrites; ``refused`` says why a write was refused (the upload
-    is then incomplete, and never processed).
+    for the bytes it adds, not the ones it overwrites; ``refused`` is the refusal of a write (the upload is
+    then incomplete, and never processed).
     """
 
     __slots__ = (
@@ -73,7 +73,7 @@ class OpenFile:
         self.reading = reading
         self.writing = writing
         self.size = os.fstat(file.fileno()).st_size
-        self.refused = ""
+        self.refused: StorageRefused | None = None
         self.bytes_read = self.bytes_written = self.reads = self.writes = 0
 
 
