@@ -1,0 +1,126 @@
+"""A client cannot fill the partner's disk over SFTP: a quota per account and a reserve on the disk.
+
+``limits.storage_per_account`` (bytes), ``limits.files_per_account`` (entries) and ``limits.disk_reserve``
+(space always left free) are charged by every write that adds bytes or entries. A refusal is SFTP status 4
+with the system's words ("Disk quota exceeded", "No space left on device"), journalled as ``fs.write``
+refused; the upload is then incomplete and the partner never processes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from mockpartners import Partner
+from mockpartners.pytest_plugin import SuiteFactory
+from tests.clients import asyncssh_connect, paramiko_sftp, sftp_batch
+
+QUOTA = "onss.limits.storage_per_account=64KiB"
+BIGGER = 256 * 1024
+
+
+def _never_processed(onss: Partner, path: str) -> None:
+    incomplete = onss.journal.wait_for(kind="partner.incomplete", path=path)
+    closed = onss.journal.wait_for(kind="fs.close", path=path)
+    assert closed.detail["complete"] is False and "a write was refused" in closed.detail["reason"]
+    assert incomplete.ref == closed.id
+    onss.wait_until_idle()
+    assert onss.journal.events(kind=["partner.answer", "partner.reject", "partner.pickup"]) == []
+
+
+def test_openssh_put_beyond_the_quota_fails_and_is_never_processed(
+    mockpartners: SuiteFactory, tmp_path: Path
+) -> None:
+    onss = mockpartners("onss", settings=[QUOTA])["onss"]
+    account = onss.account()
+    big = tmp_path / "BIG.xml"
+    big.write_bytes(b"<x/>" * (BIGGER // 4))
+    result = sftp_batch(onss.endpoint(), account.username, f"put {big} IN/\n", key=account.private_key)
+    assert result.returncode != 0
+    # OpenSSH's sftp prints its own text for the status code (4: "Failure"), not the server's message
+    assert 'write remote "/IN/BIG.xml": Failure' in result.stderr, result.stderr
+    refused = onss.journal.wait_for(kind="fs.write", outcome="refused", path="IN/BIG.xml")
+    assert refused.detail["limit"] == "quota"
+    assert "limits.storage_per_account" in refused.detail["reason"]
+    _never_processed(onss, "IN/BIG.xml")
+
+
+def test_paramiko_and_asyncssh_see_status_4_disk_quota_exceeded(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=[QUOTA])["onss"]
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    # write() waits for each reply (putfo pipelines its writes, and paramiko drops their errors)
+    with (
+        transport,
+        sftp,
+        sftp.open("IN/PARAMIKO.xml", "wb") as file,
+        pytest.raises(OSError, match="Disk quota exceeded") as refused,
+    ):
+        file.write(b"x" * BIGGER)
+    assert refused.value.errno is None  # paramiko's mapping of SSH_FX_FAILURE (status 4)
+
+    async def write() -> asyncssh.SFTPError:
+        async with (
+            asyncssh_connect(onss.endpoint(), account.username, [account.private_key]) as connection,
+            connection.start_sftp_client() as client,
+            client.open("IN/ASYNCSSH.xml", "wb") as file,
+        ):
+            with pytest.raises(asyncssh.SFTPError) as refused:
+                await file.write(b"x", 2**20)  # a write far beyond the end: its growth is charged
+            return refused.value
+
+    error = asyncio.run(write())
+    assert (error.code, error.reason) == (asyncssh.FX_FAILURE, "Disk quota exceeded")
+    _never_processed(onss, "IN/PARAMIKO.xml")
+    _never_processed(onss, "IN/ASYNCSSH.xml")
+
+
+def test_a_huge_disk_reserve_refuses_the_first_write_as_disk_full(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=["onss.limits.disk_reserve=1PiB"])["onss"]
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    with (
+        transport,
+        sftp,
+        sftp.open("IN/FULL.xml", "wb") as file,
+        pytest.raises(OSError, match="No space left on device"),
+    ):
+        file.write(b"<request/>\n")
+    refused = onss.journal.wait_for(kind="fs.write", outcome="refused", path="IN/FULL.xml")
+    assert refused.detail["limit"] == "disk" and "limits.disk_reserve" in refused.detail["reason"]
+    _never_processed(onss, "IN/FULL.xml")
+
+
+def test_files_per_account_refuses_a_new_file(mockpartners: SuiteFactory) -> None:
+    """The home holds its six folders: with room for seven entries, the second new file is refused at OPEN."""
+    onss = mockpartners("onss", settings=["onss.limits.files_per_account=7"])["onss"]
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    with transport, sftp:
+        sftp.putfo(io.BytesIO(b"<a/>\n"), "IN/A.xml", confirm=False)
+        with pytest.raises(OSError, match="Disk quota exceeded"):
+            sftp.open("IN/B.xml", "wb")
+        sftp.putfo(io.BytesIO(b"<a again/>\n"), "IN/A.xml", confirm=False)  # replacing adds no entry
+    refused = onss.journal.wait_for(kind="fs.open", outcome="refused", path="IN/B.xml")
+    assert "limits.files_per_account" in refused.detail["reason"]
+    assert onss.journal.wait_for(kind="fs.write", outcome="refused").detail["limit"] == "files"
+
+
+def test_a_setstat_that_grows_a_file_is_charged(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=[QUOTA])["onss"]
+    onss.scenarios.off("setstat-refused")
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    with transport, sftp:
+        sftp.putfo(io.BytesIO(b"<a/>\n"), "IN/GROW.xml", confirm=False)
+        with pytest.raises(OSError, match="Disk quota exceeded"):
+            sftp.truncate("IN/GROW.xml", 2**20)
+        sftp.truncate("IN/GROW.xml", 2)  # shrinking is free
+        with sftp.open("IN/GROW.xml", "a") as file, pytest.raises(OSError, match="Disk quota exceeded"):
+            file.truncate(2**20)  # FSETSTAT on the handle
+    assert [event.outcome for event in onss.journal.events(kind="fs.setstat")] == ["refused", "ok", "refused"]
+    assert (Path(account.home) / "IN/GROW.xml").stat().st_size == 2
