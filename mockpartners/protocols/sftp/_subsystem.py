@@ -69,18 +69,12 @@ class PartnerSftpHandler(SFTPServerHandler):
         versions = dict(SFTPServerHandler._extensions)
         self.announced = {name.encode() for name in extensions}
         self._extensions = [(name.encode(), versions[name.encode()]) for name in extensions]
-        overrides = {
-            b"limits@openssh.com": PartnerSftpHandler._process_limits,
-            b"copy-data": PartnerSftpHandler._process_copy_data,
-        }
-        handlers: dict[int | bytes, _RequestHandler | None] = {
-            **SFTPServerHandler._packet_handlers,
-            **cast(dict[int | bytes, _RequestHandler], overrides),
-        }
+        # asyncssh's table holds asyncssh's functions: each is looked up again by name on this class, so
+        # that the overrides below answer; extensions not announced are left out (OP_UNSUPPORTED)
         self._packet_handlers = {
-            request: handler
-            for request, handler in handlers.items()
-            if isinstance(request, int) or request in self.announced
+            request: cast(_RequestHandler, getattr(PartnerSftpHandler, handler.__name__))
+            for request, handler in SFTPServerHandler._packet_handlers.items()
+            if handler is not None and (isinstance(request, int) or request in self.announced)
         }
 
     async def _process_packet(self, pkttype: int, pktid: int, packet: SSHPacket) -> None:
