@@ -196,14 +196,17 @@ def paramiko_sftp(
 def asyncssh_connect(
     endpoint: EndpointInfo,
     username: str,
-    keys: Sequence[str | Path],
+    keys: Sequence[str | Path | asyncssh.SSHKey],
     *,
     passphrase: str | None = None,
     source: str | None = None,
 ) -> Any:
-    """asyncssh's client offering exactly ``keys`` (no agent, no ~/.ssh config), the host key pinned: await
-    it, or use it as ``async with``; raises asyncssh's own exceptions when the partner refuses."""
-    client_keys = [asyncssh.read_private_key(key, passphrase) for key in keys]
+    """asyncssh's client offering exactly ``keys`` (files or keys; no agent, no ~/.ssh config), the host
+    key pinned: await it, or use it as ``async with``; raises asyncssh's exceptions on a refusal."""
+    client_keys = [
+        key if isinstance(key, asyncssh.SSHKey) else asyncssh.read_private_key(key, passphrase)
+        for key in keys
+    ]
     return asyncssh.connect(
         endpoint.host,
         endpoint.port,

@@ -1,14 +1,22 @@
 """Repeated failed logins from one address shut that address out for a while; other addresses carry on.
 
-Real clients each time: OpenSSH ``sftp`` for ONSS, curl for MAGDA. A ban is journalled when it starts
-(``session.banned``) and on every connection it turns away (``session.refused``).
+Real clients each time: OpenSSH ``sftp``, asyncssh and paramiko for ONSS, curl for MAGDA. A ban is journalled
+when it starts (``session.banned``) and on every connection it turns away (``session.refused``). Failures
+count the moment they are refused, not when their connection ends: connections trying in parallel are banned
+while they run.
 """
 
 from __future__ import annotations
 
+import asyncio
+
+import asyncssh
+import paramiko
+import pytest
+
 from mockpartners import Partner
 from mockpartners.pytest_plugin import SuiteFactory
-from tests.clients import Certificate, curl_ftps, sftp_batch
+from tests.clients import Certificate, asyncssh_connect, curl_ftps, sftp_batch
 
 
 def _sftp_ls(onss: Partner, key: str, *, source: str = "127.0.0.1") -> tuple[int, str]:
@@ -94,3 +102,56 @@ def test_ban_after_null_never_bans(mockpartners: SuiteFactory) -> None:
         assert _sftp_ls(onss, str(info.wrong_key.private_key))[0] != 0
     assert _sftp_ls(onss, str(onss.account("EXP0000001").private_key))[0] == 0
     assert onss.journal.events(kind="session.banned") == []
+
+
+def test_concurrent_wrong_key_logins_are_banned_while_they_run(mockpartners: SuiteFactory) -> None:
+    """30 connections with a wrong key at once (100 used to be all served): the fifth refusal bans the
+    address, and the 25 others are turned away, at the greeting or at their attempt."""
+    onss = mockpartners("onss", settings=["onss.failed_logins.ban_after=5"])["onss"]
+    info = onss.info()
+    assert info.wrong_key is not None
+    wrong = info.wrong_key.private_key
+
+    async def attempt() -> BaseException | None:
+        try:
+            async with asyncssh_connect(onss.endpoint(), "EXP0000001", [wrong]):
+                return None
+        except (asyncssh.Error, OSError) as error:
+            return error
+
+    async def all_at_once() -> list[BaseException | None]:
+        return await asyncio.gather(*(attempt() for _ in range(30)))
+
+    assert all(outcome is not None for outcome in asyncio.run(all_at_once()))
+    onss.journal.wait_until(
+        lambda: len(onss.journal.events(kind="session.disconnect")) == 30, 10, "the 30 connections to end"
+    )
+    banned = onss.journal.wait_for(kind="session.banned")
+    assert banned.detail["failed_logins"] == 5
+    assert banned.id < onss.journal.events(kind="session.disconnect")[-1].id  # before they all ended
+    assert len(onss.journal.events(kind="auth.attempt", outcome="refused")) == 5
+    turned_away = onss.journal.events(kind="session.refused")
+    assert len(turned_away) == 25 and all("banned until" in event.detail["reason"] for event in turned_away)
+
+
+def test_a_connection_banned_while_it_tries_is_cut_at_its_next_attempt(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=["onss.failed_logins.ban_after=3"])["onss"]
+    info = onss.info()
+    assert info.wrong_key is not None
+    wrong, right = str(info.wrong_key.private_key), str(onss.account("EXP0000001").private_key)
+    endpoint = onss.endpoint()
+
+    with paramiko.Transport((endpoint.host, endpoint.port)) as transport:
+        transport.start_client(timeout=10)
+        with pytest.raises(paramiko.AuthenticationException):
+            transport.auth_publickey("EXP0000001", paramiko.PKey.from_path(wrong))
+        trying = onss.journal.wait_for(kind="auth.attempt", outcome="refused").session
+        for _ in range(2):  # two more connections from the same address fail: it is banned
+            assert _sftp_ls(onss, wrong)[0] != 0
+        onss.journal.wait_for(kind="session.banned")
+        with pytest.raises((paramiko.SSHException, EOFError, OSError)):
+            transport.auth_publickey("EXP0000001", paramiko.PKey.from_path(right))
+
+    cut = onss.journal.wait_for(kind="session.refused", session=trying)
+    assert "banned until" in cut.detail["reason"]
+    assert onss.journal.events(kind="session.login", session=trying) == []
