@@ -109,3 +109,27 @@ def test_taken_files_leave_the_inbox_after_the_pickup_delay(
     answer = onss.wait_for_answer(f"IN/{request_file.name}")
     assert onss.files(account.username).list("IN") == []
     assert answer.time - onss.journal.wait_for(kind="fs.close").time >= timedelta(minutes=10)
+
+
+def test_sshclient_with_a_wrong_key_then_the_right_one_logs_in(onss: Partner) -> None:
+    """Guide 4.3.2: the right key works after a refusal. paramiko sends a new SERVICE_REQUEST ssh-userauth
+    before each attempt, which OpenSSH's sshd accepts (asyncssh alone refused it: "Invalid key")."""
+    info, account, endpoint = onss.info(), onss.account(), onss.endpoint()
+    assert info.wrong_key is not None and endpoint.known_hosts_file is not None
+    client = paramiko.SSHClient()
+    client.load_host_keys(endpoint.known_hosts_file)
+    with client:
+        client.connect(
+            endpoint.host,
+            endpoint.port,
+            username=account.username,
+            key_filename=[str(info.wrong_key.private_key), str(account.private_key)],
+            look_for_keys=False,
+            allow_agent=False,
+        )
+        with client.open_sftp() as sftp:
+            assert "IN" in sftp.listdir(".")
+    attempts = onss.journal.events(kind="auth.attempt", account=account.username)
+    assert [event.outcome for event in attempts] == ["refused", "ok"]
+    assert "not registered" in attempts[0].detail["reason"]
+    assert onss.journal.wait_for(kind="session.login").session == attempts[1].session == attempts[0].session
