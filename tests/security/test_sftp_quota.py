@@ -32,6 +32,16 @@ def _never_processed(onss: Partner, path: str) -> None:
     assert onss.journal.events(kind=["partner.answer", "partner.reject", "partner.pickup"]) == []
 
 
+def _paramiko_write_refused(onss: Partner, path: str, data: bytes, message: str) -> OSError:
+    """What paramiko raises for a refused write. write() waits for each reply: put() and putfo() pipeline
+    their writes and paramiko drops the errors of those replies."""
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    with transport, sftp, sftp.open(path, "wb") as file, pytest.raises(OSError, match=message) as refused:
+        file.write(data)
+    return refused.value
+
+
 def test_openssh_put_beyond_the_quota_fails_and_is_never_processed(
     mockpartners: SuiteFactory, tmp_path: Path
 ) -> None:
@@ -51,17 +61,9 @@ def test_openssh_put_beyond_the_quota_fails_and_is_never_processed(
 
 def test_paramiko_and_asyncssh_see_status_4_disk_quota_exceeded(mockpartners: SuiteFactory) -> None:
     onss = mockpartners("onss", settings=[QUOTA])["onss"]
+    refused = _paramiko_write_refused(onss, "IN/PARAMIKO.xml", b"x" * BIGGER, "Disk quota exceeded")
+    assert refused.errno is None  # paramiko's mapping of SSH_FX_FAILURE (status 4)
     account = onss.account()
-    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
-    # write() waits for each reply (putfo pipelines its writes, and paramiko drops their errors)
-    with (
-        transport,
-        sftp,
-        sftp.open("IN/PARAMIKO.xml", "wb") as file,
-        pytest.raises(OSError, match="Disk quota exceeded") as refused,
-    ):
-        file.write(b"x" * BIGGER)
-    assert refused.value.errno is None  # paramiko's mapping of SSH_FX_FAILURE (status 4)
 
     async def write() -> asyncssh.SFTPError:
         async with (
@@ -81,15 +83,7 @@ def test_paramiko_and_asyncssh_see_status_4_disk_quota_exceeded(mockpartners: Su
 
 def test_a_huge_disk_reserve_refuses_the_first_write_as_disk_full(mockpartners: SuiteFactory) -> None:
     onss = mockpartners("onss", settings=["onss.limits.disk_reserve=1PiB"])["onss"]
-    account = onss.account()
-    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
-    with (
-        transport,
-        sftp,
-        sftp.open("IN/FULL.xml", "wb") as file,
-        pytest.raises(OSError, match="No space left on device"),
-    ):
-        file.write(b"<request/>\n")
+    _paramiko_write_refused(onss, "IN/FULL.xml", b"<request/>\n", "No space left on device")
     refused = onss.journal.wait_for(kind="fs.write", outcome="refused", path="IN/FULL.xml")
     assert refused.detail["limit"] == "disk" and "limits.disk_reserve" in refused.detail["reason"]
     _never_processed(onss, "IN/FULL.xml")

@@ -374,22 +374,6 @@ class SftpFiles(asyncssh.SFTPServer):
                     raise target.refused from None
                 raise
 
-    def unsupported_extension(self, name: str) -> None:
-        """Journal an extended request the server does not offer (asyncssh then answers OP_UNSUPPORTED)."""
-        endpoint = self.ssh.endpoint.name
-        reason = f"the server does not offer {name} (profile setting endpoints.{endpoint}.extensions)"
-        self.session.record("fs.extension", outcome="refused", extension=name, reason=reason)
-
-    def too_many_handles(self, kind: str, path: bytes, limit: int) -> None:
-        """Refuse an OPEN or OPENDIR beyond the session's handle limit, as a server out of descriptors."""
-        reason = f"too many open files and folders ({limit} at once, profile setting limits.open_handles)"
-        shown = path.decode("utf-8", "replace").lstrip("/")
-        self.session.record(kind, shown, "refused", reason=reason, limit="open_handles")
-        raise asyncssh.SFTPFailure(os.strerror(errno.EMFILE))
-
-    def limits_asked(self, open_handles: int) -> None:
-        self.session.record("fs.limits", open_handles=open_handles)
-
     def _home_check(self, right: Right, location: Location) -> None:
         home = self.session.home
         assert home is not None, "files are opened after login"

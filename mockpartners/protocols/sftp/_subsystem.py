@@ -15,6 +15,8 @@ changed for other servers in the process.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, cast
 
@@ -84,8 +86,14 @@ class PartnerSftpHandler(SFTPServerHandler):
             except PacketDecodeError:
                 name = None  # asyncssh answers SSH_FX_BAD_MESSAGE
             if name is not None and name not in self.announced:
-                self.files.unsupported_extension(name.decode("utf-8", "replace"))
+                self._journal_unsupported(name.decode("utf-8", "replace"))
         await super()._process_packet(pkttype, pktid, packet)
+
+    def _journal_unsupported(self, name: str) -> None:
+        """An extended request the server does not offer (asyncssh then answers OP_UNSUPPORTED)."""
+        endpoint = self.files.ssh.endpoint.name
+        reason = f"the server does not offer {name} (profile setting endpoints.{endpoint}.extensions)"
+        self.files.session.record("fs.extension", outcome="refused", extension=name, reason=reason)
 
     async def _process_open(self, packet: SSHPacket) -> bytes:
         self._make_room("fs.open", packet)
@@ -97,13 +105,20 @@ class PartnerSftpHandler(SFTPServerHandler):
 
     def _make_room(self, kind: str, packet: SSHPacket) -> None:
         """Refuse a new handle beyond ``limits.open_handles`` (files and folder listings together)."""
-        if len(self._file_handles) + len(self._dir_handles) >= self.open_handles:
-            self.files.too_many_handles(kind, _peek_string(packet), self.open_handles)
+        if len(self._file_handles) + len(self._dir_handles) < self.open_handles:
+            return
+        path = _peek_string(packet).decode("utf-8", "replace").lstrip("/")
+        reason = (
+            f"too many open files and folders ({self.open_handles} at once, profile setting "
+            "limits.open_handles)"
+        )
+        self.files.session.record(kind, path, "refused", reason=reason, limit="open_handles")
+        raise asyncssh.SFTPFailure(os.strerror(errno.EMFILE))  # "Too many open files", as sshd out of them
 
     async def _process_limits(self, packet: SSHPacket) -> SFTPLimits:
         """What this server really takes: asyncssh's packet sizes and the profile's handle limit."""
         packet.check_end()
-        self.files.limits_asked(self.open_handles)
+        self.files.session.record("fs.limits", open_handles=self.open_handles)
         return SFTPLimits(MAX_SFTP_PACKET_LEN, MAX_SFTP_READ_LEN, MAX_SFTP_WRITE_LEN, self.open_handles)
 
     async def _process_copy_data(self, packet: SSHPacket) -> None:
