@@ -1,13 +1,14 @@
 """One SFTP session cannot exhaust the partner's file descriptors (issue 9, item 2).
 
 An authenticated session used to open 19,783 handles on one file. Files and folder listings held open at once
-are now capped per session by ``limits.open_handles`` (100): beyond it an OPEN or OPENDIR gets SFTP status 4
-"Too many open files", journalled as refused; closing one frees its slot; ``limits@openssh.com`` tells
-clients the limit.
+are now capped per connection, all its SFTP channels together, by ``limits.open_handles`` (100): beyond it an
+OPEN or OPENDIR gets SFTP status 4 "Too many open files", journalled as refused; closing one frees its slot;
+``limits@openssh.com`` tells clients the limit.
 """
 
 from __future__ import annotations
 
+import paramiko
 import pytest
 
 from mockpartners import Partner
@@ -51,7 +52,7 @@ def test_files_and_listings_share_the_limit_and_closing_one_frees_a_slot(mockpar
             sftp.open("IN/H5.xml", "wb")
         with pytest.raises(OSError, match="Too many open files"):
             sftp.listdir("IN")
-        assert "IN" in other.listdir("/")  # the limit is per session
+        assert "IN" in other.listdir("/")  # the limit is per connection
         handles.pop().close()
         assert "H0.xml" in sftp.listdir("IN")  # the listing takes the freed slot and gives it back
         handles.append(sftp.open("IN/H5.xml", "wb"))
@@ -60,3 +61,16 @@ def test_files_and_listings_share_the_limit_and_closing_one_frees_a_slot(mockpar
     refused = onss.journal.events(kind=["fs.open", "fs.list"], outcome="refused")
     assert [(event.kind, event.path) for event in refused] == [("fs.open", "IN/H5.xml"), ("fs.list", "IN")]
     assert all(event.detail["limit"] == "open_handles" for event in refused)
+
+
+def test_the_channels_of_one_connection_share_the_limit(mockpartners: SuiteFactory) -> None:
+    onss = mockpartners("onss", settings=["onss.limits.open_handles=4"])["onss"]
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    with transport, sftp, paramiko.SFTPClient.from_transport(transport) as second:  # a second SFTP channel
+        handles = [sftp.open(f"IN/C{number}.xml", "wb") for number in range(2)]
+        handles += [second.open(f"IN/D{number}.xml", "wb") for number in range(2)]
+        with pytest.raises(OSError, match="Too many open files"):
+            second.open("IN/D2.xml", "wb")
+        for handle in handles:
+            handle.close()

@@ -22,7 +22,7 @@ from asyncssh.packet import SSHPacket, String
 
 from ...session import Session
 from ._cork import cork
-from ._subsystem import SftpSubsystem
+from ._subsystem import PartnerSftpHandler, SftpSubsystem
 
 if TYPE_CHECKING:
     from ._endpoint import SftpServer
@@ -38,6 +38,7 @@ class SshConnection(asyncssh.SSHServer):
         self.spec = endpoint.spec
         self.session: Session | None = None
         self.sftp_channels = 0
+        self.sftp_handlers: set[PartnerSftpHandler] = set()
         self._method = "publickey"
         self._seen_keys: set[tuple[str, str]] = set()
         self._failures = 0

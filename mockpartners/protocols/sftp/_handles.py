@@ -23,7 +23,16 @@ from ...storage import AccessRefused, Location
 if TYPE_CHECKING:
     from ._files import SftpFiles
 
-__all__ = ["OpenFile", "access_error", "attributes", "open_flags", "open_rights", "paced", "storage_error"]
+__all__ = [
+    "OpenFile",
+    "access_error",
+    "after",
+    "attributes",
+    "open_flags",
+    "open_rights",
+    "paced",
+    "storage_error",
+]
 
 _WRITE_FLAGS = asyncssh.FXF_WRITE | asyncssh.FXF_APPEND | asyncssh.FXF_CREAT | asyncssh.FXF_TRUNC
 _OPEN_FLAGS = {

@@ -5,8 +5,8 @@ asyncssh's own SFTP server announces and serves ``copy-data``, ``hardlink@openss
 partners' kind sends, and ``copy-data`` let one request write 200 MB on the partner's disk (issue 9). Each
 endpoint announces its profile's ``extensions`` (the guides name none); any other extended request is
 journalled and answered SSH_FX_OP_UNSUPPORTED, as OpenSSH's sftp-server answers a name it does not know.
-The handler also holds a session's open handles to ``limits.open_handles`` and reports the real limits
-in ``limits@openssh.com``.
+The handler also holds a connection's open handles, all its SFTP channels together, to
+``limits.open_handles`` and reports the real limits in ``limits@openssh.com``.
 
 asyncssh's ``sftp_factory`` option always starts asyncssh's handler class, so the connection hands out
 :class:`SftpSubsystem` from :meth:`asyncssh.SSHServer.session_requested` instead; nothing of asyncssh is
@@ -38,7 +38,7 @@ from ._files import SftpFiles
 if TYPE_CHECKING:
     from ._auth import SshConnection
 
-__all__ = ["SftpSubsystem"]
+__all__ = ["PartnerSftpHandler", "SftpSubsystem"]
 
 _SFTP_VERSION = 3
 """What OpenSSH's sftp-server speaks, and asyncssh's server by default."""
@@ -103,9 +103,14 @@ class PartnerSftpHandler(SFTPServerHandler):
         self._make_room("fs.list", packet)
         return await super()._process_opendir(packet)
 
+    @property
+    def handles_in_use(self) -> int:
+        return len(self._file_handles) + len(self._dir_handles)
+
     def _make_room(self, kind: str, packet: SSHPacket) -> None:
-        """Refuse a new handle beyond ``limits.open_handles`` (files and folder listings together)."""
-        if len(self._file_handles) + len(self._dir_handles) < self.open_handles:
+        """Refuse a new handle beyond ``limits.open_handles``: files and folder listings, counted over every
+        SFTP channel of the connection (a client could otherwise open channels to multiply the limit)."""
+        if sum(handler.handles_in_use for handler in self.files.ssh.sftp_handlers) < self.open_handles:
             return
         path = _peek_string(packet).decode("utf-8", "replace").lstrip("/")
         reason = (
@@ -159,4 +164,7 @@ class SftpSubsystem(SSHServerStreamSession[bytes]):
         limits = self.ssh.endpoint.partner.profile.limits
         handler = PartnerSftpHandler(files, reader, writer, self.ssh.spec.extensions, limits.open_handles)
         reader.logger.info("Starting SFTP server")
-        files.watch(channel.get_connection().create_task(handler.run(), reader.logger))
+        self.ssh.sftp_handlers.add(handler)
+        task = channel.get_connection().create_task(handler.run(), reader.logger)
+        task.add_done_callback(lambda _: self.ssh.sftp_handlers.discard(handler))
+        files.watch(task)
