@@ -52,7 +52,7 @@ def _peek_string(packet: SSHPacket) -> bytes:
 
 
 class PartnerSftpHandler(SFTPServerHandler):
-    """asyncssh's SFTP request handler, with this endpoint's extensions and this session's handle limit.
+    """asyncssh's SFTP request handler, with this endpoint's extensions and its connection's handle limit.
 
     The announced list and the request table are set on the instance, so asyncssh's class keeps its own.
     """
