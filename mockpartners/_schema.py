@@ -69,7 +69,8 @@ SftpExtension = Literal[
     "copy-data",
 ]
 SFTP_EXTENSIONS: tuple[SftpExtension, ...] = get_args(SftpExtension)
-"""SFTP extensions a profile may offer; OpenSSH's server offers the first six by default."""
+"""SFTP extensions a profile may announce; the first six are the default (OpenSSH's sftp-server announces
+these and more: the guides name none, and these are what WinSCP, OpenSSH and paramiko use)."""
 
 
 class SftpEndpoint(_Model):

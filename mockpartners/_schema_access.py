@@ -83,7 +83,7 @@ class Limits(Model):
     connections: int = Field(default=500, ge=1)
     """Connections open at once on one endpoint, from all addresses."""
     open_handles: int = Field(default=100, ge=1)
-    """Files and folders one SFTP session may hold open at once."""
+    """Files and folders one SFTP connection may hold open at once, all its channels together."""
     auth_attempts: int = Field(default=6, ge=1)
     """Authentication attempts per connection before it is closed (OpenSSH's ``MaxAuthTries``)."""
     storage_per_account: ByteSize = ByteSize(4 * 2**30)
