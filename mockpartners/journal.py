@@ -24,6 +24,8 @@ from .errors import JournalTimeout, StateError
 __all__ = ["Event", "Journal", "Query"]
 
 log = logging.getLogger("mockpartners.journal")
+_RETRY_SECONDS = 1.0
+"""How often a journal whose file takes no rows tries again."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -164,6 +166,8 @@ class Journal:
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
         self._written = 0
+        self._retry: threading.Timer | None = None
+        self._closed = False
         try:
             if read_only:
                 self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -204,6 +208,8 @@ class Journal:
             row_id = self._writer.insert((*row, outcome, ref, text))
             self._written += 1
             self._recorded.notify_all()
+            if self._writer.failing is not None and self._retry is None:
+                self._retry_later()
         return Event(
             row_id,
             moment,
@@ -329,6 +335,22 @@ class Journal:
             lines.append("the journal holds no event for this partner")
         return "\n".join(lines)
 
+    def _retry_later(self) -> None:
+        """While the file takes no rows, try again every second even if nothing new is recorded."""
+        self._retry = threading.Timer(_RETRY_SECONDS, self._flush_held)
+        self._retry.daemon = True
+        self._retry.start()
+
+    def _flush_held(self) -> None:
+        with self._recorded:
+            self._retry = None
+            if self._writer is None or self._closed:
+                return
+            self._writer.flush()
+            self._recorded.notify_all()
+            if self._writer.failing is not None:
+                self._retry_later()
+
     def health(self) -> dict[str, Any]:
         """Whether events reach the file: ``failing`` (why not, or None), ``pending`` (held in memory),
         ``lost`` (beyond what memory holds)."""
@@ -340,6 +362,9 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            if self._retry is not None:
+                self._retry.cancel()
             if self._writer is not None:
                 self._writer.flush()
                 if self._writer.pending or self._writer.lost:

@@ -9,43 +9,12 @@ never fills the disk either.
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mockpartners import Journal
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs, as a CI runner's small scratch disk (mounting needs root, which CI has)."""
-    if os.geteuid() != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI runs as root: this test mounts a small tmpfs")
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def _fill(disk: Path) -> Path:
-    """Take every free byte of ``disk``."""
-    filler = disk / "filler"
-    with open(filler, "wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError:
-            pass
-    return filler
+from tests.security.conftest import fill
 
 
 def test_a_full_disk_holds_events_in_memory_and_writes_them_later(
@@ -53,7 +22,7 @@ def test_a_full_disk_holds_events_in_memory_and_writes_them_later(
 ) -> None:
     journal = Journal(small_disk / "journal.sqlite3")
     first = journal.record("session.connect", partner="onss")
-    filler = _fill(small_disk)
+    filler = fill(small_disk)
     with caplog.at_level(logging.ERROR, logger="mockpartners.journal"):
         held = [
             journal.record("fs.stat", partner="onss", path=f"IN/{n}", padding="x" * 4000) for n in range(50)
