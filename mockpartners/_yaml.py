@@ -1,4 +1,9 @@
-"""YAML documents that remember where each key was written, so a profile error can name its line."""
+"""YAML documents that remember where each key was written, so a profile error can name its line.
+
+PyYAML accepts two things a profile must not hold: a key written twice in one mapping (the last one silently
+wins) and aliases that expand a small file into billions of values (the "billion laughs": 24 s, 3 GB, then
+MemoryError). Both are refused on the composed node graph, before anything is constructed.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,16 @@ import yaml
 
 Location = tuple[str | int, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+MAX_NODES = 100_000
+"""Values a document may hold once its aliases are expanded: the largest built-in profile holds about 330."""
+MAX_DEPTH = 64
+"""Nesting a document may have (profiles nest six levels; reading deeper ones would exhaust the stack)."""
+
+
+class RefusedDocument(ValueError):
+    """Valid YAML that a profile must not be: a duplicate key, an alias bomb, an alias inside itself."""
 
 
 @dataclass
@@ -35,18 +50,7 @@ class Document:
 
 def parse(text: str, source: str) -> Document:
     """Parse ``text`` as a YAML mapping; raise ``ValueError`` with the line on any syntax problem."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        raise ValueError(f"{source}: {where}: not valid YAML: {error.problem}") from None
-    except yaml.YAMLError as error:
-        raise ValueError(f"{source}: not valid YAML: {error}") from None
-    finally:
-        loader.dispose()
+    node, data = _load(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -55,6 +59,95 @@ def parse(text: str, source: str) -> Document:
     if node is not None:
         _collect_lines(node, (), lines)
     return Document(source, data, lines)
+
+
+def load_value(text: str, source: str) -> Any:
+    """One YAML value (a ``--set`` value), refused like a document (:class:`RefusedDocument`)."""
+    return _load(text, source)[1]
+
+
+def _load(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _refuse_unsafe(node, source)
+        return node, loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        raise ValueError(f"{source}: {where}: not valid YAML: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{source}: not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _refuse_unsafe(root: yaml.Node, source: str) -> None:
+    """Count the values the document expands to, and its depth, each shared node (an alias target) once:
+    linear in the file whatever its aliases, where constructing and validating it would take exponential
+    time. Duplicate keys are refused on the way."""
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) once expanded
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_measured = stack.pop()
+        if children_measured:
+            open_nodes.discard(id(node))
+            below = [measured[id(child)] for child in _children(node)]
+            measured[id(node)] = (
+                1 + sum(values for values, _ in below),
+                1 + max((depth for _, depth in below), default=0),
+            )
+            _refuse_size(node, *measured[id(node)], source)
+        elif id(node) in open_nodes:
+            raise RefusedDocument(f"{source}: line {_line(node)}: an alias refers to the value holding it")
+        elif id(node) not in measured:
+            if isinstance(node, yaml.MappingNode):
+                _refuse_duplicate_keys(node, source)
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+
+
+def _refuse_size(node: yaml.Node, values: int, depth: int, source: str) -> None:
+    if values > MAX_NODES:
+        raise RefusedDocument(
+            f"{source}: line {_line(node)}: its aliases (*name) expand to more than {MAX_NODES} values; "
+            "a profile needs a few hundred (is it an alias bomb?)"
+        )
+    if depth > MAX_DEPTH:
+        raise RefusedDocument(
+            f"{source}: line {_line(node)}: nested more than {MAX_DEPTH} levels deep; a profile needs a few"
+        )
+
+
+def _refuse_duplicate_keys(node: yaml.MappingNode, source: str) -> None:
+    """A key twice in one mapping is a mistake (the last would silently win); merge keys (``<<: *base``)
+    keep their meaning: what the mapping writes itself overrides what it merges."""
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
+            continue
+        first = seen.setdefault((key.tag, key.value), key)
+        if first is not key:
+            raise RefusedDocument(
+                f"{source}: line {_line(key)}: key {key.value!r} is written twice in one mapping "
+                f"(lines {_line(first)} and {_line(key)}); keep one"
+            )
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
 
 
 def _collect_lines(node: yaml.Node, location: Location, lines: dict[Location, int]) -> None:

@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from . import _yaml
 from ._schema import (
@@ -99,8 +99,10 @@ def _apply_settings(data: dict[str, Any], settings: Sequence[str], name: str) ->
         if len(path) < 2:
             raise UsageError(f"--set {setting!r}: name a key under {name}, e.g. {name}.pickup.delay=5m")
         try:
-            value = yaml.safe_load(raw_value) if raw_value.strip() else ""
-        except yaml.YAMLError:
+            value = _yaml.load_value(raw_value, f"--set {setting}") if raw_value.strip() else ""
+        except _yaml.RefusedDocument as error:
+            raise UsageError(str(error)) from None
+        except ValueError:  # not YAML: the text as it is
             value = raw_value
         try:
             _yaml.set_path(data, path[1:], value)
@@ -132,7 +134,7 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
         profile = Profile.model_validate(data)
     except ValidationError as error:
         problems = []
-        for item in error.errors(include_url=False):
+        for item in _first_causes(error.errors(include_url=False)):
             location = _clean_location(item["loc"])
             message = item["msg"].removeprefix("Value error, ")
             got = item.get("input")
@@ -152,6 +154,20 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
     if problems:
         raise ProfileError(_join(problems))
     return profile
+
+
+def _first_causes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Without the errors that only follow from another one: a list whose one item is refused is also
+    "too short after validation", which says nothing the item's own error does not."""
+    return [
+        item
+        for item in errors
+        if item["type"] != "too_short"
+        or not any(
+            other["loc"][: len(item["loc"])] == item["loc"] and len(other["loc"]) > len(item["loc"])
+            for other in errors
+        )
+    ]
 
 
 def _clean_location(location: tuple[int | str, ...]) -> _yaml.Location:

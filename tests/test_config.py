@@ -196,3 +196,70 @@ def test_contract_rules_are_checked_when_the_profile_loads() -> None:
         load_profile("onss", ["onss.contract.no-rename.match=[]"])
     with pytest.raises(ProfileError, match=r"folders: folder 'OUTX' is not declared under folders"):
         load_profile("onss", ["onss.contract.answers-deleted-after-download.folders=[OUTX]"])
+
+
+def _alias_bomb(levels: int) -> str:
+    """The "billion laughs" as one flow value: each level lists the one before nine times (9**levels)."""
+    parts = ["&lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    parts += [f"&lol{n} [{', '.join([f'*lol{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "[" + ", ".join(parts) + "]"
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, f"extends: onss\ndescription: {_alias_bomb(9)}\n"
+    )  # 24 s and 3 GB, then MemoryError
+    with pytest.raises(
+        ProfileError, match=r"partner\.yaml: line 2: its aliases \(\*name\) expand to more than"
+    ):
+        load_profile(path)
+    with pytest.raises(UsageError, match=r"--set onss\.description=\[&lol0 .*: line 1: its aliases"):
+        load_profile("onss", [f"onss.description={_alias_bomb(9)}"])
+
+
+def test_nesting_and_self_containing_aliases_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match=r"line 2: nested more than 64 levels deep"):
+        load_profile(_write(tmp_path, "extends: onss\ndescription: " + "[" * 900 + "]" * 900 + "\n"))
+    with pytest.raises(ProfileError, match=r"line 2: an alias refers to the value holding it"):
+        load_profile(_write(tmp_path, "extends: onss\ndescription: &loop [*loop]\n"))
+
+
+def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extends: onss\npickup:\n  delay: 5m\n  after_pickup: remove\n  delay: 10m\n")
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+    assert str(raised.value) == (
+        f"{path}: line 5: key 'delay' is written twice in one mapping (lines 3 and 5); keep one"
+    )
+    with pytest.raises(UsageError, match=r"--set onss.pickup=\{delay: 5m, delay: 6m\}: line 1: key 'delay'"):
+        load_profile("onss", ["onss.pickup={delay: 5m, delay: 6m}"])
+
+
+def test_merge_keys_keep_their_meaning(tmp_path: Path) -> None:
+    """``<<: {...}`` merges, and what the mapping writes itself wins: that is not a duplicate key."""
+    path = _write(
+        tmp_path, "extends: onss\nfailed_logins:\n  <<: {ban_after: 3, within: 1m}\n  ban_after: 4\n"
+    )
+    profile = load_profile(path)
+    assert profile.failed_logins.ban_after == 4 and profile.failed_logins.within.seconds == 60
+
+
+@pytest.mark.parametrize(
+    ("text", "setting", "where"),
+    [
+        ("extends: onss\naccounts:\n  - username: ../../x\n    sample_key: ed25519\n", None, "line 3: "),
+        (None, "onss.accounts.0.username=../x", "--set onss.accounts.0.username=../x: "),
+        (None, "onss.accounts.1.username=a/b", "--set onss.accounts.1.username=a/b: "),
+    ],
+)
+def test_a_user_name_must_stay_one_folder_name(
+    tmp_path: Path, text: str | None, setting: str | None, where: str
+) -> None:
+    """A user name names a home and a credentials folder: ``../x`` would put them outside the state
+    directory, and ``reset`` would empty that folder. One problem is reported, not its echoes."""
+    source = _write(tmp_path, text) if text else "onss"
+    with pytest.raises(ProfileError) as raised:
+        load_profile(source, [setting] if setting else [])
+    message = str(raised.value)
+    assert message.startswith("invalid profile: " + (f"{source}, " if text else "") + where)
+    assert "user name cannot" in message and "\n" not in message
