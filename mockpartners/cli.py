@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from ._environment import apply_environment
@@ -29,14 +29,25 @@ from .config import builtin_names, load_profile, load_profiles
 from .errors import MockPartnersError, UsageError
 from .journal import Journal, Query
 from .state import DEFAULT_STATE_DIR, StateDir
-from .suite import Suite
+from .suite import PORT_NUMBERS, Suite, checked_port
 
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line errors of every other user mistake (``mockpartners: error: ...``, status
+    2) instead of the usage text followed by ``mockpartners up: error: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"mockpartners: error: {message}; see {self.prog} --help\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockpartners", description=__doc__.splitlines()[0].strip("`"))
+    parser: argparse.ArgumentParser = _Parser(
+        prog="mockpartners", description=__doc__.splitlines()[0].replace("``", "")
+    )
     parser.add_argument("--version", action="version", version=f"mockpartners {__version__}")
+    _state_dir(parser, default=DEFAULT_STATE_DIR)  # before the command too: mockpartners --state-dir X status
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="serve partners until Ctrl-C (all built-in ones by default)")
@@ -84,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 def _admin_options(up: argparse.ArgumentParser) -> None:
     up.add_argument(
         "--admin-port",
-        type=int,
+        type=_port,
         metavar="N",
         help="port of the admin HTTP API (default 8470; with --ports ephemeral a free port)",
     )
@@ -105,13 +116,23 @@ def _admin_options(up: argparse.ArgumentParser) -> None:
     )
 
 
-def _state_dir(command: argparse.ArgumentParser) -> None:
+def _state_dir(command: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """After a command, the option keeps what was given before it unless given again (SUPPRESS: a command
+    that does not see it sets nothing)."""
     command.add_argument(
         "--state-dir",
         type=Path,
-        default=DEFAULT_STATE_DIR,
+        default=default,
         help="credentials, file trees and journal (default ./.mockpartners)",
     )
+
+
+def _port(text: str) -> int:
+    """The type of every option that takes a port: refused before anything touches the state directory."""
+    try:
+        return checked_port(int(text), "port")
+    except (ValueError, UsageError):
+        raise argparse.ArgumentTypeError(f"expected {PORT_NUMBERS}, got {text!r}") from None
 
 
 def _profile_options(command: argparse.ArgumentParser) -> None:
@@ -215,6 +236,8 @@ def _journal(arguments: argparse.Namespace) -> int:
     if not state.journal_path.exists():
         raise MockPartnersError(f"no journal in {state.path}: start the suite there first (mockpartners up)")
     journal = Journal(state.journal_path, read_only=True)
+    if arguments.partner is not None:
+        _known_partner(journal, arguments.partner, state.path)
     query = Query(
         kind=arguments.kind, partner=arguments.partner, account=arguments.account, path=arguments.path
     )
@@ -229,6 +252,15 @@ def _journal(arguments: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _known_partner(journal: Journal, partner: str, state: Path) -> None:
+    """A partner no suite ever served here is a typo, not a quiet journal: say so, and which ones it holds."""
+    starts = journal.events(kind="suite.start")
+    served = {name for event in starts for name in event.detail.get("partners", [])}
+    if partner not in served:
+        shown = ", ".join(sorted(served)) or "none yet"
+        raise UsageError(f"no partner {partner!r} in the journal of {state} (partners there: {shown})")
 
 
 def _print_event(event: object, *, as_json: bool) -> None:

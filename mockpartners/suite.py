@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from .clock import Clock
 from .config import Endpoint, Profile, load_profile, load_profiles
 from .endpoints import AdminInfo, SuiteInfo
-from .errors import MockPartnersError, StateError
+from .errors import MockPartnersError, StateError, UsageError
 from .journal import Journal
 from .limits import RESOURCE_ERRORS, OnceLog, raise_descriptor_limit
 from .partner import Partner
@@ -30,12 +30,20 @@ from .state import DEFAULT_STATE_DIR, StateDir
 if TYPE_CHECKING:
     from .admin import AdminServer
 
-__all__ = ["DEFAULT_ADMIN_PORT", "Suite"]
+__all__ = ["DEFAULT_ADMIN_PORT", "PORT_NUMBERS", "Suite", "checked_port"]
 
 DEFAULT_ADMIN_PORT = 8470
+PORT_NUMBERS = "a port number from 0 to 65535 (0: a free port)"
 
 Ports = Literal["nominal", "ephemeral"]
 _T = TypeVar("_T")
+
+
+def checked_port(value: object, what: str) -> int:
+    """A TCP port, checked where it is given: a bad one must fail before the state directory is touched."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise UsageError(f"{what}: expected {PORT_NUMBERS}, got {value!r}")
+    return value
 
 
 class Suite:
@@ -57,6 +65,10 @@ class Suite:
         admin_port: int | None = None,
         admin_token: str | None = None,
     ) -> None:
+        if ports not in ("nominal", "ephemeral"):
+            raise UsageError(f"ports: expected 'nominal' or 'ephemeral', got {ports!r}")
+        if admin_port is not None:
+            checked_port(admin_port, "admin_port")
         self.state = StateDir(state_dir)
         self.ports = ports
         self.host = host

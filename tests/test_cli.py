@@ -320,3 +320,87 @@ def test_environment_variables_configure_up_and_typos_are_refused(tmp_path: Path
         )
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith("mockpartners: error: ") and message in result.stderr
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("mockpartners: error: ")
+    return line
+
+
+def test_the_state_dir_may_come_before_the_command(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
+        state = str(running.state)
+        status = run("--state-dir", state, "status")
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.startswith("mockpartners running") and state in status.stdout
+        journal = run("--state-dir", state, "journal", "--last", "1", "--kind", "suite.start")
+        assert journal.returncode == 0 and "suite.start" in journal.stdout
+        after_wins = run("--state-dir", str(tmp_path / "elsewhere"), "journal", "--state-dir", state)
+        assert after_wins.returncode == 0 and "suite.start" in after_wins.stdout
+
+
+def test_unknown_partners_are_said_so_and_nothing_else_is_printed(tmp_path: Path) -> None:
+    with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
+        line = _one_line_error(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
+        assert line.endswith(
+            f"no partner 'nope' in the journal of {running.state} (partners there: magda, onss)"
+        )
+        quiet = run("journal", "--state-dir", str(running.state), "--partner", "onss", "--kind", "fs.*")
+        assert (quiet.returncode, quiet.stdout) == (0, "")  # a partner served here, with no such event
+        line = _one_line_error(run("scenario", "list", "foo", "--state-dir", str(running.state)))
+        assert "foo" in line  # the API's refusal, and no "foo" printed before it
+        listed = run("scenario", "list", "onss", "--state-dir", str(running.state))
+        assert listed.returncode == 0 and listed.stdout.startswith("onss\n  off ")
+
+
+def test_help_texts_show_no_markup() -> None:
+    commands = ["", "up", "journal", "profiles", "check", "scenario", "scenario list", "scenario on"]
+    commands += ["scenario off", "clock", "report", "drop", "reset", "status"]
+    for command in commands:
+        shown = run(*command.split(), "--help")
+        assert shown.returncode == 0, shown.stderr
+        assert "`" not in shown.stdout, f"mockpartners {command} --help:\n{shown.stdout}"
+    assert run("--help").stdout.splitlines()[2].startswith("mockpartners: start the partners")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "message"),
+    [
+        (
+            ["up", "--admin-port", "99999"],
+            {},
+            "argument --admin-port: expected a port number from 0 to 65535",
+        ),
+        (["up", "--admin-port", "-5"], {}, "argument --admin-port: expected a port number from 0 to 65535"),
+        (["up", "--admin-port", "http"], {}, "argument --admin-port: expected a port number from 0 to 65535"),
+        (["up"], {"MOCKPARTNERS_ADMIN_PORT": "99999"}, "MOCKPARTNERS_ADMIN_PORT='99999': expected a port"),
+        (["up", "--set", "onss.endpoints.sftp.port=-5"], {}, "endpoints.sftp.port: Input should be greater"),
+        (["up", "--set", "magda.endpoints.ftps.passive_ports=1-99999"], {}, "expected 1024 <= first <= last"),
+        (
+            ["status", "--url", "http://127.0.0.1:99999"],
+            {},
+            "argument --url: 'http://127.0.0.1:99999': the port",
+        ),
+        (["clock", "--url", "http://127.0.0.1:-5"], {}, "argument --url: 'http://127.0.0.1:-5': the port"),
+    ],
+)
+def test_a_bad_port_is_one_line_and_leaves_the_state_dir_untouched(
+    tmp_path: Path, arguments: list[str], environment: dict[str, str], message: str
+) -> None:
+    state = tmp_path / "state"
+    before = sorted((path, path.stat().st_mtime_ns) for path in state.rglob("*"))
+    command, *options = arguments
+    result = subprocess.run(
+        [*COMMAND, command, "--state-dir", str(state), "--ports", "ephemeral", *options]
+        if command == "up"
+        else [*COMMAND, command, "--state-dir", str(state), *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **environment},
+    )
+    assert message in _one_line_error(result)
+    assert sorted((path, path.stat().st_mtime_ns) for path in state.rglob("*")) == before

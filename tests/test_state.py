@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 
 from mockpartners import Suite, SuiteInfo
-from mockpartners.errors import PortInUseError, StateError
+from mockpartners.errors import PortInUseError, StateError, UsageError
 
 
 def _suite(
@@ -158,3 +158,20 @@ def test_endpoints_json_lists_every_tls_credential(tmp_path: Path, mockpartners_
     assert training["expired"]["not_after"].startswith("2021-01-01")
     assert training["wrong-cn"]["common_name"] == "not-afnemer-0001"
     assert training["untrusted"]["issuer"] == "Untrusted CA, Somebody else"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"admin": True, "admin_port": 99999}, "admin_port: expected a port number from 0 to 65535"),
+        ({"admin": True, "admin_port": -5}, "admin_port: expected a port number from 0 to 65535"),
+        ({"admin": True, "admin_port": "8470"}, "admin_port: expected a port number from 0 to 65535"),
+        ({"ports": "random"}, "ports: expected 'nominal' or 'ephemeral', got 'random'"),
+    ],
+)
+def test_a_bad_port_is_refused_before_the_state_dir_is_touched(
+    tmp_path: Path, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        Suite(["onss"], state_dir=tmp_path / "state", **options)  # type: ignore[arg-type]
+    assert not (tmp_path / "state").exists()

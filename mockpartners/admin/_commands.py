@@ -12,12 +12,12 @@ import argparse
 import json
 import os
 import sys
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..state import DEFAULT_STATE_DIR
 from .client import TOKEN_VARIABLE, AdminClient, route
 
 __all__ = ["COMMANDS", "add_commands"]
@@ -31,14 +31,28 @@ def _connection() -> argparse.ArgumentParser:
     options.add_argument(
         "--state-dir",
         type=Path,
-        default=DEFAULT_STATE_DIR,
+        default=argparse.SUPPRESS,  # given before the command, or ./.mockpartners (mockpartners.cli)
         help="the state directory of the running suite (default ./.mockpartners)",
     )
-    options.add_argument("--url", help="the admin API's address instead, e.g. http://127.0.0.1:8470")
+    options.add_argument(
+        "--url", type=_url, help="the admin API's address instead, e.g. http://127.0.0.1:8470"
+    )
     options.add_argument(
         "--token", help=f"the bearer token (default: the suite's token file, then ${TOKEN_VARIABLE})"
     )
     return options
+
+
+def _url(text: str) -> str:
+    """An http(s) address whose port, if any, is a port: refused before any request is made."""
+    parts = urllib.parse.urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port is not a number from 1 to 65535") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected an address like http://127.0.0.1:8470, got {text!r}")
+    return text
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -115,12 +129,14 @@ def _scenario(arguments: argparse.Namespace) -> int:
     client = _client(arguments)
     if arguments.scenario_action == "list":
         names = [arguments.partner] if arguments.partner else client.get("/health")["partners"]
+        lines = []  # printed once every request succeeded: a refusal is the only thing shown
         for partner in names:
-            print(partner)
+            lines.append(partner)
             for scenario in client.get(route("v1/partners", partner, "scenarios"))["scenarios"]:
                 state = "on " if scenario["active"] else "off"
                 marks = _shown(scenario["parameters"]) + (" [profile]" if scenario["by_profile"] else "")
-                print(f"  {state} {scenario['name']:<30} {scenario['description']}{marks}")
+                lines.append(f"  {state} {scenario['name']:<30} {scenario['description']}{marks}")
+        print("\n".join(lines))
         return 0
     path = route("v1/partners", arguments.partner, "scenarios", arguments.name)
     if arguments.scenario_action == "on":
