@@ -404,3 +404,23 @@ def test_a_bad_port_is_one_line_and_leaves_the_state_dir_untouched(
     )
     assert message in _one_line_error(result)
     assert sorted((path, path.stat().st_mtime_ns) for path in state.rglob("*")) == before
+
+
+def test_a_corrupt_account_key_or_a_lost_passphrase_stops_up_with_one_line(tmp_path: Path) -> None:
+    """README: a corrupt key is reported, not replaced; an account's sample key as much as a host key."""
+    state = tmp_path / "state"
+    with up(state, "onss", "--ports", "ephemeral", "--quiet"):
+        pass
+    folder = state / "onss" / "credentials" / "accounts" / "UM0000002"
+    (folder / "passphrase").rename(tmp_path / "passphrase")
+    line = _one_line_error(run("up", "onss", "--state-dir", str(state), "--ports", "ephemeral"))
+    assert line == (
+        f"mockpartners: error: {folder}/passphrase is missing: it holds the passphrase of "
+        f"{folder}/id_ed25519; restore it, or move the key and its .pub away so that a new key and "
+        "passphrase are generated"
+    )
+    (tmp_path / "passphrase").rename(folder / "passphrase")
+    (folder / "id_ed25519").write_bytes(b"\x00corrupt")
+    line = _one_line_error(run("up", "onss", "--state-dir", str(state), "--ports", "ephemeral"))
+    assert line.startswith(f"mockpartners: error: {folder}/id_ed25519: not a usable private key")
+    assert (folder / "id_ed25519").read_bytes() == b"\x00corrupt"

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import asyncssh
 import pytest
 from cryptography import x509
 
@@ -175,3 +176,111 @@ def test_a_bad_port_is_refused_before_the_state_dir_is_touched(
     with pytest.raises(UsageError, match=message):
         Suite(["onss"], state_dir=tmp_path / "state", **options)  # type: ignore[arg-type]
     assert not (tmp_path / "state").exists()
+
+
+def _accounts(state: Path) -> Path:
+    return state / "onss" / "credentials" / "accounts"
+
+
+def _started_once(state: Path, credentials: Path) -> None:
+    with _suite(state, credentials):
+        pass
+
+
+def test_a_corrupt_account_key_is_a_clear_error_and_is_kept(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
+    """The server needs only the public half, but a sample key clients cannot use must not start silently."""
+    state = tmp_path / "state"
+    _started_once(state, mockpartners_credentials)
+    key = _accounts(state) / "EXP0000001" / "id_rsa"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n")
+    with pytest.raises(StateError, match=rf"^{key}: not a usable private key .*restore it, or move it away"):
+        _suite(state, mockpartners_credentials).start()
+    assert key.read_text() == "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n"
+
+
+def test_a_public_key_of_another_pair_is_a_clear_error(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
+    state = tmp_path / "state"
+    _started_once(state, mockpartners_credentials)
+    public = _accounts(state) / "UM0000002" / "id_ed25519.pub"
+    wrong = (state / "onss" / "credentials" / "wrong" / "id_ed25519.pub").read_text()
+    public.write_text(wrong)
+    with pytest.raises(
+        StateError, match=rf"^{public} does not match id_ed25519: .*delete it so that it is derived"
+    ):
+        _suite(state, mockpartners_credentials).start()
+    public.unlink()  # the way out the message gives
+    _started_once(state, mockpartners_credentials)
+    assert public.read_text().split()[:2] != wrong.split()[:2]
+
+
+def test_a_lost_passphrase_is_never_replaced_by_a_new_one(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
+    state = tmp_path / "state"
+    _started_once(state, mockpartners_credentials)
+    folder = _accounts(state) / "UM0000002"
+    key_before = (folder / "id_ed25519").read_bytes()
+    passphrase = folder / "passphrase"
+    passphrase.unlink()
+    with pytest.raises(
+        StateError, match=rf"^{passphrase} is missing: it holds the passphrase of {folder}/id_ed25519"
+    ):
+        _suite(state, mockpartners_credentials).start()
+    assert not passphrase.exists() and (folder / "id_ed25519").read_bytes() == key_before
+    passphrase.write_text("not-the-passphrase\n")
+    with pytest.raises(
+        StateError, match=rf"^{passphrase}: this passphrase does not decrypt {folder}/id_ed25519"
+    ):
+        _suite(state, mockpartners_credentials).start()
+
+
+def test_key_pairs_are_checked_once_not_at_every_start(
+    tmp_path: Path, mockpartners_credentials: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decrypting every sample key at every start would slow every test's fresh state: a pair is checked when
+    its files differ from what was checked last (a digest beside them), and read by its .pub otherwise."""
+    decrypted: list[Path] = []
+    read_private_key = asyncssh.read_private_key
+
+    def counting(path: Path, *arguments: object, **options: object) -> asyncssh.SSHKey:
+        decrypted.append(Path(path))
+        return read_private_key(path, *arguments, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asyncssh, "read_private_key", counting)
+    state = tmp_path / "state"
+    _started_once(state, mockpartners_credentials)  # copied with the session's credentials, records included
+    records = sorted(_accounts(state).glob("*/.id_*.verified"))
+    assert [record.parent.name for record in records] == ["EXP0000001", "UM0000002"]
+    assert not [path for path in decrypted if "accounts" in path.parts]
+    records[1].unlink()
+    _started_once(state, mockpartners_credentials)
+    assert [path for path in decrypted if "accounts" in path.parts] == [
+        _accounts(state) / "UM0000002" / "id_ed25519"
+    ]
+    assert records[1].exists()  # checked, and remembered
+    decrypted.clear()
+    _started_once(state, mockpartners_credentials)
+    assert not [path for path in decrypted if "accounts" in path.parts]
+
+
+def test_a_client_certificate_with_another_key_or_without_its_password_is_a_clear_error(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
+    state = tmp_path / "state"
+    with Suite(["magda"], state_dir=state, ports="ephemeral", credentials_from=mockpartners_credentials):
+        pass
+    accounts = state / "magda" / "credentials" / "tls" / "accounts"
+    first, second = sorted(accounts.iterdir())[:2]
+    original = (first / "key.pem").read_bytes()
+    (first / "key.pem").write_bytes((second / "key.pem").read_bytes())
+    with pytest.raises(StateError, match=rf"^{first}/key.pem is not the key of {first}/cert.pem"):
+        Suite(["magda"], state_dir=state, ports="ephemeral").start()
+    (first / "key.pem").write_bytes(original)
+    (first / "p12-password").unlink()
+    with pytest.raises(StateError, match=rf"^{first}/p12-password is missing: it holds the password of"):
+        Suite(["magda"], state_dir=state, ports="ephemeral").start()
+    assert not (first / "p12-password").exists()

@@ -176,13 +176,18 @@ def load_issued(folder: Path, pkcs12_password: str | None = None) -> IssuedCerti
     """Read a certificate folder back; a corrupt one is a clear error."""
     try:
         certificate = x509.load_pem_x509_certificate(_read(folder / "cert.pem"))
-        serialization.load_pem_private_key(
+        key = serialization.load_pem_private_key(
             _read(folder / "key.pem"), password=None, unsafe_skip_rsa_key_validation=True
         )
     except ValueError as error:
         raise StateError(
             f"{folder}: not a usable certificate and key ({error}); restore or move it away"
         ) from None
+    if key.public_key() != certificate.public_key():
+        raise StateError(
+            f"{folder / 'key.pem'} is not the key of {folder / 'cert.pem'}: restore the pair, or move the "
+            "folder away so that a new certificate is issued"
+        )
     return IssuedCertificate(
         folder,
         _common_name(certificate.subject),
@@ -197,6 +202,11 @@ def _write_pkcs12(folder: Path, *, legacy: bool) -> str:
     """``cert.p12`` (modern encryption, as WinSCP and OpenSSL 3 read it) and, on request, ``legacy.p12``;
     both under the password kept in ``p12-password``, which is returned."""
     if not (folder / "p12-password").exists():
+        if (folder / "cert.p12").exists():  # a new password would not open it
+            raise StateError(
+                f"{folder / 'p12-password'} is missing: it holds the password of {folder / 'cert.p12'}; "
+                "restore it, or move cert.p12 and legacy.p12 away so that they are made again"
+            )
         write_new(folder / "p12-password", os.urandom(8).hex().encode() + b"\n")
     password = _read(folder / "p12-password").decode().strip()
     if not (folder / "cert.p12").exists():

@@ -14,6 +14,7 @@ import asyncssh
 
 from ..errors import StateError
 from ._files import write_new
+from ._verified import remember_verified, verified
 
 __all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair"]
 
@@ -73,11 +74,22 @@ def _generate(key_type: str) -> asyncssh.SSHKey:
     return asyncssh.generate_private_key(_ALGORITHMS[family], comment="mockpartners")
 
 
-def _read_passphrase(path: Path) -> str:
+def _passphrase(passphrase_file: Path | None, private_path: Path) -> str | None:
+    """The key's passphrase; made only for a key that does not exist yet: a new passphrase would never
+    decrypt a key that exists."""
+    if passphrase_file is None:
+        return None
+    if not passphrase_file.exists():
+        if private_path.exists():
+            raise StateError(
+                f"{passphrase_file} is missing: it holds the passphrase of {private_path}; restore it, or "
+                "move the key and its .pub away so that a new key and passphrase are generated"
+            )
+        write_new(passphrase_file, os.urandom(12).hex().encode() + b"\n", 0o600)
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return passphrase_file.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as error:
-        raise StateError(f"{path}: cannot read the key's passphrase: {error}") from None
+        raise StateError(f"{passphrase_file}: cannot read the key's passphrase: {error}") from None
 
 
 def load_or_create_key_pair(
@@ -86,42 +98,75 @@ def load_or_create_key_pair(
     """Read the pair at ``private_path``, generating it (and its passphrase) first if it does not exist.
 
     With ``private=False`` (a client's key, of which the server needs only the public half) the ``.pub``
-    file is read instead, which spares decrypting a passphrase-protected key at every start.
+    file is read instead: the private key is decrypted and checked against it only when one of the files
+    changed since the last check (see :mod:`._verified`), which keeps every start fast.
     """
-    passphrase = None
-    if passphrase_file is not None:
-        if not passphrase_file.exists():
-            write_new(passphrase_file, os.urandom(12).hex().encode() + b"\n", 0o600)
-        passphrase = _read_passphrase(passphrase_file)
+    passphrase = _passphrase(passphrase_file, private_path)
     public_path = private_path.with_name(private_path.name + ".pub")
     if not private_path.exists():
-        key = _generate(key_type)
-        # 16 bcrypt rounds, as ssh-keygen writes them (asyncssh's 128 costs clients a second per login)
-        write_new(
-            private_path,
-            key.export_private_key("openssh", passphrase=passphrase, rounds=16, ignore_few_rounds=True),
-            0o600,
-        )
-        if not public_path.exists():
-            write_new(public_path, key.export_public_key(), 0o644)
-    if not private and public_path.exists():
-        try:
-            return KeyPair(
-                asyncssh.read_public_key(public_path), private_path, public_path, key_type, passphrase
-            )
-        except (OSError, ValueError, asyncssh.KeyImportError) as error:
-            raise StateError(
-                f"{public_path}: not a usable public key ({error}); restore it, or move it away so that "
-                "it is derived again from the private key"
-            ) from None
-    try:
-        # our own keys: cryptography's RSA consistency check would cost 0.2 s per 4096-bit key at every start
-        key = asyncssh.read_private_key(private_path, passphrase, unsafe_skip_rsa_key_validation=True)
-    except (OSError, ValueError, asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as error:
-        raise StateError(
-            f"{private_path}: not a usable private key ({error}); restore it, or move it away so that "
-            "a new one is generated (clients will then see a changed key)"
-        ) from None
+        _generate_files(private_path, public_path, key_type, passphrase)
+    if not private and verified(private_path, public_path, passphrase):
+        return KeyPair(_read_public(public_path), private_path, public_path, key_type, passphrase)
+    key = _read_private(private_path, passphrase, passphrase_file)
+    if public_path.exists():
+        _check_public(key, public_path, private_path)
+    else:
+        write_new(public_path, key.export_public_key(), 0o644)
+    if not private:
+        remember_verified(private_path, public_path, passphrase)
+    return KeyPair(key, private_path, public_path, key_type, passphrase)
+
+
+def _generate_files(private_path: Path, public_path: Path, key_type: str, passphrase: str | None) -> None:
+    key = _generate(key_type)
+    # 16 bcrypt rounds, as ssh-keygen writes them (asyncssh's 128 costs clients a second per login)
+    write_new(
+        private_path,
+        key.export_private_key("openssh", passphrase=passphrase, rounds=16, ignore_few_rounds=True),
+        0o600,
+    )
     if not public_path.exists():
         write_new(public_path, key.export_public_key(), 0o644)
-    return KeyPair(key, private_path, public_path, key_type, passphrase)
+
+
+def _read_public(public_path: Path) -> asyncssh.SSHKey:
+    try:
+        return asyncssh.read_public_key(public_path)
+    except (OSError, ValueError, asyncssh.KeyImportError) as error:
+        raise StateError(
+            f"{public_path}: not a usable public key ({error}); restore it, or move it away so that "
+            "it is derived again from the private key"
+        ) from None
+
+
+def _read_private(
+    private_path: Path, passphrase: str | None, passphrase_file: Path | None
+) -> asyncssh.SSHKey:
+    try:
+        # our own keys: cryptography's RSA consistency check would cost 0.2 s per 4096-bit key at every start
+        return asyncssh.read_private_key(private_path, passphrase, unsafe_skip_rsa_key_validation=True)
+    except asyncssh.KeyEncryptionError as error:
+        if passphrase_file is not None:
+            raise StateError(
+                f"{passphrase_file}: this passphrase does not decrypt {private_path} ({error}); restore the "
+                "passphrase file, or move the key, its .pub and the passphrase away to generate new ones"
+            ) from None
+        raise _unusable(private_path, error) from None
+    except (OSError, ValueError, asyncssh.KeyImportError) as error:
+        raise _unusable(private_path, error) from None
+
+
+def _unusable(private_path: Path, error: Exception) -> StateError:
+    return StateError(
+        f"{private_path}: not a usable private key ({error}); restore it, or move it away so that "
+        "a new one is generated (clients will then see a changed key)"
+    )
+
+
+def _check_public(key: asyncssh.SSHKey, public_path: Path, private_path: Path) -> None:
+    """The ``.pub`` is what clients and the server's authorized keys use: it must be this key's."""
+    if _read_public(public_path).public_data != key.public_data:
+        raise StateError(
+            f"{public_path} does not match {private_path.name}: the server would accept another key than "
+            f"the one clients hold; restore it, or delete it so that it is derived again from {private_path}"
+        )
