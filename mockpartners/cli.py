@@ -156,6 +156,7 @@ def _profile_options(command: argparse.ArgumentParser) -> None:
 
 def _up(arguments: argparse.Namespace) -> int:
     apply_environment(arguments, os.environ)
+    _private_files(StateDir(arguments.state_dir))
     stop = threading.Event()
 
     def request_stop(signal_number: int, frame: FrameType | None) -> None:
@@ -195,6 +196,16 @@ def _up(arguments: argparse.Namespace) -> int:
         for number, handler in previous.items():
             signal.signal(number, handler)
     return 0
+
+
+def _private_files(state: StateDir) -> None:
+    """What ``up`` creates is this user's only (umask 077), whatever the umask it was started with: homes,
+    journal and keys live under a private state directory. A directory that belongs to another user is
+    shared on purpose (a container's mounted volume): there files stay readable by others, never writable.
+    Only the command does this: a library never changes its host process's umask."""
+    started_with = os.umask(0o077)
+    if state.belongs_to_another_user():
+        os.umask(started_with | 0o022)
 
 
 def _admin_summary(suite: Suite) -> str:

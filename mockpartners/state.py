@@ -8,8 +8,10 @@ which keeps the old keys beside the new ones).
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +31,7 @@ from .pki import KeyPair
 __all__ = ["StateDir"]
 
 DEFAULT_STATE_DIR = Path(".mockpartners")
+log = logging.getLogger("mockpartners.state")
 
 
 class StateDir:
@@ -68,11 +71,14 @@ class StateDir:
         return self.partner_dir(partner) / "credentials"
 
     def prepare(self) -> None:
-        """Create the directory if needed and prove it is usable (a clear error otherwise)."""
+        """Create the directory if needed, private, and prove it is usable (a clear error otherwise)."""
         try:
             if self.path.exists() and not self.path.is_dir():
                 raise StateError(f"state directory {self.path} exists and is not a directory")
-            self.path.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.mkdir(mode=0o700, exist_ok=True)
+            self._make_private()
             probe = self.path / f".probe-{os.getpid()}"
             probe.write_text("")
             probe.unlink()
@@ -82,6 +88,31 @@ class StateDir:
             raise
         except OSError as error:
             raise StateError(f"cannot use state directory {self.path}: {error.strerror or error}") from None
+
+    def belongs_to_another_user(self) -> bool:
+        """Whether the directory exists and is someone else's: a folder shared on purpose (a container's
+        mounted volume, made by the host's user), whose permissions are that user's to choose."""
+        try:
+            return self.path.stat().st_uid != os.geteuid()
+        except OSError:
+            return False
+
+    def _make_private(self) -> None:
+        """The directory holds private keys, passphrases and PKCS#12 passwords: this user's only (0700),
+        whatever the umask. Someone else's directory is left as it is, and said so."""
+        mode = stat.S_IMODE(self.path.stat().st_mode)
+        if not mode & 0o077:
+            return
+        if self.belongs_to_another_user():
+            log.warning(
+                "state directory %s belongs to another user (uid %d) and is open to others (%04o): "
+                "left as it is; make it private (chmod 700) unless it is shared on purpose",
+                self.path,
+                self.path.stat().st_uid,
+                mode,
+            )
+            return
+        self.path.chmod(mode & 0o700)
 
     def lock(self) -> None:
         """Claim the directory for this process: two servers on one state would corrupt each other."""
