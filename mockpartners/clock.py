@@ -1,15 +1,17 @@
 """The virtual clock every partner of a suite reads: answer delays, retention and journal times.
 
 A test freezes it and advances it by two months in a millisecond, and every waiting processor wakes up
-as if the time had passed. Unfrozen and never advanced, it is the wall clock.
+as if the time had passed. Unfrozen and never advanced, it is the wall clock. A suite keeps its offset (or
+frozen moment) in the state directory, so that a restart goes on from where the last run left it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ._duration import Duration
 
@@ -78,6 +80,39 @@ class Clock:
             self._offset = timedelta()
             self._frozen_at = None
         self._changed()
+
+    def saved(self) -> dict[str, Any]:
+        """What a restart needs to go on from here: the frozen moment, or the offset from the wall clock."""
+        with self._lock:
+            if self._frozen_at is not None:
+                return {"frozen_at": self._frozen_at.isoformat()}
+            return {"offset_seconds": self._offset.total_seconds()}
+
+    def restore(self, saved: Mapping[str, Any]) -> None:
+        """Go on from :meth:`saved`; ``ValueError`` when it is not what :meth:`saved` writes."""
+        frozen_at, offset = saved.get("frozen_at"), saved.get("offset_seconds")
+        if isinstance(frozen_at, str) and offset is None:
+            moment = datetime.fromisoformat(frozen_at)
+            if moment.tzinfo is None:
+                raise ValueError(f"frozen_at {frozen_at!r} has no time zone")
+            with self._lock:
+                self._frozen_at, self._offset = moment.astimezone(UTC), timedelta()
+        elif isinstance(offset, int | float) and not isinstance(offset, bool) and frozen_at is None:
+            try:
+                shift = timedelta(seconds=offset)
+                datetime.now(UTC) + shift
+            except (OverflowError, ValueError):  # beyond the calendar, or NaN
+                raise ValueError(f"offset_seconds {offset!r} is not a usable number of seconds") from None
+            with self._lock:
+                self._frozen_at, self._offset = None, shift
+        else:
+            raise ValueError("expected frozen_at (an ISO 8601 moment) or offset_seconds (a number)")
+
+    def not_before(self, moment: datetime) -> None:
+        """Move forward to ``moment`` if it is later: times already written (the journal's) stay behind."""
+        step = moment - self.now()
+        if step > timedelta():
+            self.advance(step)
 
     def seconds_until(self, moment: datetime) -> float | None:
         """Real seconds to wait for ``moment``: 0 when due, None when frozen before it (wait for advance)."""

@@ -8,10 +8,12 @@ which keeps the old keys beside the new ones).
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import shutil
 import stat
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -24,6 +26,7 @@ from ._credentials import (
     ssh_credentials,
     tls_credentials,
 )
+from .clock import Clock
 from .config import Profile
 from .errors import StateError
 from .pki import KeyPair
@@ -40,6 +43,7 @@ class StateDir:
     def __init__(self, path: str | Path = DEFAULT_STATE_DIR) -> None:
         self.path = Path(path).expanduser().absolute()
         self._lock_file: IO[str] | None = None
+        self._clock_lock = threading.Lock()
 
     @property
     def journal_path(self) -> Path:
@@ -56,6 +60,35 @@ class StateDir:
     @property
     def endpoints_path(self) -> Path:
         return self.path / "endpoints.json"
+
+    @property
+    def clock_path(self) -> Path:
+        return self.path / "clock.json"
+
+    def restore_clock(self, clock: Clock) -> None:
+        """Set ``clock`` as the last run left it (``clock.json``); without the file it stays as it is."""
+        try:
+            text = self.clock_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as error:
+            raise StateError(f"{self.clock_path}: cannot read the clock's state: {error}") from None
+        try:
+            saved = json.loads(text)
+            if not isinstance(saved, dict) or saved.get("format") != 1:
+                raise ValueError("expected the JSON object mockpartners writes (format 1)")
+            clock.restore(saved)
+        except ValueError as error:
+            raise StateError(
+                f"{self.clock_path}: not a clock state ({error}); delete it to start the clock at the "
+                "journal's newest event (or on the wall clock)"
+            ) from None
+
+    def save_clock(self, clock: Clock) -> None:
+        """Written whenever the clock changes, so that a restart never takes the virtual time back."""
+        with self._clock_lock:  # the newest state wins, whichever thread changed the clock
+            data = json.dumps({"format": 1, **clock.saved()}) + "\n"
+            write_atomically(self.clock_path, data.encode())
 
     def partner_dir(self, partner: str) -> Path:
         return self.path / partner

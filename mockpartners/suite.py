@@ -99,6 +99,7 @@ class Suite:
         self.state.lock()
         try:
             self.journal = Journal(self.state.journal_path, self.clock)
+            self._restore_clock()
             names = [profile.name for profile in profiles]
             self.journal.record("suite.start", partners=names, pid=os.getpid())
             self.resource_log.listeners.append(self._resource_event)
@@ -197,6 +198,17 @@ class Suite:
             else profile
             for profile in profiles
         ]
+
+    def _restore_clock(self) -> None:
+        """The virtual clock goes on where the last run left it (``clock.json``), and never behind the
+        journal's newest event (the file lost, or written by an older version): times never go back across
+        a restart. Only an explicit ``clock reset`` returns to the wall clock."""
+        assert self.journal is not None
+        self.clock.on_change(lambda: self.state.save_clock(self.clock))
+        self.state.restore_clock(self.clock)
+        newest = self.journal.events(limit=1)
+        if newest:
+            self.clock.not_before(newest[0].time)
 
     def _prepare(self, profile: Profile) -> Partner:
         assert self.journal is not None

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from mockpartners import Clock
 from mockpartners._duration import Duration
 from mockpartners.errors import UsageError
+from mockpartners.journal import Journal
+from mockpartners.state import StateDir
+from tests.running import COMMAND, NO_TOKEN, Running, up
 
 
 @pytest.mark.parametrize(
@@ -73,3 +78,102 @@ def test_seconds_until_a_moment() -> None:
     clock.unfreeze()
     remaining = clock.seconds_until(clock.now() + timedelta(seconds=5))
     assert remaining is not None and 4 < remaining <= 5
+
+
+def test_a_saved_clock_restores() -> None:
+    frozen = Clock()
+    moment = frozen.freeze(datetime(2030, 1, 31, 9, tzinfo=UTC))
+    restored = Clock()
+    restored.restore(frozen.saved())
+    assert restored.frozen and restored.now() == moment
+    shifted = Clock()
+    shifted.advance("400d")
+    restored.restore(shifted.saved())
+    assert not restored.frozen and restored.now() - datetime.now(UTC) > timedelta(days=399)
+
+
+@pytest.mark.parametrize(
+    ("saved", "message"),
+    [
+        ({}, "expected frozen_at"),
+        ({"offset_seconds": "1"}, "expected frozen_at"),
+        ({"offset_seconds": 1, "frozen_at": "2030-01-31T09:00:00Z"}, "expected frozen_at"),
+        ({"offset_seconds": 1e20}, "not a usable number of seconds"),
+        ({"offset_seconds": float("nan")}, "not a usable number of seconds"),
+        ({"frozen_at": "2030-01-31T09:00:00"}, "no time zone"),
+        ({"frozen_at": "soon"}, "Invalid isoformat"),
+    ],
+)
+def test_a_bad_saved_clock_is_refused(saved: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Clock().restore(saved)
+
+
+def test_not_before_only_moves_forward() -> None:
+    clock = Clock()
+    start = clock.freeze(datetime(2026, 12, 1, tzinfo=UTC))
+    clock.not_before(datetime(2026, 1, 1, tzinfo=UTC))
+    assert clock.now() == start
+    clock.not_before(datetime(2027, 1, 31, tzinfo=UTC))
+    assert clock.now() == datetime(2027, 1, 31, tzinfo=UTC)
+
+
+def _clock(running: Running, *action: str) -> tuple[datetime, str]:
+    """``mockpartners clock ACTION``: the virtual time it printed, and how the clock runs."""
+    result = subprocess.run(
+        [*COMMAND, "clock", *action, *running.where], capture_output=True, text=True, timeout=60, env=NO_TOKEN
+    )
+    assert result.returncode == 0, result.stderr
+    moment, how = result.stdout.strip().split(" ", 1)
+    return datetime.fromisoformat(moment), how
+
+
+def _start_times(state: Path) -> list[datetime]:
+    journal = Journal(state / "journal.sqlite3", read_only=True)
+    try:
+        return [event.time for event in journal.events(kind="suite.start")]
+    finally:
+        journal.close()
+
+
+def test_the_virtual_clock_goes_on_across_restarts(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    """Advanced to 2027-01-31, the next run's events were stamped 2026-12-01: the clock's offset now lives
+    in the state directory, and journal times never go back, even when that file is lost."""
+    state = tmp_path / "state"
+    with up(state, mockpartners_credentials) as running:
+        advanced, how = _clock(running, "advance", "400d")
+        assert how == "(running, shifted)"
+    with up(state, mockpartners_credentials) as running:
+        assert _clock(running)[0] > advanced
+    assert _start_times(state)[-1] > advanced
+
+    (state / "clock.json").unlink()  # lost: the journal's newest event says where the clock was
+    with up(state, mockpartners_credentials) as running:
+        assert _clock(running)[0] > advanced
+        frozen, how = _clock(running, "freeze", "2030-01-31T09:00:00Z")
+        assert (frozen, how) == (datetime(2030, 1, 31, 9, tzinfo=UTC), "(frozen)")
+    with up(state, mockpartners_credentials) as running:
+        assert _clock(running) == (frozen, "(frozen)")
+        _clock(running, "reset")  # the one way back to the wall clock
+    with up(state, mockpartners_credentials) as running:
+        now, how = _clock(running)
+        assert how == "(running, wall clock)" and now < advanced
+
+
+def test_a_corrupt_clock_state_is_one_clear_line(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    state = tmp_path / "state"
+    StateDir(state).copy_credentials_from(StateDir(mockpartners_credentials), "onss")
+    (state / "clock.json").write_text('{"format": 1, "offset_seconds": "soon"}\n')
+    result = subprocess.run(
+        [*COMMAND, "up", "onss", "--ports", "ephemeral", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=NO_TOKEN,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (
+        f"mockpartners: error: {state}/clock.json: not a clock state (expected frozen_at (an ISO 8601 "
+        "moment) or offset_seconds (a number)); delete it to start the clock at the journal's newest event "
+        "(or on the wall clock)\n"
+    )
