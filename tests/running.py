@@ -60,3 +60,12 @@ def up(
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
         assert "Traceback" not in process.stderr.read()
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """A user error as the command reports it: status 2, nothing on stdout, one stderr line, no traceback."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("mockpartners: error: ")
+    return line

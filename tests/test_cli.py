@@ -17,7 +17,7 @@ import pytest
 from mockpartners import SuiteInfo
 from mockpartners.state import StateDir
 from tests.clients import require, sftp_batch
-from tests.running import COMMAND
+from tests.running import COMMAND, error_line
 
 
 @pytest.fixture(autouse=True)
@@ -322,14 +322,6 @@ def test_environment_variables_configure_up_and_typos_are_refused(tmp_path: Path
         assert result.stderr.startswith("mockpartners: error: ") and message in result.stderr
 
 
-def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert result.stdout == "" and "Traceback" not in result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("mockpartners: error: ")
-    return line
-
-
 def test_the_state_dir_may_come_before_the_command(tmp_path: Path) -> None:
     with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
         state = str(running.state)
@@ -344,13 +336,13 @@ def test_the_state_dir_may_come_before_the_command(tmp_path: Path) -> None:
 
 def test_unknown_partners_are_said_so_and_nothing_else_is_printed(tmp_path: Path) -> None:
     with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
-        line = _one_line_error(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
+        line = error_line(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
         assert line.endswith(
             f"no partner 'nope' in the journal of {running.state} (partners there: magda, onss)"
         )
         quiet = run("journal", "--state-dir", str(running.state), "--partner", "onss", "--kind", "fs.*")
         assert (quiet.returncode, quiet.stdout) == (0, "")  # a partner served here, with no such event
-        line = _one_line_error(run("scenario", "list", "foo", "--state-dir", str(running.state)))
+        line = error_line(run("scenario", "list", "foo", "--state-dir", str(running.state)))
         assert "foo" in line  # the API's refusal, and no "foo" printed before it
         listed = run("scenario", "list", "onss", "--state-dir", str(running.state))
         assert listed.returncode == 0 and listed.stdout.startswith("onss\n  off ")
@@ -402,7 +394,7 @@ def test_a_bad_port_is_one_line_and_leaves_the_state_dir_untouched(
         timeout=60,
         env={**os.environ, **environment},
     )
-    assert message in _one_line_error(result)
+    assert message in error_line(result)
     assert sorted((path, path.stat().st_mtime_ns) for path in state.rglob("*")) == before
 
 
@@ -413,7 +405,7 @@ def test_a_corrupt_account_key_or_a_lost_passphrase_stops_up_with_one_line(tmp_p
         pass
     folder = state / "onss" / "credentials" / "accounts" / "UM0000002"
     (folder / "passphrase").rename(tmp_path / "passphrase")
-    line = _one_line_error(run("up", "onss", "--state-dir", str(state), "--ports", "ephemeral"))
+    line = error_line(run("up", "onss", "--state-dir", str(state), "--ports", "ephemeral"))
     assert line == (
         f"mockpartners: error: {folder}/passphrase is missing: it holds the passphrase of "
         f"{folder}/id_ed25519; restore it, or move the key and its .pub away so that a new key and "
@@ -421,6 +413,6 @@ def test_a_corrupt_account_key_or_a_lost_passphrase_stops_up_with_one_line(tmp_p
     )
     (tmp_path / "passphrase").rename(folder / "passphrase")
     (folder / "id_ed25519").write_bytes(b"\x00corrupt")
-    line = _one_line_error(run("up", "onss", "--state-dir", str(state), "--ports", "ephemeral"))
+    line = error_line(run("up", "onss", "--state-dir", str(state), "--ports", "ephemeral"))
     assert line.startswith(f"mockpartners: error: {folder}/id_ed25519: not a usable private key")
     assert (folder / "id_ed25519").read_bytes() == b"\x00corrupt"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncssh
@@ -187,34 +188,37 @@ def _started_once(state: Path, credentials: Path) -> None:
         pass
 
 
-def test_a_corrupt_account_key_is_a_clear_error_and_is_kept(
-    tmp_path: Path, mockpartners_credentials: Path
-) -> None:
-    """The server needs only the public half, but a sample key clients cannot use must not start silently."""
-    state = tmp_path / "state"
-    _started_once(state, mockpartners_credentials)
-    key = _accounts(state) / "EXP0000001" / "id_rsa"
-    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n")
-    with pytest.raises(StateError, match=rf"^{key}: not a usable private key .*restore it, or move it away"):
-        _suite(state, mockpartners_credentials).start()
-    assert key.read_text() == "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n"
+def _wrong_public_key(state: Path) -> str:
+    return (state / "onss" / "credentials" / "wrong" / "id_ed25519.pub").read_text()
 
 
-def test_a_public_key_of_another_pair_is_a_clear_error(
-    tmp_path: Path, mockpartners_credentials: Path
+@pytest.mark.parametrize(
+    ("damaged", "content", "message"),
+    [
+        (
+            "EXP0000001/id_rsa",
+            lambda state: "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n",
+            "{path}: not a usable private key .*restore it, or move it away",
+        ),
+        (
+            "UM0000002/id_ed25519.pub",
+            _wrong_public_key,
+            "{path} does not match id_ed25519: .*delete it so that it is derived again",
+        ),
+    ],
+)
+def test_a_damaged_account_key_pair_is_a_clear_error_and_is_kept(
+    tmp_path: Path, mockpartners_credentials: Path, damaged: str, content: Callable[[Path], str], message: str
 ) -> None:
+    """The server reads only the public half of a sample key, but a pair clients cannot use (a corrupt key,
+    a .pub of another key) must not start silently."""
     state = tmp_path / "state"
     _started_once(state, mockpartners_credentials)
-    public = _accounts(state) / "UM0000002" / "id_ed25519.pub"
-    wrong = (state / "onss" / "credentials" / "wrong" / "id_ed25519.pub").read_text()
-    public.write_text(wrong)
-    with pytest.raises(
-        StateError, match=rf"^{public} does not match id_ed25519: .*delete it so that it is derived"
-    ):
+    path = _accounts(state) / damaged
+    path.write_text(content(state))
+    with pytest.raises(StateError, match="^" + message.format(path=path)):
         _suite(state, mockpartners_credentials).start()
-    public.unlink()  # the way out the message gives
-    _started_once(state, mockpartners_credentials)
-    assert public.read_text().split()[:2] != wrong.split()[:2]
+    assert path.read_text() == content(state)
 
 
 def test_a_lost_passphrase_is_never_replaced_by_a_new_one(

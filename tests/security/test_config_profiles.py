@@ -8,20 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.running import COMMAND
+from tests.running import COMMAND, error_line
 
 
 def _mockpartners(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # the timeout only stops a regression (an alias bomb once took 24 s and 3 GB): it is no speed test
     return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, timeout=60, cwd=cwd)
-
-
-def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert result.stdout == "" and "Traceback" not in result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("mockpartners: error: ")
-    return line
 
 
 def _everything_under(folder: Path) -> set[str]:
@@ -54,7 +46,7 @@ def test_a_user_name_outside_the_state_directory_is_refused_and_creates_nothing(
         "ephemeral",
         cwd=work,
     )
-    line = _one_error_line(result)
+    line = error_line(result)
     assert named in line and "accounts[0].username: a user name cannot start with a dot" in line
     assert setting or "partner.yaml, line 3" in line
     assert _everything_under(tmp_path) == {"work", "work/partner.yaml"}  # not even the state directory
@@ -64,13 +56,13 @@ def test_check_refuses_an_alias_bomb_in_one_line(tmp_path: Path) -> None:
     levels = ["&lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     levels += [f"&lol{n} [{', '.join([f'*lol{n - 1}'] * 9)}]" for n in range(1, 9)]
     (tmp_path / "bomb.yaml").write_text("extends: onss\ndescription: [" + ", ".join(levels) + "]\n")
-    line = _one_error_line(_mockpartners("check", "bomb.yaml", cwd=tmp_path))
+    line = error_line(_mockpartners("check", "bomb.yaml", cwd=tmp_path))
     assert line.startswith("mockpartners: error: bomb.yaml: line 2: its aliases (*name) expand to more than")
 
 
 def test_check_names_both_lines_of_a_duplicate_key(tmp_path: Path) -> None:
     (tmp_path / "twice.yaml").write_text("extends: onss\nname: onss\npickup:\n  delay: 5m\nname: other\n")
-    line = _one_error_line(_mockpartners("check", "twice.yaml", cwd=tmp_path))
+    line = error_line(_mockpartners("check", "twice.yaml", cwd=tmp_path))
     assert line == (
         "mockpartners: error: twice.yaml: line 5: key 'name' is written twice in one mapping "
         "(lines 2 and 5); keep one"
