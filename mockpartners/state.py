@@ -2,7 +2,8 @@
 
 Credentials are made on first start and reused ever after, so a client that trusted a host key keeps
 trusting it. Nothing that exists is deleted or overwritten, except on explicit request (host key rotation,
-which keeps the old keys beside the new ones).
+which keeps the old keys beside the new ones). The directory is its user's only (0700): it holds private
+keys, passphrases and PKCS#12 passwords. ``clock.json`` keeps the virtual clock across restarts.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class StateDir:
             if not self.path.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.path.mkdir(mode=0o700, exist_ok=True)
+                self.path.chmod(0o700)  # mkdir's mode passes through the umask
             self._make_private()
             probe = self.path / f".probe-{os.getpid()}"
             probe.write_text("")
