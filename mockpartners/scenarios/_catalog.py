@@ -7,23 +7,49 @@ ones for FTPS, answer ones when the partner picks up requests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._duration import Duration, shown
 from .._schema import FtpsEndpoint, Profile
+from ..errors import UsageError
 
 __all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
 
 
 @dataclass(frozen=True)
 class Parameter:
+    """A scenario's parameter: its default, and the values that make sense.
+
+    Out-of-range values are refused rather than clamped: ``bandwidth`` at 0 bytes per second hung an
+    upload forever, ``answers-late`` by 99999999d broke SFTP close, a ``probability`` of 2 or a negative
+    ``latency`` meant nothing. A duration (``duration=True``) is given as text ("15m") and its bounds are
+    in seconds.
+    """
+
     name: str
     default: Any
     help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    duration: bool = False
+    choices: tuple[str, ...] = ()
 
     def convert(self, value: Any) -> Any:
-        """The value as the parameter's type (CLI and HTTP give strings)."""
+        """The value as the parameter's type (CLI and HTTP give strings), within its bounds; a
+        ValueError that says what is expected otherwise."""
+        if self.duration:
+            return self._duration(value)
+        converted = self._typed(value)
+        if self.choices and converted not in self.choices:
+            raise ValueError(f"{self.name}: expected one of {', '.join(self.choices)}, got {shown(value)}")
+        if isinstance(converted, int | float) and not isinstance(converted, bool):
+            self._within(converted, value)
+        return converted
+
+    def _typed(self, value: Any) -> Any:
         kind = type(self.default)
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
             return value
@@ -33,11 +59,38 @@ class Parameter:
                 return True
             if text.lower() in ("0", "false", "no", "off"):
                 return False
-            raise ValueError(f"{self.name}: expected true or false, got {value!r}")
+            raise ValueError(f"{self.name}: expected true or false, got {shown(value)}")
         try:
             return kind(text)
         except ValueError:
-            raise ValueError(f"{self.name}: expected {kind.__name__}, got {value!r}") from None
+            raise ValueError(f"{self.name}: expected {kind.__name__}, got {shown(value)}") from None
+
+    def _duration(self, value: Any) -> str:
+        """The duration as given (a bare number is seconds), once it parses and lies within bounds."""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(f"{self.name}: expected a duration such as 15m or 2h, got {shown(value)}")
+        try:
+            span = Duration.parse(value)
+        except UsageError as error:
+            raise ValueError(f"{self.name}: {error}") from None
+        self._within(span.total_seconds(), value)
+        return value.strip() if isinstance(value, str) else str(span)
+
+    def _within(self, number: float, given: Any) -> None:
+        low = self.minimum if self.minimum is not None else -math.inf
+        high = self.maximum if self.maximum is not None else math.inf
+        if not low <= number <= high:  # also refuses NaN
+            raise ValueError(f"{self.name}: expected {self._range()}, got {shown(given)}")
+
+    def _range(self) -> str:
+        def bound(number: float) -> str:
+            if self.duration:
+                return str(Duration(seconds=number))
+            return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+        if self.maximum is None:
+            return f"{bound(self.minimum or 0)} or more"
+        return f"{bound(self.minimum or 0)} to {bound(self.maximum)}"
 
 
 @dataclass(frozen=True)
@@ -76,6 +129,8 @@ def _ftps(attribute: str) -> Callable[[Profile], bool]:
 
     return check
 
+
+_DAY = 86400
 
 _SPECS = [
     # -- any protocol: the port ---------------------------------------------------------------------------
@@ -127,7 +182,7 @@ _SPECS = [
         "answers come late",
         "the answer file appears only after the delay",
         needs_pickup=True,
-        parameters=(Parameter("delay", "15m", "how late, e.g. 15m or 2h"),),
+        parameters=(Parameter("delay", "15m", "how late, e.g. 15m or 2h", 0, 365 * _DAY, duration=True),),
     ),
     ScenarioSpec(
         "reject-requests",
@@ -185,7 +240,9 @@ _SPECS = [
         "the server's minimum TLS version is raised (to 1.3)",
         "a client limited to an older TLS version fails the handshake with 'protocol version'",
         frozenset({"ftps"}),
-        parameters=(Parameter("minimum", "1.3", "the minimum TLS version"),),
+        parameters=(
+            Parameter("minimum", "1.3", "the minimum TLS version", choices=("1.0", "1.1", "1.2", "1.3")),
+        ),
     ),
     ScenarioSpec(
         "prot-c-refused",
@@ -212,33 +269,33 @@ _SPECS = [
         "latency",
         "every reply is delayed",
         "slow but working sessions",
-        parameters=(Parameter("ms", 200, "delay per reply, in milliseconds"),),
+        parameters=(Parameter("ms", 200, "delay per reply, in milliseconds", 0, 600_000),),
     ),
     ScenarioSpec(
         "bandwidth",
         "transfers are capped",
         "slow transfers",
-        parameters=(Parameter("bytes_per_second", 65536, "the cap"),),
+        parameters=(Parameter("bytes_per_second", 65536, "the cap", 1024, 2**30),),
     ),
     ScenarioSpec(
         "disconnect-after-bytes",
         "the connection is cut once a transfer has moved N bytes",
         "a transfer aborted halfway: 'Connection reset' / 'connection lost'",
-        parameters=(Parameter("bytes", 65536, "bytes transferred before the cut"),),
+        parameters=(Parameter("bytes", 65536, "bytes transferred before the cut", 1, 2**40),),
     ),
     ScenarioSpec(
         "fail-nth-write",
         "the Nth write (SFTP WRITE, FTP STOR) fails",
         "SFTP 'Failure' (status 4); FTP '451 Requested action aborted: local error in processing'",
-        parameters=(Parameter("n", 1, "which write fails, counted from the scenario's start"),),
+        parameters=(Parameter("n", 1, "which write fails, counted from the scenario's start", 1, 10**9),),
     ),
     ScenarioSpec(
         "fail-writes",
         "writes fail at random, repeatably",
         "occasional write failures, same run after run",
         parameters=(
-            Parameter("probability", 0.1, "chance that a write fails"),
-            Parameter("seed", 1, "seed of the random sequence"),
+            Parameter("probability", 0.1, "chance that a write fails", 0, 1),
+            Parameter("seed", 1, "seed of the random sequence", 0, 2**63 - 1),
         ),
     ),
     ScenarioSpec(
@@ -250,7 +307,7 @@ _SPECS = [
         "restart-mid-transfer",
         "the server restarts once a transfer has moved N bytes",
         "every connection is cut; reconnecting works",
-        parameters=(Parameter("bytes", 65536, "bytes"),),
+        parameters=(Parameter("bytes", 65536, "bytes", 1, 2**40),),
     ),
 ]
 
