@@ -25,6 +25,9 @@ VARIABLES = {
     "MOCKPARTNERS_SCENARIO": "scenarios PARTNER/NAME[:k=v,...], separated by ';' (--scenario)",
     "MOCKPARTNERS_ADMIN_PORT": "port of the admin API (--admin-port)",
     "MOCKPARTNERS_ADMIN_TOKEN": "bearer token of the admin API (--admin-token)",
+    "MOCKPARTNERS_ADMIN_TOKEN_FILE": "a file holding the admin API's token (--admin-token-file)",
+    "MOCKPARTNERS_ADMIN_ALLOWED_HOSTS": "Host names the admin API answers to, separated by spaces or commas "
+    "(--admin-allowed-host)",
     "MOCKPARTNERS_QUIET": "true for one line instead of the cheat-sheet (--quiet)",
     "MOCKPARTNERS_IMAGE": "the image the pytest container fixture runs (not used by up)",
 }
@@ -61,7 +64,24 @@ def apply_environment(arguments: argparse.Namespace, environ: Mapping[str, str])
         if not port.isdigit() or not 0 <= int(port) <= 65535:
             raise UsageError(f"MOCKPARTNERS_ADMIN_PORT={port!r}: expected a port number")
         arguments.admin_port = int(port)
+    _apply_admin(arguments, environ)
     quiet = value("MOCKPARTNERS_QUIET", "").strip().lower()
     if quiet and quiet not in ("1", "true", "yes", "0", "false", "no"):
         raise UsageError(f"MOCKPARTNERS_QUIET={quiet!r}: expected true or false")
     arguments.quiet = arguments.quiet or quiet in ("1", "true", "yes")
+
+
+def _apply_admin(arguments: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """The admin API's token (or the file holding it) unless the command line gave one, and the Host
+    names it answers to."""
+    token = environ.get("MOCKPARTNERS_ADMIN_TOKEN", "").strip()
+    token_file = environ.get("MOCKPARTNERS_ADMIN_TOKEN_FILE", "").strip()
+    if arguments.admin_token is None and arguments.admin_token_file is None:
+        if token and token_file:
+            raise UsageError(
+                "MOCKPARTNERS_ADMIN_TOKEN and MOCKPARTNERS_ADMIN_TOKEN_FILE are both set: keep one"
+            )
+        arguments.admin_token = token or None
+        arguments.admin_token_file = Path(token_file) if token_file else None
+    hosts = _items(environ.get("MOCKPARTNERS_ADMIN_ALLOWED_HOSTS", ""), r"[\s,]+")
+    arguments.admin_allowed_hosts = hosts + arguments.admin_allowed_hosts

@@ -103,8 +103,24 @@ def _admin_options(up: argparse.ArgumentParser) -> None:
     up.add_argument(
         "--admin-token",
         metavar="TOKEN",
-        default=os.environ.get(TOKEN_VARIABLE) or None,
-        help=f"require 'Authorization: Bearer TOKEN' on the admin API (default: ${TOKEN_VARIABLE})",
+        help=f"require 'Authorization: Bearer TOKEN' on the admin API (default: ${TOKEN_VARIABLE}; "
+        "a command line is visible to every user: prefer --admin-token-file); generated when the API "
+        "listens beyond loopback",
+    )
+    up.add_argument(
+        "--admin-token-file",
+        type=Path,
+        metavar="FILE",
+        help="read the admin API's token from FILE (default: $MOCKPARTNERS_ADMIN_TOKEN_FILE)",
+    )
+    up.add_argument(
+        "--admin-allowed-host",
+        dest="admin_allowed_hosts",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the admin API answers to without a token, besides localhost and IP addresses "
+        "('*': any); repeatable",
     )
     up.add_argument(
         "--scenario",
@@ -114,6 +130,23 @@ def _admin_options(up: argparse.ArgumentParser) -> None:
         metavar="PARTNER/NAME[:KEY=VALUE,...]",
         help="switch a scenario on at start, e.g. onss/answers-late:delay=10m; repeatable",
     )
+
+
+def _admin_token(arguments: argparse.Namespace) -> str | None:
+    """The token given on the command line, in the environment, or in a file (--admin-token-file)."""
+    if arguments.admin_token_file is None:
+        return str(arguments.admin_token) if arguments.admin_token else None
+    if arguments.admin_token:
+        raise UsageError("give the admin token once: --admin-token or --admin-token-file, not both")
+    path: Path = arguments.admin_token_file
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise UsageError(f"cannot read the admin token file {path}: {reason or error}") from None
+    if not token or not token.isprintable():
+        raise UsageError(f"the admin token file {path} must hold the token on one line")
+    return token
 
 
 def _state_dir(command: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
@@ -174,7 +207,8 @@ def _up(arguments: argparse.Namespace) -> int:
         new_host_keys=arguments.new_host_keys,
         admin=not arguments.no_admin,
         admin_port=arguments.admin_port,
-        admin_token=arguments.admin_token,
+        admin_token=_admin_token(arguments),
+        admin_allowed_hosts=arguments.admin_allowed_hosts,
     )
     try:
         suite.start()

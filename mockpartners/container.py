@@ -150,8 +150,12 @@ class SuiteContainer:
 
     @property
     def admin(self) -> AdminClient:
+        """The container's API binds 0.0.0.0, so it always has a token: the one given, or the one the
+        suite generated into the state directory."""
         assert self.info.admin is not None, "the container serves the admin API"
-        return AdminClient(self.info.admin.url, self.environment.get("MOCKPARTNERS_ADMIN_TOKEN"))
+        return AdminClient(
+            self.info.admin.url, self.environment.get("MOCKPARTNERS_ADMIN_TOKEN") or self.info.admin.token
+        )
 
     def published(self, container_port: int) -> int:
         """The host port where a container port is published."""

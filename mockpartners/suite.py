@@ -28,7 +28,7 @@ from .protocols import EndpointServer, server_for
 from .state import DEFAULT_STATE_DIR, StateDir
 
 if TYPE_CHECKING:
-    from .admin import AdminServer
+    from .admin import AdminLimits, AdminServer
 
 __all__ = ["DEFAULT_ADMIN_PORT", "PORT_NUMBERS", "Suite", "checked_port"]
 
@@ -64,6 +64,8 @@ class Suite:
         admin: bool = False,
         admin_port: int | None = None,
         admin_token: str | None = None,
+        admin_allowed_hosts: Sequence[str] = (),
+        admin_limits: AdminLimits | None = None,
     ) -> None:
         if ports not in ("nominal", "ephemeral"):
             raise UsageError(f"ports: expected 'nominal' or 'ephemeral', got {ports!r}")
@@ -88,6 +90,8 @@ class Suite:
         self._admin_wanted = admin
         self._admin_port = admin_port
         self._admin_token = admin_token
+        self._admin_allowed_hosts = list(admin_allowed_hosts)
+        self._admin_limits = admin_limits
         self.admin: AdminServer | None = None
         self.resource_log = OnceLog(logging.getLogger("mockpartners"))
 
@@ -245,13 +249,22 @@ class Suite:
         return spec.port
 
     def _start_admin(self) -> None:
+        """The admin API; beyond loopback never without a token (one is kept in STATE/admin-token)."""
         from .admin import AdminServer
+        from .admin._guard import is_loopback, lasting_token
 
         port = 0 if self.ports == "ephemeral" and self._admin_port is None else self._admin_port
+        if not self._admin_token and not is_loopback(self.host):
+            self._admin_token = lasting_token(self.state.admin_token_path)
         if self._admin_token:
             self.state.write_private(self.state.admin_token_path, self._admin_token)
         self.admin = AdminServer(
-            self, self.host, DEFAULT_ADMIN_PORT if port is None else port, self._admin_token
+            self,
+            self.host,
+            DEFAULT_ADMIN_PORT if port is None else port,
+            self._admin_token,
+            allowed_hosts=self._admin_allowed_hosts,
+            limits=self._admin_limits,
         )
         self._run(self.admin.start())
 

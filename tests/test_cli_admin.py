@@ -138,6 +138,47 @@ def test_a_token_from_the_environment_guards_the_api(tmp_path: Path, mockpartner
         assert run("clock", "--url", admin.url, environment=environment).returncode == 0
 
 
+def test_a_token_from_a_file_and_allowed_host_names(tmp_path: Path, mockpartners_credentials: Path) -> None:
+    """--admin-token-file keeps the token out of ps; --admin-allowed-host lets a name ask without one."""
+    token_file = tmp_path / "token"
+    token_file.write_text("tok-from-file\n")
+    options = ("--admin-token-file", str(token_file), "--admin-allowed-host", "suite.test")
+    with up(tmp_path / "state", mockpartners_credentials, *options) as started:
+        admin = started.info.admin
+        assert admin is not None and admin.token == "tok-from-file"
+        assert "tok-from-file" not in " ".join(
+            Path(f"/proc/{started.process.pid}/cmdline").read_text().split("\0")
+        )
+        assert ok("clock", *started.where).endswith("(running, wall clock)\n")
+        assert "missing or wrong bearer token" in refused("clock", "--url", admin.url)
+    environment = {**NO_TOKEN, "MOCKPARTNERS_ADMIN_TOKEN_FILE": str(token_file)}
+    with up(tmp_path / "other", mockpartners_credentials, environment=environment) as started:
+        assert started.info.admin is not None and started.info.admin.token == "tok-from-file"
+    StateDir(tmp_path / "third").copy_credentials_from(StateDir(mockpartners_credentials), "onss")
+    start = ("up", "onss", "--ports", "ephemeral", "--state-dir", str(tmp_path / "third"))
+    both = refused(*start, "--admin-token", "x", "--admin-token-file", str(token_file))
+    assert "--admin-token or --admin-token-file, not both" in both
+    missing = refused(*start, "--admin-token-file", str(tmp_path / "nothing"))
+    assert f"cannot read the admin token file {tmp_path / 'nothing'}: No such file or directory" in missing
+    (tmp_path / "empty").write_text("\n")
+    assert "must hold the token on one line" in refused(*start, "--admin-token-file", str(tmp_path / "empty"))
+    environment = {**environment, "MOCKPARTNERS_ADMIN_TOKEN": "x"}
+    assert "are both set: keep one" in refused(*start, environment=environment)
+
+
+def test_up_beyond_loopback_generates_a_token_and_says_where(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
+    """127.1 is loopback to the kernel but no IP literal to the suite: it counts as beyond loopback."""
+    with up(tmp_path / "state", mockpartners_credentials, "--host", "127.1") as started:
+        admin = started.info.admin
+        assert admin is not None and admin.token_file == str(tmp_path / "state" / "admin-token")
+        assert f"token in {admin.token_file}" in started.first_line
+        assert admin.token and len(admin.token) >= 32
+        assert ok("clock", *started.where).endswith("(running, wall clock)\n")
+        assert "missing or wrong bearer token" in refused("clock", "--url", admin.url)
+
+
 def test_up_switches_scenarios_on_at_start(tmp_path: Path, mockpartners_credentials: Path) -> None:
     scenario = "onss/answers-late:delay=10m"
     with up(tmp_path / "state", mockpartners_credentials, "--scenario", scenario) as started:
@@ -193,6 +234,13 @@ def test_api_errors_are_one_line_and_status_2(running: Running, tmp_path: Path) 
         "scenario", "on", "onss", "latency", "--param", "speed", *where
     )
     assert "not a duration: 'soon'" in refused("clock", "advance", "soon", *where)
+    assert "longer than 100 years" in refused("clock", "advance", "99999999999999999999d", *where)
+    assert "scenario bandwidth: bytes_per_second: expected 1024 to 1073741824, got '0'" in refused(
+        "scenario", "on", "onss", "bandwidth", "--param", "bytes_per_second=0", *where
+    )
+    assert "delay: not a duration: '99999999d'" in refused(
+        "scenario", "on", "onss", "answers-late", "--param", "delay=99999999d", *where
+    )
     assert "clock advance needs a duration" in refused("clock", "advance", *where)
     assert "clock reset takes no value" in refused("clock", "reset", "now", *where)
     assert "at: not an ISO 8601" in refused("clock", "freeze", "yesterday", *where)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from mockpartners.admin import AdminClient, AdminError
 from mockpartners.container import ContainerError, SuiteContainer
 from tests.clients import curl, require, sftp_batch
 
@@ -183,9 +184,14 @@ def test_host_clients_complete_onss_and_magda_exchanges(suite: SuiteContainer, t
 
 def test_a_restart_keeps_credentials_and_files(suite: SuiteContainer) -> None:
     before = suite.info["onss"].endpoint().host_keys
+    admin = suite.info.admin
+    assert admin is not None and admin.token  # it listens on 0.0.0.0: never without a token
+    with pytest.raises(AdminError, match="missing or wrong bearer token"):
+        AdminClient(admin.url).get("/v1/clock")
     suite.admin.request("PUT", "/v1/partners/onss/accounts/EXP0000001/files/OUT/KEPT.txt", data=b"still here")
     suite.restart()
     assert suite.info["onss"].endpoint().host_keys == before
+    assert suite.info.admin is not None and suite.info.admin.token == admin.token
     assert (Path(suite.info["onss"].account().home) / "OUT" / "KEPT.txt").read_text() == "still here"
 
 

@@ -14,8 +14,11 @@ until curl -sf "$API/health" > /dev/null; do
   sleep 0.5
 done
 
+# the suite listens beyond loopback, so its API wants the token it wrote into the state directory
+AUTH="Authorization: Bearer $(cat "$STATE/admin-token")"
+
 wait_for_answer() {  # PARTNER PATH: long-poll the journal for the partner's answer to PATH
-  curl -sSf "$API/v1/journal/wait?partner=$1&kind=partner.answer&path=$2&timeout=60"
+  curl -sSf -H "$AUTH" "$API/v1/journal/wait?partner=$1&kind=partner.answer&path=$2&timeout=60"
 }
 
 # -- ONSS over SFTP, as the guide says: key only, upload to IN, fetch from OUT, delete there
@@ -53,6 +56,6 @@ grep -q "<Status>VERWERKT</Status>" "$WORK/antwoord.xml"
 echo "magda: answered"
 
 # -- did this client keep both partners' contracts?
-curl -sS "$API/v1/report?format=text"
-curl -sSf -o /dev/null -w '%header{x-contract-passed}\n' "$API/v1/report" | grep -qi true
+curl -sS -H "$AUTH" "$API/v1/report?format=text"
+curl -sSf -H "$AUTH" -o /dev/null -w '%header{x-contract-passed}\n' "$API/v1/report" | grep -qi true
 echo "contract kept"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._settings import AdminLimits
 from .client import AdminClient, AdminError, AdminUnreachable
 
 if TYPE_CHECKING:
     from ._server import AdminServer
 
-__all__ = ["AdminClient", "AdminError", "AdminServer", "AdminUnreachable"]
+__all__ = ["AdminClient", "AdminError", "AdminLimits", "AdminServer", "AdminUnreachable"]
 
 
 def __getattr__(name: str) -> Any:

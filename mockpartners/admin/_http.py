@@ -28,7 +28,9 @@ from ..errors import (
 )
 from ..files import AccountFiles
 from ..journal import Event, Journal, Query
+from ..limits import StorageRefused
 from ..storage import AccessRefused
+from ._settings import AdminLimits
 
 if TYPE_CHECKING:
     from ..partner import Partner
@@ -40,8 +42,10 @@ __all__ = [
     "Control",
     "NotFound",
     "Stopping",
+    "TooLarge",
+    "TooSlow",
+    "UnsupportedType",
     "error_response",
-    "json_body",
     "json_response",
     "parameters",
     "status_for",
@@ -64,11 +68,26 @@ class Stopping(MockPartnersError):
     """The suite is stopping: no new work is taken."""
 
 
-class Control:
-    """The running suite as the handlers reach it."""
+class TooLarge(MockPartnersError):
+    """A request body over its limit (JSON bodies and file uploads have their own)."""
 
-    def __init__(self, suite: Suite) -> None:
+
+class TooSlow(MockPartnersError):
+    """A request body that stopped arriving: its connection is not held open for ever."""
+
+
+class UnsupportedType(MockPartnersError):
+    """A body that is not labelled as the route expects (``Content-Type: application/json``)."""
+
+
+class Control:
+    """The running suite as the handlers reach it, and the limits its requests live within."""
+
+    def __init__(self, suite: Suite, limits: AdminLimits) -> None:
         self.suite = suite
+        self.limits = limits
+        self.uploads = suite.state.path / "admin-uploads"
+        """Where file uploads are streamed before they take their place: private, on the homes' disk."""
         self.stopping = threading.Event()
         self._work = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mockpartners-admin")
         self._waits = ThreadPoolExecutor(max_workers=64, thread_name_prefix="mockpartners-admin-wait")
@@ -140,8 +159,14 @@ def status_for(error: MockPartnersError) -> int:
         return 404
     if isinstance(error, UsageError | ProfileError):
         return 400
-    if isinstance(error, JournalTimeout):
+    if isinstance(error, JournalTimeout | TooSlow):
         return 408
+    if isinstance(error, TooLarge):
+        return 413
+    if isinstance(error, UnsupportedType):
+        return 415
+    if isinstance(error, StorageRefused):
+        return 507
     if isinstance(error, Stopping):
         return 503
     return 409  # StateError, Conflict, and any other refusal of ours: the request does not fit the state
@@ -168,24 +193,6 @@ def parameters(request: web.Request, allowed: Collection[str]) -> dict[str, str]
         expected = ", ".join(sorted(allowed)) or "none"
         raise UsageError(f"unknown query parameter(s) {', '.join(unknown)}; expected: {expected}")
     return {name: request.query.getall(name)[-1] for name in request.query}
-
-
-async def json_body(request: web.Request, allowed: Collection[str]) -> dict[str, Any]:
-    """The request's JSON object ({} for an empty body), refusing fields the route does not know."""
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UsageError(f"the request body is not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"the request body must be a JSON object, not {type(data).__name__}")
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        expected = ", ".join(sorted(allowed)) or "none"
-        raise UsageError(f"unknown field(s) {', '.join(unknown)}; expected: {expected}")
-    return data
 
 
 def integer(values: Mapping[str, str], name: str, default: int, *, maximum: int | None = None) -> int:

@@ -11,7 +11,8 @@ from aiohttp import web
 from .._duration import Duration
 from ..clock import Clock
 from ..errors import UsageError
-from ._http import CONTROL, json_body, json_response, parameters, text_field
+from ._bodies import json_body
+from ._http import CONTROL, json_response, parameters, text_field
 
 __all__ = ["ROUTES", "clock_state"]
 

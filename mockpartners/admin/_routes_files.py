@@ -1,14 +1,17 @@
 """Routes of an account's files, as the partner sees them, and of publications.
 
 Writes here are the partner's own (no folder right applies) and are journalled like every partner-side
-action; a file put into an inbox is taken like an upload. Paths are home-relative and resolved by the
-account's home, which refuses names that cannot exist and paths that leave it.
+action; a file put into an inbox is taken like an upload. Paths are home-relative, '/'-separated and
+plain: an absolute path, a '.' or '..' component, an empty one or a backslash is a 400 (aiohttp decodes
+%2F and %2E%2E before the route sees them, so ``files/%2Fetc%2Fx`` arrives as ``/etc/x``). The account's
+home then refuses names that cannot exist and links that leave it. Drops land in folders that exist.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import stat
 from datetime import UTC, datetime
@@ -22,11 +25,27 @@ from ..files import AccountFiles
 from ..journal import Event, Query
 from ..partner import Partner
 from ..storage import Location
-from ._http import CONTROL, Conflict, NotFound, json_body, json_response, parameters, text_field
+from ._bodies import json_body
+from ._http import CONTROL, Conflict, NotFound, json_response, parameters, text_field
+from ._uploads import receive
 
 __all__ = ["ROUTES"]
 
 FILES = "/v1/partners/{partner}/accounts/{account}/files"
+
+
+def home_path(text: str, what: str = "path") -> str:
+    """``text`` if it is a plain home-relative path ('' is the home itself), else a UsageError (400)."""
+    if "\\" in text:
+        raise UsageError(f"{what} {text!r}: a backslash is not a separator here; separate folders with '/'")
+    if text.startswith("/"):
+        raise UsageError(f"{what} {text!r} is absolute: give it relative to the account's home (OUT/X.ACK)")
+    parts = text.split("/") if text else []
+    if "" in parts:
+        raise UsageError(f"{what} {text!r} has an empty component (a doubled or trailing '/')")
+    if "." in parts or ".." in parts:
+        raise UsageError(f"{what} {text!r}: '.' and '..' are refused; name the file from the home down")
+    return text
 
 
 def _file_error(error: OSError, location: Location, username: str) -> MockPartnersError:
@@ -74,12 +93,28 @@ def _read(files: AccountFiles, path: str) -> bytes | dict[str, Any]:
         raise _file_error(error, location, files.username) from None
 
 
-def _put(files: AccountFiles, path: str, data: bytes) -> Event:
+def _drop_target(files: AccountFiles, path: str) -> str:
+    """Where a drop lands, checked before a byte of the body is read: a file in a folder that exists.
+    The home-relative path, as the journal names it."""
     location = files.home.resolve(path)
+    where = f"{location.relative or 'the home folder'}"
     if location.is_root or location.real.is_dir():
-        raise Conflict(f"{location.relative or 'the home folder'} is a folder: put a file inside it")
+        raise Conflict(f"{where} is a folder: put a file inside it")
+    folder = location.real.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise Conflict(f"{where} (account {files.username}): a file stands where a folder is needed")
+        raise NotFound(
+            f"no folder {location.folder!r} in the home of account {files.username}: "
+            "a drop never creates folders"
+        )
+    return location.relative
+
+
+def _put(files: AccountFiles, path: str, source: Path) -> Event:
+    location = files.home.resolve(path)
     try:
-        return files.drop(path, data)
+        return files.drop_file(path, source)
     except OSError as error:
         raise _file_error(error, location, files.username) from None
 
@@ -113,30 +148,39 @@ def _files(request: web.Request) -> AccountFiles:
 async def list_folder(request: web.Request) -> web.Response:
     values = parameters(request, ("folder",))
     files = _files(request)
-    return json_response(await request.app[CONTROL].run(_listing, files, values.get("folder", "")))
+    folder = home_path(values.get("folder", ""), "folder")
+    return json_response(await request.app[CONTROL].run(_listing, files, folder))
 
 
 async def get_file(request: web.Request) -> web.Response:
     parameters(request, ())
     files = _files(request)
-    content = await request.app[CONTROL].run(_read, files, request.match_info["path"])
+    content = await request.app[CONTROL].run(_read, files, home_path(request.match_info["path"]))
     if isinstance(content, dict):
         return json_response(content)
     return web.Response(body=content, content_type="application/octet-stream")
 
 
 async def put_file(request: web.Request) -> web.Response:
+    """The body is streamed to a private file, then moved into place (never held in memory)."""
     parameters(request, ())
     files = _files(request)
-    data = await request.read()
-    event = await request.app[CONTROL].run(_put, files, request.match_info["path"], data)
+    path = home_path(request.match_info["path"])
+    control = request.app[CONTROL]
+    relative = await control.run(_drop_target, files, path)
+    upload = await receive(request, control, files, relative)
+    try:
+        event = await control.run(_put, files, path, upload)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            upload.unlink()
     return json_response({"event": event.to_dict()}, status=201)
 
 
 async def delete_file(request: web.Request) -> web.Response:
     parameters(request, ())
     files = _files(request)
-    event = await request.app[CONTROL].run(_remove, files, request.match_info["path"])
+    event = await request.app[CONTROL].run(_remove, files, home_path(request.match_info["path"]))
     return json_response({"event": event.to_dict()})
 
 
@@ -171,7 +215,7 @@ async def publish(request: web.Request) -> web.Response:
     body = await json_body(request, ("path", "content", "content_base64", "account"))
     control = request.app[CONTROL]
     partner = control.partner(request.match_info["partner"])
-    path = text_field(body, "path", required=True) or ""
+    path = home_path(text_field(body, "path", required=True) or "")
     account = text_field(body, "account")
     data = _content(body)
     files = control.files(partner, account or partner.profile.accounts[0].username)

@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import UsageError
-from ._http import CONTROL, json_body, json_response, parameters
+from ._bodies import json_body
+from ._http import CONTROL, json_response, parameters
 
 __all__ = ["ROUTES"]
 

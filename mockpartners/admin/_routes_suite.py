@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from ._http import CONTROL, Conflict, Control, flag_field, json_body, json_response, parameters
+from ._bodies import json_body
+from ._http import CONTROL, Conflict, Control, flag_field, json_response, parameters
 from ._routes_clock import clock_state
 
 __all__ = ["ROUTES", "openapi_document"]

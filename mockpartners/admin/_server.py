@@ -8,25 +8,26 @@ and never stops the partners' servers.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Handler
 
-from ..errors import MockPartnersError, PortInUseError
+from ..errors import MockPartnersError, PortInUseError, UsageError
 from . import _routes_clock, _routes_files, _routes_journal, _routes_report, _routes_scenarios, _routes_suite
+from ._bodies import MAXIMUM_JSON
+from ._guard import authentication, browser_guard, is_loopback
 from ._http import CONTROL, Control, error_response, status_for
+from ._listener import Listener
+from ._settings import AdminLimits
+from ._uploads import prepare
 
 if TYPE_CHECKING:
     from ..suite import Suite
 
-__all__ = ["MAXIMUM_BODY", "AdminServer", "build_application"]
-
-MAXIMUM_BODY = 256 * 1024 * 1024
-"""Large enough for any file a partner exchanges in tests, small enough to refuse a runaway upload."""
+__all__ = ["AdminServer", "build_application"]
 
 ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
     *_routes_suite.ROUTES,
@@ -47,7 +48,7 @@ def _http_message(request: web.Request, error: web.HTTPException) -> str:
         allowed = ", ".join(sorted(error.allowed_methods))
         return f"{request.method} is not allowed on {request.path}; allowed: {allowed}"
     if isinstance(error, web.HTTPRequestEntityTooLarge):
-        return f"the request body is larger than the {MAXIMUM_BODY // 2**20} MiB allowed"
+        return f"the request body is larger than the {MAXIMUM_JSON // 2**20} MiB allowed"
     return error.reason
 
 
@@ -73,29 +74,13 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
 
 
-def _authentication(token: str | None) -> Middleware:
-    """A bearer token on every route but ``GET /health`` (health checks carry no secret)."""
-    expected = token.encode() if token else None
-
-    @web.middleware
-    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if expected is None or (request.method == "GET" and request.path == "/health"):
-            return await handler(request)
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-            return error_response(
-                401,
-                "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' "
-                "(the token is in the file endpoints.json names as admin.token_file)",
-                {"WWW-Authenticate": 'Bearer realm="mockpartners"'},
-            )
-        return await handler(request)
-
-    return check
-
-
-def build_application(control: Control, token: str | None) -> web.Application:
-    application = web.Application(middlewares=[_errors, _authentication(token)], client_max_size=MAXIMUM_BODY)
+def build_application(
+    control: Control, token: str | None, *, bound_host: str = "127.0.0.1", allowed_hosts: Sequence[str] = ()
+) -> web.Application:
+    guard = browser_guard(token=token, bound_host=bound_host, allowed_hosts=allowed_hosts)
+    application = web.Application(
+        middlewares=[_errors, guard, authentication(token)], client_max_size=MAXIMUM_JSON
+    )
     application[CONTROL] = control
     for method, path, handler in ROUTES:
         application.router.add_route(method, path, handler)
@@ -103,17 +88,34 @@ def build_application(control: Control, token: str | None) -> web.Application:
 
 
 class AdminServer:
-    """The control plane of ``suite``, listening on ``host:port`` (port 0: a free one)."""
+    """The control plane of ``suite``, listening on ``host:port`` (port 0: a free one).
 
-    def __init__(self, suite: Suite, host: str, port: int, token: str | None) -> None:
+    Beyond loopback it needs a token; without one it answers only to the Host names that
+    :func:`~mockpartners.admin._guard.browser_guard` allows.
+    """
+
+    def __init__(
+        self,
+        suite: Suite,
+        host: str,
+        port: int,
+        token: str | None,
+        *,
+        allowed_hosts: Sequence[str] = (),
+        limits: AdminLimits | None = None,
+    ) -> None:
+        if not token and not is_loopback(host):
+            raise UsageError(f"the admin API listens on {host}, beyond loopback: it needs a token")
         self.suite = suite
         self.host = host
         self.requested_port = port
         self.port = port
         self.token = token
-        self.control = Control(suite)
-        self.app = build_application(self.control, token)
+        self.limits = limits or AdminLimits()
+        self.control = Control(suite, self.limits)
+        self.app = build_application(self.control, token, bound_host=host, allowed_hosts=allowed_hosts)
         self._runner: web.AppRunner | None = None
+        self._listener: Listener | None = None
 
     @property
     def url(self) -> str:
@@ -121,21 +123,29 @@ class AdminServer:
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
+        prepare(self.control.uploads)
+        # the keep-alive timeout bounds the wait for the headers of every request after the first
+        runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=5, keepalive_timeout=self.limits.header_timeout
+        )
         await runner.setup()
+        listener = Listener(runner, self.limits)
         try:
-            await web.TCPSite(runner, self.host, self.requested_port).start()
+            self.port = await listener.start(self.host, self.requested_port)
         except OSError as error:
             await runner.cleanup()
             ways_out = "--admin-port N, --ports ephemeral, or --no-admin"
             port = self.requested_port
             raise PortInUseError.binding("admin API", self.host, port, error, ways_out) from None
         self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        self._listener = listener
 
     async def stop(self) -> None:
         """Refuse new work, end long polls, let requests in flight finish (5 s at most), close."""
         self.control.stopping.set()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

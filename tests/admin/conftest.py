@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,6 +56,8 @@ class Api:
         timeout: float = 30,
     ) -> Answer:
         sent = dict(headers or {})
+        if method == "POST" and data is None and json_body is None:
+            json_body = {}  # every POST is JSON, as the API requires; refusals are tested with data=
         if self.token is not None:
             sent.setdefault("Authorization", f"Bearer {self.token}")
         if json_body is not None:
@@ -100,3 +104,14 @@ def onss_suite(mockpartners: SuiteFactory) -> Suite:
 def api(onss_suite: Suite) -> Api:
     assert onss_suite.admin is not None
     return Api(onss_suite.admin.url)
+
+
+@contextmanager
+def admin_suite(state: Path, credentials: Path, **options: Any) -> Iterator[Suite]:
+    """ONSS with its admin API, built with options the pytest factory does not take (admin_limits,
+    admin_allowed_hosts, host)."""
+    suite = Suite(
+        ["onss"], state_dir=state, ports="ephemeral", credentials_from=credentials, admin=True, **options
+    )
+    with suite:
+        yield suite
