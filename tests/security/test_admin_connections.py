@@ -1,6 +1,7 @@
 """Half-sent requests cannot exhaust the process (issue 9, item 2): 2 x 10,000 of them, never timed out,
 once used up every descriptor. Raw sockets from several loopback addresses play the attacker, against an
-admin API whose limits are small enough to reach in a second (the defaults: 10 s, 64 per address, 256)."""
+admin API whose limits are small enough to reach in a second or two (the defaults: 10 s, 64 per address,
+256 in all)."""
 
 from __future__ import annotations
 
@@ -84,15 +85,19 @@ def test_a_kept_alive_connection_gets_the_same_time_for_its_next_request(suite: 
         assert 0.9 <= time.monotonic() - started < 10
 
 
-def test_connections_beyond_the_limits_are_closed_at_once(suite: Suite) -> None:
-    with ExitStack() as stack:
+def test_connections_beyond_the_limits_are_closed_at_once(
+    tmp_path: Path, mockpartners_credentials: Path
+) -> None:
+    """The held connections must outlive the whole flood: 2 s here, so a loaded runner keeps up."""
+    limits = AdminLimits(header_timeout=2.0, connections_per_address=4, connections=10)
+    with admin_suite(tmp_path, mockpartners_credentials, admin_limits=limits) as suite, ExitStack() as stack:
         held = [_half_sent(suite, "127.0.0.1", stack) for _ in range(4)]
-        started = time.monotonic()
-        for _ in range(50):  # an attacker's flood from one address: each answered and closed at once
+        for _ in range(20):  # an attacker's flood from one address: each answered and closed at once
+            opened = time.monotonic()
             refused = _last_words(_connect(suite, "127.0.0.1", stack))
+            assert time.monotonic() - opened < limits.header_timeout  # not left to time out
             assert refused.startswith(b"HTTP/1.1 503 Service Unavailable"), refused
             assert b"too many connections from 127.0.0.1 (4 at once" in refused
-        assert time.monotonic() - started < LIMITS.header_timeout  # none waited for the timeout
         assert _health(suite, "127.0.0.2") == 200  # another address is served
         for source in ("127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3", "127.0.0.4", "127.0.0.4"):
             held.append(_half_sent(suite, source, stack))
@@ -100,6 +105,6 @@ def test_connections_beyond_the_limits_are_closed_at_once(suite: Suite) -> None:
         assert b"too many connections (10 at once" in crowded
         for client in held:  # the server closes them at the timeout, and counts them no more
             assert _last_words(client).startswith(b"HTTP/1.1 408")
-    assert suite.admin is not None
-    with urllib.request.urlopen(f"{suite.admin.url}/health", timeout=10) as answer:
-        assert answer.status == 200
+        assert suite.admin is not None
+        with urllib.request.urlopen(f"{suite.admin.url}/health", timeout=10) as answer:
+            assert answer.status == 200
