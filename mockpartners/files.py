@@ -48,7 +48,7 @@ class AccountFiles:
     def drop_file(self, path: str, source: Path, *, kind: str = "partner.drop") -> Event:
         """Move ``source`` (a file of the partner's, on the same file system) into place as ``path``."""
         size = source.stat().st_size
-        location = self._target(path, size)
+        location = self._target(path, 0)  # already on the disk: moving it takes no more room
         moment = self.partner.virtual_mtime()
         if moment is not None:
             os.utime(source, (moment, moment))
@@ -63,8 +63,9 @@ class AccountFiles:
             "partner.remove", partner=self.partner.name, account=self.username, path=location.relative
         )
 
-    def _target(self, path: str, size: int) -> Location:
-        """Where a drop lands: a folder that exists in the home, with room on the disk for ``size`` bytes."""
+    def _target(self, path: str, growth: int) -> Location:
+        """Where a drop lands: a folder that exists in the home, with room on the disk for ``growth`` more
+        bytes."""
         location = self.home.resolve(path)
         if location.is_root:
             raise IsADirectoryError(errno.EISDIR, "the home folder is a folder", str(location.real))
@@ -72,7 +73,7 @@ class AccountFiles:
         if not folder.is_dir():
             error = errno.ENOTDIR if folder.exists() else errno.ENOENT
             raise OSError(error, os.strerror(error), str(folder))
-        self.partner.storage.reserve_disk(size)
+        self.partner.storage.reserve_disk(growth)
         return location
 
     def _arrived(self, location: Location, size: int, kind: str) -> Event:
