@@ -99,6 +99,9 @@ class FtpsEndpoint(_Model):
     protected_data: bool = True
     client_certificate: Literal["required", "none"] = "required"
     session_reuse_required: bool = False
+    site_chmod: bool = True
+    """Whether ``SITE CHMOD`` exists (with the ``setstat`` right, like ``MFMT``): servers on Windows have no
+    Unix modes and answer ``500``."""
     passive_ports: str = "40000-42000"
     passive_address: str | None = None
     failed_login_delay: DurationField = Duration(seconds=1)

@@ -89,13 +89,13 @@ class Home:
         virtual = posixpath.normpath(posixpath.join(cwd, text))
         if virtual.startswith("//"):
             virtual = "/" + virtual.lstrip("/")
-        if not self.profile.paths.case_sensitive:
-            virtual = self._existing_case(virtual)
         if len(virtual.encode()) > _MAX_PATH_BYTES:
             raise AccessRefused("path too long", "invalid_name")
         for part in virtual.split("/"):
             if len(part.encode()) > _MAX_NAME_BYTES:
                 raise AccessRefused("file name too long", "invalid_name")
+        if not self.profile.paths.case_sensitive:  # after the length checks: the disk refuses longer names
+            virtual = self._existing_case(virtual)
         real = self.root / virtual.lstrip("/") if virtual != "/" else self.root
         resolved = os.path.realpath(real)
         if resolved != self._real_root and not resolved.startswith(self._real_root + os.sep):

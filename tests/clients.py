@@ -309,7 +309,8 @@ def lftp_ftps(
 
 
 class SessionReusingFTP(ftplib.FTP_TLS):
-    """ftplib resuming the control connection's TLS session on data connections (ftplib itself does not)."""
+    """ftplib resuming the control connection's TLS session on data connections, as curl, lftp and WinSCP
+    do (ftplib itself does not): what MAGDA requires, like vsftpd (``session_reuse_required``)."""
 
     def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[socket.socket, int | None]:
         conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
@@ -324,10 +325,12 @@ def ftplib_tls(
     *,
     source: str | None = None,
     tls_version: ssl.TLSVersion | None = None,
-    reuse_session: bool = False,
+    reuse_session: bool = True,
     ca_file: str | None = None,
 ) -> ftplib.FTP_TLS:
-    """Python's ftplib.FTP_TLS, connected (not yet logged in) and trusting the partner's root CA."""
+    """Python's ftplib.FTP_TLS, connected (not yet logged in) and trusting the partner's root CA; it resumes
+    the control connection's TLS session on data connections unless ``reuse_session=False`` (plain
+    ftplib, which a partner requiring reuse refuses with ``522``)."""
     assert endpoint.tls is not None
     context = ssl.create_default_context(cafile=ca_file or endpoint.tls.ca_file)
     if certificate is not None:

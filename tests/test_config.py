@@ -148,10 +148,10 @@ def test_builtin_magda_profile_matches_the_page() -> None:
         if rule.retention
     }
     assert table == {
-        "to_vip": (("list", "read", "write", "delete", "rename", "mkdir"), "2mo"),
-        "from_vip": (("list", "read", "write", "delete", "rename"), "2mo"),
+        "to_vip": (("list", "read", "write", "delete", "rename", "mkdir", "setstat"), "2mo"),
+        "from_vip": (("list", "read", "write", "delete", "rename", "setstat"), "2mo"),
         "cache/to_vip": (("list", "read"), "14d"),
-        "cache/from_vip": (("list", "read", "write", "delete", "rename"), "14d"),
+        "cache/from_vip": (("list", "read", "write", "delete", "rename", "setstat"), "14d"),
         "publiek": (("list", "read"), "1mo"),
     }
     assert profile.pickup is not None and profile.pickup.copy_to == "cache/to_vip"

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps, require, served_certificate
 
 
@@ -227,8 +226,8 @@ def test_a_client_pinning_the_old_server_certificate_fails_after_renewal(
     assert trusting_root.returncode == 0, trusting_root.stderr
 
 
-def test_session_reuse_required_with_and_without_curls_session_cache(mockpartners: SuiteFactory) -> None:
-    magda = mockpartners("magda", settings=["magda.endpoints.ftps.session_reuse_required=true"])["magda"]
+def test_session_reuse_required_with_and_without_curls_session_cache(magda: Partner) -> None:
+    """curl (7.88) resumes the control connection's TLS session by default, as the page's --sessionid asks."""
     account = magda.account()
     reused = curl_ftps(magda.endpoint(), account.username, "/", "-l", certificate=Certificate.of(account))
     assert reused.returncode == 0, reused.stderr

@@ -26,8 +26,8 @@ def _curl(magda: Partner, *arguments: str, ca_file: str | None = None) -> subpro
     )
 
 
-def _login(magda: Partner, *, protect: bool = True) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))
+def _login(magda: Partner, *, protect: bool = True, reuse_session: bool = True) -> ftplib.FTP_TLS:
+    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()), reuse_session=reuse_session)
     client.login(magda.account().username, "")
     if protect:
         client.prot_p()
@@ -117,17 +117,19 @@ def test_passive_port_announced_but_closed(magda: Partner) -> None:
     assert _curl(magda).returncode == 0
 
 
-def test_session_reuse_required(magda: Partner) -> None:
-    reuse = "522 SSL connection failed: session reuse required"
-    with (
-        magda.scenarios("session-reuse-required"),
-        _login(magda) as client,
-        pytest.raises(ftplib.error_perm, match=reuse),
-    ):
-        client.nlst()
-    assert _curl(magda).returncode == 0
-    with _login(magda) as client:
+def test_session_reuse_required_is_the_profiles_default_and_can_be_lifted(magda: Partner) -> None:
+    assert magda.scenarios.info("session-reuse-required").by_profile
+    with _login(magda, reuse_session=False) as client:  # plain ftplib does not resume the session
+        with pytest.raises(ftplib.error_perm, match="522 SSL connection failed: session reuse required"):
+            client.nlst()
+        assert _curl(magda, "--no-sessionid").returncode != 0
+        magda.scenarios.off("session-reuse-required")
         assert client.nlst()
+        assert _curl(magda, "--no-sessionid").returncode == 0
+        magda.scenarios.on("session-reuse-required")
+        with pytest.raises(ftplib.error_perm, match="522"):
+            client.nlst()
+    assert _curl(magda).returncode == 0  # curl resumes it by default
 
 
 def test_request_rejected_by_the_partner(magda: Partner) -> None:

@@ -6,6 +6,7 @@ every right comes from the profile's folders, exactly as for SFTP.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from ...storage import AccessRefused, Home, Location
 if TYPE_CHECKING:
     from ._handler import PartnerHandler
 
-__all__ = ["HomeFilesystem", "PartnerAuthorizer"]
+__all__ = ["HomeFilesystem", "PartnerAuthorizer", "normal_address"]
 
 # a path no home contains: what ftp2fs returns for a refused path, so that validpath() says no
 _REFUSED = os.path.join(os.sep, "mockpartners-refused-path")
@@ -107,6 +108,8 @@ class PartnerAuthorizer:
         if right is None or path is None:
             return True
         filesystem = self.handler.fs
+        if filesystem is None:  # pyftpdlib asks only after login
+            return False
         try:
             location = filesystem.location(path)
             if right == "list" and not os.path.isdir(path):
@@ -131,3 +134,13 @@ class PartnerAuthorizer:
 
     def terminate_impersonation(self, username: str) -> None:
         """See impersonate_user."""
+
+
+def normal_address(address: str) -> str:
+    """One spelling per address (IPv4-mapped IPv6 addresses as IPv4), to compare client addresses."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return address
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return str(mapped or parsed)

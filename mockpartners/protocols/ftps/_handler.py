@@ -1,65 +1,42 @@
-"""pyftpdlib handlers for one FTPS endpoint: thin subclasses that journal and ask the partner.
+"""pyftpdlib's control connection for one FTPS endpoint: a thin subclass that journals and asks the partner.
 
-``FtpsServer`` builds a subclass of these per endpoint (never mutating pyftpdlib's own classes). Every
-command goes through :meth:`PartnerHandler.log_cmd`, which pyftpdlib calls with the reply code: that is
-where the journal learns what happened. Transfers end in :meth:`PartnerHandler.log_transfer`.
+``FtpsServer`` builds a subclass of it per endpoint (never mutating pyftpdlib's own classes). Every
+command goes through :meth:`PartnerHandler.log_cmd` (see ``_journal``), which pyftpdlib calls with the
+reply code: that is where the journal learns what happened.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import random
 import socket
-import time
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from OpenSSL import SSL
-from pyftpdlib.handlers import TLS_DTPHandler, TLS_FTPHandler
+from pyftpdlib.handlers import TLS_FTPHandler
 
+from ...limits import StorageRefused
 from ...scenarios import Scenarios
 from ...session import Session
-from ...storage import AccessRefused, Location
+from ...storage import AccessRefused
 from ._access import HomeFilesystem, PartnerAuthorizer
-from ._tls import TlsCheck, peer_common_name, session_reused, whole_writes
+from ._data import REUSE_REFUSAL, DataChannel, PassiveListener
+from ._journal import KINDS, TRANSFERS, UPLOADS, CommandJournal
+from ._tls import TlsCheck, certificate_refused, peer_common_name
 
 if TYPE_CHECKING:
     from ._server import FtpsServer
 
-__all__ = ["DataChannel", "PartnerHandler"]
+__all__ = ["PartnerHandler", "handler_classes"]
 
 log = logging.getLogger("mockpartners.ftps")
 
-_TRANSFERS = frozenset({"LIST", "NLST", "MLSD", "RETR", "STOR", "STOU", "APPE"})
-_KINDS = {
-    "LIST": "fs.list",
-    "NLST": "fs.list",
-    "MLSD": "fs.list",
-    "RETR": "fs.open",
-    "STOR": "fs.open",
-    "STOU": "fs.open",
-    "APPE": "fs.open",
-    "DELE": "fs.remove",
-    "RMD": "fs.rmdir",
-    "XRMD": "fs.rmdir",
-    "MKD": "fs.mkdir",
-    "XMKD": "fs.mkdir",
-    "RNFR": "fs.rename",
-    "RNTO": "fs.rename",
-    "MFMT": "fs.setstat",
-    "SITE CHMOD": "fs.setstat",
-    "SIZE": "fs.stat",
-    "MDTM": "fs.stat",
-    "MLST": "fs.stat",
-    "STAT": "fs.stat",
-    "CWD": "fs.cwd",
-    "XCWD": "fs.cwd",
-    "CDUP": "fs.cwd",
-    "XCUP": "fs.cwd",
-}
-_UPLOADS = frozenset({"STOR", "STOU", "APPE"})
-_POLICY = ("SSL/TLS required", "Not enough privileges", "Active mode", "Login incorrect")
+_ACTIVE_MODE = ("PORT", "EPRT")
+_GROWING = UPLOADS | {"MKD", "XMKD"}
 _ALERTS = {
     40: "no client certificate (or no common parameters)",
     42: "bad client certificate",
@@ -69,183 +46,25 @@ _ALERTS = {
     71: "TLS version below the partner's minimum",
     116: "no client certificate",
 }
+_NOT_UTF8 = "file name is not valid UTF-8"
 
 
-_BURST = 16
-"""Reads (one TLS record each) or sends (one chunk each) per readiness event; pyftpdlib does one, so a
-transfer paid a turn of the loop per 16 KiB record (bench/: FTPS throughput against vsftpd). A read that
-finds nothing ends the burst (pyftpdlib retries it on the next event): cheaper than asking the socket
-first for every record, which cost a tenth of an upload's server time."""
-
-
-class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
-    """A data connection: no client certificate asked, truncation detected, session reuse checked."""
-
-    cmd_channel: PartnerHandler
-    _deferred_close: Any = None
-    _paced_since = 0.0
-    _paced_bytes = 0
-    _paused = False  # paced by ``bandwidth``, or cut: no more data this turn of the loop
-    _reuse_refused = False  # the TLS session was not reused though the partner requires it
-
-    def secure_connection(self, ssl_context: SSL.Context) -> None:
-        super().secure_connection(ssl_context)
-        if isinstance(self.socket, SSL.Connection):
-            self.socket.set_verify(SSL.VERIFY_NONE, None)
-            whole_writes(self.socket)
-
-    def handle_read_event(self) -> None:
-        super().handle_read_event()
-        for _ in range(_BURST - 1):
-            received = self.tot_bytes_received
-            if not self._flowing():
-                return
-            super().handle_read_event()
-            if self.tot_bytes_received == received:
-                return
-
-    def initiate_send(self) -> None:
-        super().initiate_send()
-        for _ in range(_BURST - 1):
-            sent = self.tot_bytes_sent
-            if not self._flowing() or not self.producer_fifo:
-                return
-            super().initiate_send()
-            if self.tot_bytes_sent == sent:
-                return
-
-    def _flowing(self) -> bool:
-        """Whether more data may move in this turn: TLS up, not closing, not waiting, not paused."""
-        waiting = self._ssl_want_read or self._ssl_want_write or self._ssl_closing
-        return bool(self._ssl_established and not (self._closed or self._paused or waiting))
-
-    def handle_failed_ssl_handshake(self) -> None:
-        if self.cmd is None and self.file_obj is None:
-            # no transfer is waiting on this connection (the client dropped it after a refused command):
-            # a "522" now would arrive as an answer to the client's next command
-            self.cmd_channel.session.record(
-                "ftp.data",
-                outcome="failed",
-                reason="the client dropped the data connection during its TLS handshake",
-            )
-            self.close()
-            return
-        super().handle_failed_ssl_handshake()
-
-    def handle_ssl_established(self) -> None:
-        required = self.cmd_channel.scenarios.active("session-reuse-required") is not None
-        if required and not session_reused(self.socket):
-            self._reuse_refused = True
-            if self._initialized:
-                self._refuse_reuse()
-            # else: clients such as curl finish the handshake before sending the transfer command; like
-            # vsftpd, answer that command with the 522 (sent now, it would answer the client's "TYPE")
-        elif self._deferred_close is not None:
-            self.close()
-
-    def push(self, data: bytes) -> None:
-        super().push(data)
-        if self._reuse_refused:
-            self._refuse_reuse()
-
-    def push_with_producer(self, producer: Any) -> None:
-        super().push_with_producer(producer)
-        if self._reuse_refused:
-            self._refuse_reuse()
-
-    def enable_receiving(self, type: str, cmd: str) -> None:
-        super().enable_receiving(type, cmd)
-        if self._reuse_refused:
-            self._refuse_reuse()
-
-    def _refuse_reuse(self) -> None:
-        if self._closed:
-            return
-        self.cmd_channel.session_refused_data("SSL connection failed: session reuse required")
-        self.transfer_finished = False
-        self._resp = ("522 SSL connection failed: session reuse required", log.debug)
-        self.close()
-
-    def close(self) -> None:
-        if not self._closed and self._ssl_accepting and not self._error and self._deferred_close is None:
-            # an empty listing is "sent" before the client finished the TLS handshake: closing now would
-            # break the client's handshake, so finish it first (but never wait more than a few seconds)
-            self._deferred_close = self.ioloop.call_later(5, self._close_anyway, _errback=self.handle_error)
-            return
-        if self._deferred_close is not None and not self._deferred_close.cancelled:
-            self._deferred_close.cancel()
-        if not self._closed and self.receive and self.transfer_finished and self._truncated():
-            # the TCP connection ended without TLS close_notify: the client never said the file was done
-            self.transfer_finished = False
-            self._resp = ("426 Connection closed; transfer aborted.", log.debug)
-            self.cmd_channel.truncated = True
-        with self.cmd_channel.replies_held():  # journal the end of the transfer, then send the 226
-            super().close()
-
-    def recv(self, buffer_size: int) -> bytes:
-        chunk: bytes = super().recv(buffer_size)
-        self._moved(len(chunk))
-        return chunk
-
-    def send(self, data: bytes) -> int:
-        sent: int = super().send(data)
-        self._moved(sent)
-        return sent
-
-    def _moved(self, size: int) -> None:
-        """Byte-triggered scenarios (cut, restart) and the ``bandwidth`` cap, which pauses the channel."""
-        if not size:
-            return
-        faults = self.cmd_channel.session.faults
-        action = faults.moved_bytes(size)
-        if action == "disconnect":
-            self._paused = True
-            self.cmd_channel.cut()
-            return
-        if action == "restart":
-            self._paused = True
-            self.ioloop.call_later(0, self.cmd_channel.server_ref.restart, _errback=self.handle_error)
-            return
-        if not self._paced_bytes:
-            self._paced_since = time.monotonic()
-        self._paced_bytes += size
-        wait = self._paced_since + faults.transfer_delay(self._paced_bytes) - time.monotonic()
-        if wait > 0.005 and not self._closed:
-            self._paused = True
-            self.del_channel()
-            self.ioloop.call_later(wait, self._resume, _errback=self.handle_error)
-
-    def _resume(self) -> None:
-        if not self._closed:
-            self._paused = False
-            self.add_channel(events=self.ioloop.READ if self.receive else self.ioloop.WRITE)
-
-    def _close_anyway(self) -> None:
-        self._ssl_accepting = False
-        self.close()
-
-    def _truncated(self) -> bool:
-        return (
-            isinstance(self.socket, SSL.Connection)
-            and self._ssl_established
-            and not self.socket.get_shutdown() & SSL.RECEIVED_SHUTDOWN
-        )
-
-
-class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
+class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
     """The control connection of one client."""
 
     server_ref: ClassVar[FtpsServer]
+    data_channel: DataChannel | None
 
     def __init__(self, conn: Any, server: Any, ioloop: Any = None) -> None:
         self.session: Session = None  # type: ignore[assignment]  # set in handle()
         self.tls_check = TlsCheck()
-        self.refusal: str | None = None
-        self.truncated = False
+        self.refusal = None
+        self.incomplete_reason = None
         self._raw_argument = ""
-        self._rename_source: Location | None = None
-        self._uploads: dict[str, Location] = {}
+        self._rename_source = None
+        self._uploads = {}
         self._held_replies: list[Any] | None = None  # replies (str), producers, None: close when done
+        self._undecodable = False
         super().__init__(conn, server, ioloop)
         self.authorizer = PartnerAuthorizer(self)
 
@@ -290,7 +109,7 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
 
     def on_disconnect(self) -> None:
         for location in list(self._uploads.values()):
-            self._upload_ended(location, complete=False, reason="the client disconnected before the transfer")
+            self.upload_ended(location, complete=False, reason="the client disconnected before the transfer")
         if self.session is not None:
             self.session.ended("client closed")
 
@@ -308,9 +127,14 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
         )
 
     def handle_failed_ssl_handshake(self) -> None:
+        """A client certificate refused in the handshake (missing, expired, untrusted) is a failed login:
+        it counts towards the address's ban like a wrong CN at ``USER``. pyftpdlib calls this from the
+        handshake's ``except SSL.Error`` clause: the error is at hand to tell why it failed."""
         alert = self.tls_check.alert
         reason = self.tls_check.error or _ALERTS.get(alert or 0) or f"TLS handshake failed (alert {alert})"
         self.session.record("session.tls", outcome="refused", reason=reason, alert=self.tls_check.alert)
+        if certificate_refused(self.tls_check, sys.exc_info()[1]):
+            self.session.login_failed()
         super().handle_failed_ssl_handshake()
 
     # -- login --------------------------------------------------------------------------------------------
@@ -343,33 +167,61 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
 
     # -- commands -----------------------------------------------------------------------------------------
 
+    def decode(self, bytes: bytes) -> str:
+        """Names are UTF-8 (FEAT says UTF8). pyftpdlib decodes with "replace", so a Latin-1 name was
+        stored as another name, which the client could never reach again: such a line is noted here and
+        refused (:meth:`pre_process_command`), as the SFTP double refuses it ("Invalid filename")."""
+        try:
+            return bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            self._undecodable = True
+            return bytes.decode("utf-8", "replace")  # for the journal only
+
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
+        undecodable, self._undecodable = self._undecodable, False
         delay = self.session.faults.reply_delay() if self.session is not None else 0.0
         if delay:
-            self.ioloop.call_later(delay, self._process_now, line, cmd, arg, _errback=self.handle_error)
+            self.ioloop.call_later(
+                delay, self._process_now, line, cmd, arg, undecodable, _errback=self.handle_error
+            )
         else:
-            self._process_now(line, cmd, arg)
+            self._process_now(line, cmd, arg, undecodable)
 
-    def _process_now(self, line: str, cmd: str, arg: str) -> None:
+    def _process_now(self, line: str, cmd: str, arg: str, undecodable: bool = False) -> None:
         if self._closed:
             return
         self._raw_argument = arg
         self.refusal = None
-        if self.fs is not None and arg and cmd in _KINDS and not self._acceptable_path(cmd, arg):
-            return
-        super().pre_process_command(line, cmd, arg)
+        if undecodable and cmd in self.proto_cmds:  # an unknown command gets pyftpdlib's 500
+            self._refuse_undecodable(cmd)
+        elif cmd in _ACTIVE_MODE:  # not in the class's commands (FEAT must not offer EPRT): 502, not 500
+            self._refuse(cmd, 502, "Active mode is not supported: use PASV or EPSV.")
+        elif self.fs is None or not arg or cmd not in KINDS or self._acceptable_path(self.fs, cmd, arg):
+            super().pre_process_command(line, cmd, arg)
 
-    def _acceptable_path(self, cmd: str, arg: str) -> bool:
+    def _refuse(self, cmd: str, code: int, text: str, arg: str = "") -> None:
+        """Answer ``cmd`` with a refusal (``arg``: the real path pyftpdlib made of its argument, if any)."""
+        with self.replies_held():
+            self.respond(f"{code} {text}")
+            self.log_cmd(cmd, arg, code, text)
+
+    def _refuse_undecodable(self, cmd: str) -> None:
+        self.refusal = _NOT_UTF8
+        if self.fs is not None and (cmd in KINDS or cmd == "SITE"):
+            self._refuse(cmd, 553, f"File name not allowed: {_NOT_UTF8}.")
+        else:
+            self._refuse(cmd, 501, "Can't decode command: it is not valid UTF-8.")
+
+    def _acceptable_path(self, fs: HomeFilesystem, cmd: str, arg: str) -> bool:
         """Refuse names that cannot exist here (control characters, too long) with FTP's own 553."""
-        path = arg.split(" ", 1)[1] if cmd in ("MFMT", "SITE CHMOD") and " " in arg else arg
+        path = arg.split(" ", 1)[1] if cmd == "MFMT" and " " in arg else arg
         try:
-            self.fs.home.resolve(path, self.fs.cwd)
+            fs.home.resolve(path, fs.cwd)
         except AccessRefused as refusal:
             if refusal.kind != "invalid_name":
                 return True  # pyftpdlib answers "no such file" itself
             self.refusal = refusal.reason
-            self.respond(f"553 File name not allowed: {refusal.reason}.")
-            self.log_cmd(cmd, "", 553, refusal.reason)
+            self._refuse(cmd, 553, f"File name not allowed: {refusal.reason}.")
             return False
         return True
 
@@ -421,34 +273,73 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
             self._process_command(cmd, *args, **kwargs)
 
     def _process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
-        if cmd in ("PORT", "EPRT"):
-            self.respond("502 Active mode is not supported: use PASV or EPSV.")
-            self.log_cmd(cmd, args[0] if args else "", 502, "Active mode is not supported")
+        arg = args[0] if args else ""
+        if cmd in TRANSFERS and self.scenarios.active("prot-c-refused") is not None and not self._prot:
+            self._refuse(cmd, 522, "SSL/TLS required on the data channel.", arg)
+        elif cmd in TRANSFERS and self.data_channel is not None and self.data_channel.reuse_refused:
+            self._refuse_data_channel(cmd, arg)
+        elif self._write_refused(cmd, arg) or self._storage_refused(cmd, arg):
             return
-        if cmd in _TRANSFERS and self.scenarios.active("prot-c-refused") is not None and not self._prot:
-            self.respond("522 SSL/TLS required on the data channel.")
-            self.log_cmd(cmd, args[0] if args else "", 522, "SSL/TLS required on the data channel.")
-            return
-        if cmd in _UPLOADS and self._write_refused(cmd, args[0] if args else ""):
-            return
-        if cmd in ("PASV", "EPSV") and self.scenarios.active("passive-port-closed") is not None:
+        elif cmd in ("PASV", "EPSV") and self.scenarios.active("passive-port-closed") is not None:
             self._announce_closed_port(cmd)
-            return
-        super().process_command(cmd, *args, **kwargs)
+        else:
+            super().process_command(cmd, *args, **kwargs)
+
+    def _refuse_data_channel(self, cmd: str, arg: str) -> None:
+        """The data connection already failed the reuse check: the transfer is refused before pyftpdlib
+        opens (and, for STOR, truncates) the file; vsftpd answers the transfer command the same way."""
+        assert self.data_channel is not None
+        self.refusal = REUSE_REFUSAL
+        self._refuse(cmd, 522, REUSE_REFUSAL, arg)
+        self.data_channel.refuse(None)
 
     def _write_refused(self, cmd: str, arg: str) -> bool:
         """Scenarios ``disk-full``, ``fail-nth-write`` and ``fail-writes`` refuse the upload outright."""
-        failure = self.session.faults.write_failure()
+        failure = self.session.faults.write_failure() if cmd in UPLOADS else None
         if failure is None:
             return False
-        reply = (
-            (452, "Insufficient storage space.")
-            if failure == "disk-full"
-            else (451, "Requested action aborted: local error in processing.")
-        )
-        self.respond(f"{reply[0]} {reply[1]}")
-        self.log_cmd(cmd, arg, *reply)
+        if failure == "disk-full":
+            self._refuse(cmd, 452, "Insufficient storage space.", arg)
+        else:
+            self._refuse(cmd, 451, "Requested action aborted: local error in processing.", arg)
         return True
+
+    def _storage_refused(self, cmd: str, arg: str) -> bool:
+        """An upload needs room for its first byte, a new name counts as a file (``limits``): refused up
+        front when the account's quota, its file count or the disk's reserve is used up."""
+        fs = self.fs
+        if cmd not in _GROWING or fs is None:
+            return False
+        real = fs.ftp2fs(arg or fs.cwd) if cmd == "STOU" else arg
+        location = self.location(real)
+        if location is None:
+            return False
+        new_files = 1 if cmd == "STOU" or not os.path.lexists(real) else 0
+        try:
+            self.session.reserve_storage(location, 0 if cmd in ("MKD", "XMKD") else 1, new_files)
+        except StorageRefused as refusal:
+            self.refusal = refusal.reason
+            self._refuse(cmd, *_storage_reply(refusal), real)
+            return True
+        return False
+
+    def storage_refusal(self, path: str, size: int) -> str | None:
+        """The reply that ends an upload whose next ``size`` bytes find no room (None: go on)."""
+        location = self._uploads.get(path)
+        if location is None:
+            return None
+        try:
+            self.session.reserve_storage(location, size)
+        except StorageRefused as refusal:
+            self.incomplete_reason = refusal.reason
+            return " ".join(str(part) for part in _storage_reply(refusal))
+        return None
+
+    def reuse_required(self) -> bool:
+        return self.scenarios.active("session-reuse-required") is not None
+
+    def data_refused(self, reason: str) -> None:
+        self.session.record("ftp.data", outcome="refused", reason=reason)
 
     def _announce_closed_port(self, cmd: str) -> None:
         """Scenario ``passive-port-closed``: announce a port of the range where nothing listens."""
@@ -463,84 +354,12 @@ class PartnerHandler(TLS_FTPHandler):  # type: ignore[misc]
         self.log_cmd(cmd, "", int(reply[:3]), reply[4:])
         self.session.faults.fired("passive-port-closed", f"announced port {port}, where nothing listens")
 
-    def session_refused_data(self, reason: str) -> None:
-        self.session.record("ftp.data", outcome="refused", reason=reason)
 
-    def log_cmd(self, cmd: str, arg: str, respcode: int, respstr: str) -> None:
-        refused = (
-            self.refusal is not None or respcode in (502, 522, 530, 534, 553) or respstr.startswith(_POLICY)
-        )
-        outcome = "ok" if respcode < 400 else "refused" if refused else "failed"
-        detail: dict[str, Any] = {"command": cmd, "reply": respcode}
-        if outcome != "ok":
-            detail["reason"] = self.refusal or respstr
-        kind = _KINDS.get(cmd) if self.session.home is not None else None
-        if kind is None:
-            if cmd not in ("USER", "PASS") or outcome != "ok":
-                argument = "" if cmd == "PASS" else self._raw_argument
-                self.session.record("ftp.command", outcome=outcome, argument=argument, **detail)
-            return
-        location = self._location(arg)
-        path = location.relative if location else self._raw_argument
-        if cmd == "RNFR":
-            self._rename_source = location if outcome == "ok" else None
-            if outcome == "ok":
-                return
-        if cmd == "RNTO":
-            self._renamed(location, outcome, detail)
-            return
-        if cmd in _UPLOADS or cmd == "RETR":
-            detail["mode"] = "read" if cmd == "RETR" else "append" if cmd == "APPE" else "write"
-        self.session.record(kind, path, outcome, **detail)
-        if cmd in _UPLOADS and outcome == "ok" and location is not None:
-            self._uploads[str(location.real)] = location
-            self.session.upload_started(location)
-
-    def _renamed(self, target: Location | None, outcome: str, detail: dict[str, Any]) -> None:
-        source, self._rename_source = self._rename_source, None
-        path = source.relative if source else self._raw_argument
-        detail["target"] = target.relative if target else self._raw_argument
-        partner = self.session.partner
-        arrived = outcome == "ok" and target is not None and partner.watches(target.relative)
-        if arrived and target is not None:
-            detail["arrival"] = target.relative
-        event = self.session.record("fs.rename", path, outcome, **detail)
-        if arrived and target is not None and self.session.account:
-            partner.file_arrived(self.session.account, target.relative, event)
-
-    def log_transfer(
-        self, cmd: str, filename: str, receive: bool, completed: bool, elapsed: float, bytes: int
-    ) -> None:
-        location = self._uploads.pop(filename, None) if receive else self._location(filename)
-        if location is None:
-            return
-        if receive:
-            reason = {} if completed else {"reason": self._incomplete_reason()}
-            self._upload_ended(
-                location, completed, command=cmd, bytes_written=bytes, seconds=elapsed, **reason
-            )
-            return
-        self.session.record(
-            "fs.close", location.relative, mode="read", complete=completed, bytes_read=bytes, seconds=elapsed
-        )
-
-    def _upload_ended(self, location: Location, complete: bool, **detail: Any) -> None:
-        self._uploads.pop(str(location.real), None)
-        self.session.upload_ended(location, complete=complete, **detail)
-
-    def _incomplete_reason(self) -> str:
-        if self.truncated:
-            self.truncated = False
-            return "the data connection closed without TLS close_notify (a truncated transfer)"
-        return "the transfer was aborted before the end of the file"
-
-    def _location(self, path: str) -> Location | None:
-        if not path or self.fs is None:
-            return None
-        try:
-            return self.fs.location(path)  # type: ignore[no-any-return]
-        except AccessRefused:
-            return None
+def _storage_reply(refusal: StorageRefused) -> tuple[int, str]:
+    """RFC 959's replies: 552 for the account's allocation (bytes or files), 452 for the disk."""
+    if refusal.kind == "disk":
+        return 452, "Insufficient storage space."
+    return 552, "Requested file action aborted. Exceeded storage allocation."
 
 
 def _closed_port(ports: range, host: str) -> int:
@@ -555,6 +374,17 @@ def _closed_port(ports: range, host: str) -> int:
     return ports[0]
 
 
+def _commands(server: FtpsServer) -> dict[str, Any]:
+    """The commands this endpoint offers: HELP and FEAT list them, anything else is "500 not understood".
+
+    Active mode is refused (``502``, see :meth:`PartnerHandler._process_now`), so PORT and EPRT are not
+    offered, and FEAT no longer announces EPRT; SITE CHMOD only where the profile says the server has
+    Unix modes (``site_chmod``).
+    """
+    refused = {*_ACTIVE_MODE, *(() if server.spec.site_chmod else ("SITE CHMOD",))}
+    return {name: rule for name, rule in TLS_FTPHandler.proto_cmds.items() if name not in refused}
+
+
 def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
     """A handler class (and its data channel class) bound to one endpoint."""
     spec = server.spec
@@ -563,6 +393,8 @@ def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
         "server_ref": server,
         "ssl_context": server.ssl_context,
         "dtp_handler": data_channel,
+        "passive_dtp": PassiveListener,
+        "proto_cmds": _commands(server),
         "abstracted_fs": HomeFilesystem,
         "tls_control_required": spec.tls_before_login,
         "tls_data_required": False,  # checked per transfer: see process_command
@@ -575,6 +407,3 @@ def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
         "use_sendfile": False,
     }
     return type(f"{server.class_prefix}Handler", (PartnerHandler,), attributes)
-
-
-__all__ += ["handler_classes"]

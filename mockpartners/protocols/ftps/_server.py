@@ -7,7 +7,6 @@ only to look like every other adapter to the suite.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import queue
 import socket
@@ -21,8 +20,10 @@ from pyftpdlib.servers import FTPServer
 
 from ...config import FtpsEndpoint
 from ...endpoints import EndpointInfo, TlsInfo
+from ...limits import RESOURCE_ERRORS, OnceLog
 from ...partner import Partner
 from .. import bind_error
+from ._access import normal_address
 from ._handler import PartnerHandler, handler_classes
 from ._tls import make_context
 
@@ -38,6 +39,9 @@ _CONTEXT_SCENARIOS = frozenset(
         "tls-below-minimum",
     }
 )
+
+log = logging.getLogger("mockpartners.ftps")
+_resource_log = OnceLog(log)
 
 # pyftpdlib turns on its own INFO logging to stderr unless its logger has a handler: keep it to warnings
 _library_log = logging.getLogger("pyftpdlib")
@@ -67,7 +71,7 @@ class FtpsServer:
         }
         self.limits = partner.connection_limits()
         self._handler: type[PartnerHandler] | None = None
-        self._server: FTPServer | None = None
+        self._server: ControlListener | None = None
         self._loop: IOLoop | None = None
         self._hold: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -83,7 +87,7 @@ class FtpsServer:
     def address_allowed(self, username: str, address: str) -> bool:
         """Whether ``username`` may log in from ``address`` (an account without an allowlist: anywhere)."""
         addresses = self._allowlists.get(username)
-        return addresses is None or _normal(address) in addresses
+        return addresses is None or normal_address(address) in addresses
 
     def address_listed(self, address: str) -> bool:
         """The partner's firewall: an address on no account's allowlist never reaches the FTP server."""
@@ -91,11 +95,12 @@ class FtpsServer:
             return False
         if any(addresses is None for addresses in self._allowlists.values()):
             return True
-        return any(_normal(address) in addresses for addresses in self._allowlists.values() if addresses)
+        address = normal_address(address)
+        return any(address in addresses for addresses in self._allowlists.values() if addresses)
 
     @staticmethod
     def _addresses(allowlist: tuple[str, ...] | None) -> set[str] | None:
-        return None if allowlist is None else {_normal(address) for address in allowlist}
+        return None if allowlist is None else {normal_address(address) for address in allowlist}
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -114,7 +119,8 @@ class FtpsServer:
         self._thread.start()
 
     def _listen(self, port: int) -> None:
-        self._server = FTPServer((self.host, port), self._handler, ioloop=self._loop)
+        self._server = ControlListener((self.host, port), self._handler, ioloop=self._loop)
+        self._server.label = f"{self.partner.name} {self.name}"
         self.port = self._server.socket.getsockname()[1]
 
     def _serve(self) -> None:
@@ -154,7 +160,7 @@ class FtpsServer:
             try:
                 action()
             except Exception:
-                logging.getLogger("mockpartners.ftps").exception("scenario action failed")
+                log.exception("scenario action failed")
             finally:
                 done.set()
 
@@ -216,11 +222,33 @@ class FtpsServer:
         return []
 
 
-def _normal(address: str) -> str:
-    """One spelling per address (IPv4-mapped IPv6 addresses as IPv4)."""
-    try:
-        parsed = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return address
-    mapped = getattr(parsed, "ipv4_mapped", None)
-    return str(mapped or parsed)
+class ControlListener(FTPServer):  # type: ignore[misc]
+    """The control port of one endpoint.
+
+    Out of file descriptors, every ``accept()`` fails: pyftpdlib logs a traceback and closes the listener
+    for good, or (with connections still waiting) fails again at every turn of the loop (140 MB of log in
+    40 s). Here the failure is reported once (``OnceLog``: at most once a minute) and accepting pauses a
+    moment; the connections that wait in the backlog are served as soon as descriptors are free again.
+    """
+
+    label = "ftps"
+    pause = 0.25
+    """Seconds without accepting after running out of descriptors."""
+
+    def handle_accept(self) -> None:
+        try:
+            super().handle_accept()
+        except OSError as error:
+            if error.errno not in RESOURCE_ERRORS:
+                raise
+            _resource_log.report(
+                f"accept {self.label}",
+                f"{self.label}: cannot accept connections ({error.strerror}): the process is out of file "
+                "descriptors (ulimit -n) or memory; new clients wait until some are free",
+            )
+            self.del_channel()
+            self.ioloop.call_later(self.pause, self._resume, _errback=self.handle_error)
+
+    def _resume(self) -> None:
+        if not self._closed:
+            self.add_channel()

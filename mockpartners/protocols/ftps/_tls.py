@@ -18,7 +18,14 @@ from ..._credentials import TlsCredentials
 from ...config import FtpsEndpoint
 from ...scenarios import Scenarios
 
-__all__ = ["TlsCheck", "make_context", "peer_common_name", "session_reused", "whole_writes"]
+__all__ = [
+    "TlsCheck",
+    "certificate_refused",
+    "make_context",
+    "peer_common_name",
+    "session_reused",
+    "whole_writes",
+]
 
 _VERSIONS = {
     "1.0": SSL.TLS1_VERSION,
@@ -144,3 +151,15 @@ def whole_writes(connection: Any) -> None:
     library = getattr(SSL, "_lib", None)
     if library is not None and hasattr(library, "SSL_clear_mode") and hasattr(connection, "_ssl"):
         library.SSL_clear_mode(connection._ssl, library.SSL_MODE_ENABLE_PARTIAL_WRITE)
+
+
+_CERTIFICATE_ALERTS = frozenset({42, 45, 48, 116})  # bad, expired, unknown CA, certificate required
+
+
+def certificate_refused(check: TlsCheck, error: BaseException | None) -> bool:
+    """Whether a failed handshake refused the client's certificate (missing, expired, untrusted), as
+    opposed to a TLS version or cipher the server does not speak, or a client that gave up on us."""
+    if check.error is not None or check.alert in _CERTIFICATE_ALERTS:
+        return True
+    # TLS 1.2 refuses a missing certificate with a plain "handshake failure" alert: OpenSSL says why
+    return check.alert == 40 and "peer did not return a certificate" in str(error)
