@@ -7,6 +7,7 @@ here, so that it keeps to the connection and the commands.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ...session import Session
@@ -87,6 +88,8 @@ class CommandJournal:
             return
         if cmd in UPLOADS or cmd == "RETR":
             detail["mode"] = "read" if cmd == "RETR" else "append" if cmd == "APPE" else "write"
+        elif cmd == "MFMT":
+            detail.update(_mfmt_time(self._raw_argument))
         self.session.record(kind, path, outcome, **detail)
         if cmd in UPLOADS and outcome == "ok" and location is not None:
             self._uploads[str(location.real)] = location
@@ -136,3 +139,12 @@ class CommandJournal:
             return self.fs.location(path)
         except AccessRefused:
             return None
+
+
+def _mfmt_time(argument: str) -> dict[str, int]:
+    """MFMT's time (``YYYYMMDDHHMMSS``, UTC) in seconds, as the SFTP double journals ``mtime``."""
+    try:
+        moment = datetime.strptime(argument.split(" ", 1)[0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return {}
+    return {"mtime": int(moment.timestamp())}
