@@ -152,10 +152,14 @@ class StorageLimits:
         with self._lock:
             return self._current(username)
 
-    def forget(self) -> None:
-        """Homes changed behind the writes' back (a reset): measure them again."""
+    def forget(self, username: str | None = None) -> None:
+        """Homes changed behind the writes' back (a reset, a deletion): measure them (or ``username``'s)
+        again, so that the room a client just freed is there for its next upload."""
         with self._lock:
-            self._usage.clear()
+            if username is None:
+                self._usage.clear()
+            else:
+                self._usage.pop(username, None)
 
     def _current(self, username: str) -> Usage:
         walked_at, stored, files = self._usage.get(username, (0.0, 0, 0))

@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from OpenSSL import SSL
-from pyftpdlib.handlers import TLS_DTPHandler
+from pyftpdlib.handlers import DTPHandler, TLS_DTPHandler
 from pyftpdlib.handlers.ftp.dispatchers import PassiveDTP
 
 from ._access import normal_address
@@ -131,13 +131,21 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
         elif self._deferred_close is not None:
             self.close()
 
-    def refuse(self, reply: str | None) -> None:
-        """End the connection with ``reply`` to the transfer waiting on it (None: the caller answers)."""
+    def refuse(self, reply: str | None, *, abort: bool = False) -> None:
+        """End the connection with ``reply`` to the transfer waiting on it (None: the caller answers).
+
+        ``abort``: the client is still sending, so the TLS shutdown would wait for it, and its end of
+        file would mark the upload complete meanwhile: close at once, as pyftpdlib does on an error.
+        """
         if self._closed:
             return
         self.transfer_finished = False
         self._resp = (reply, log.debug) if reply else ()
-        self.close()
+        if not abort:
+            self.close()
+            return
+        with self.cmd_channel.replies_held():
+            DTPHandler.close(self)
 
     def close(self) -> None:
         if not self._closed and self._ssl_accepting and not self._error and self._deferred_close is None:
@@ -162,7 +170,7 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
         if chunk and self.receive and self.file_obj is not None:
             refusal = self.cmd_channel.storage_refusal(self.file_obj.name, len(chunk))
             if refusal is not None:  # the chunk is not written: the upload ends here, incomplete
-                self.refuse(refusal)
+                self.refuse(refusal, abort=True)
                 return b""
         self._moved(len(chunk))
         return chunk

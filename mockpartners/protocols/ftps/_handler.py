@@ -37,6 +37,7 @@ log = logging.getLogger("mockpartners.ftps")
 
 _ACTIVE_MODE = ("PORT", "EPRT")
 _GROWING = UPLOADS | {"MKD", "XMKD"}
+_SHRINKING = frozenset({"DELE", "RMD", "XRMD"})  # the quota's usage is measured again after them
 _ALERTS = {
     40: "no client certificate (or no common parameters)",
     42: "bad client certificate",
@@ -65,6 +66,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         self._uploads = {}
         self._held_replies: list[Any] | None = None  # replies (str), producers, None: close when done
         self._undecodable = False
+        self._room_reserved: dict[str, int] = {}  # real path: bytes reserved before its upload started
         super().__init__(conn, server, ioloop)
         self.authorizer = PartnerAuthorizer(self)
 
@@ -284,6 +286,8 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
             self._announce_closed_port(cmd)
         else:
             super().process_command(cmd, *args, **kwargs)
+            if cmd in _SHRINKING and self.session.account is not None:
+                self.session.partner.storage.forget(self.session.account)
 
     def _refuse_data_channel(self, cmd: str, arg: str) -> None:
         """The data connection already failed the reuse check: the transfer is refused before pyftpdlib
@@ -315,12 +319,15 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         if location is None:
             return False
         new_files = 1 if cmd == "STOU" or not os.path.lexists(real) else 0
+        first_byte = 0 if cmd in ("MKD", "XMKD") else 1
         try:
-            self.session.reserve_storage(location, 0 if cmd in ("MKD", "XMKD") else 1, new_files)
+            self.session.reserve_storage(location, first_byte, new_files)
         except StorageRefused as refusal:
             self.refusal = refusal.reason
             self._refuse(cmd, *_storage_reply(refusal), real)
             return True
+        if first_byte and cmd != "STOU":
+            self._room_reserved[real] = first_byte
         return False
 
     def storage_refusal(self, path: str, size: int) -> str | None:
@@ -329,7 +336,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         if location is None:
             return None
         try:
-            self.session.reserve_storage(location, size)
+            self.session.reserve_storage(location, size - self._room_reserved.pop(path, 0))
         except StorageRefused as refusal:
             self.incomplete_reason = refusal.reason
             return " ".join(str(part) for part in _storage_reply(refusal))
