@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,8 +39,10 @@ def up(
     *arguments: str,
     environment: dict[str, str] | None = None,
     partner: str = "onss",
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[Running]:
-    """``mockpartners up PARTNER --ports ephemeral --quiet`` on a state seeded with the session's keys."""
+    """``mockpartners up PARTNER --ports ephemeral --quiet`` on a state seeded with the session's keys
+    (``preexec_fn`` runs in the child before it starts: resource limits, for instance)."""
     StateDir(state).copy_credentials_from(StateDir(credentials), partner)
     process = subprocess.Popen(
         [*COMMAND, "up", partner, "--ports", "ephemeral", "--quiet", "--state-dir", str(state), *arguments],
@@ -48,6 +50,7 @@ def up(
         stderr=subprocess.PIPE,
         text=True,
         env=environment or NO_TOKEN,
+        preexec_fn=preexec_fn,
     )
     assert process.stdout is not None and process.stderr is not None
     try:
