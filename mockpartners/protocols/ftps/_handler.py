@@ -24,18 +24,18 @@ from ...scenarios import Scenarios
 from ...session import Session
 from ...storage import AccessRefused
 from ._access import HomeFilesystem, PartnerAuthorizer
-from ._data import REUSE_REFUSAL, DataChannel, PassiveListener
+from ._data import REUSE_REFUSAL, DataChannel
 from ._journal import KINDS, TRANSFERS, UPLOADS, CommandJournal
 from ._tls import TlsCheck, certificate_refused, peer_common_name
 
 if TYPE_CHECKING:
     from ._server import FtpsServer
 
-__all__ = ["PartnerHandler", "handler_classes"]
+__all__ = ["ACTIVE_MODE", "PartnerHandler"]
 
 log = logging.getLogger("mockpartners.ftps")
 
-_ACTIVE_MODE = ("PORT", "EPRT")
+ACTIVE_MODE = ("PORT", "EPRT")
 _GROWING = UPLOADS | {"MKD", "XMKD"}
 _SHRINKING = frozenset({"DELE", "RMD", "XRMD"})  # the quota's usage is measured again after them
 _ALERTS = {
@@ -196,7 +196,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         self.refusal = None
         if undecodable and cmd in self.proto_cmds:  # an unknown command gets pyftpdlib's 500
             self._refuse_undecodable(cmd)
-        elif cmd in _ACTIVE_MODE:  # not in the class's commands (FEAT must not offer EPRT): 502, not 500
+        elif cmd in ACTIVE_MODE:  # not in the class's commands (FEAT must not offer EPRT): 502, not 500
             self._refuse(cmd, 502, "Active mode is not supported: use PASV or EPSV.")
         elif self.fs is None or not arg or cmd not in KINDS or self._acceptable_path(self.fs, cmd, arg):
             super().pre_process_command(line, cmd, arg)
@@ -379,38 +379,3 @@ def _closed_port(ports: range, host: str) -> int:
                 continue
             return port
     return ports[0]
-
-
-def _commands(server: FtpsServer) -> dict[str, Any]:
-    """The commands this endpoint offers: HELP and FEAT list them, anything else is "500 not understood".
-
-    Active mode is refused (``502``, see :meth:`PartnerHandler._process_now`), so PORT and EPRT are not
-    offered, and FEAT no longer announces EPRT; SITE CHMOD only where the profile says the server has
-    Unix modes (``site_chmod``).
-    """
-    refused = {*_ACTIVE_MODE, *(() if server.spec.site_chmod else ("SITE CHMOD",))}
-    return {name: rule for name, rule in TLS_FTPHandler.proto_cmds.items() if name not in refused}
-
-
-def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
-    """A handler class (and its data channel class) bound to one endpoint."""
-    spec = server.spec
-    data_channel = type(f"{server.class_prefix}DataChannel", (DataChannel,), {})
-    attributes: dict[str, Any] = {
-        "server_ref": server,
-        "ssl_context": server.ssl_context,
-        "dtp_handler": data_channel,
-        "passive_dtp": PassiveListener,
-        "proto_cmds": _commands(server),
-        "abstracted_fs": HomeFilesystem,
-        "tls_control_required": spec.tls_before_login,
-        "tls_data_required": False,  # checked per transfer: see process_command
-        "passive_ports": list(spec.passive_range()),
-        "masquerade_address": spec.passive_address,
-        "permit_foreign_addresses": False,
-        "permit_privileged_ports": False,
-        "auth_failed_timeout": spec.failed_login_delay.total_seconds(),
-        "banner": spec.banner,
-        "use_sendfile": False,
-    }
-    return type(f"{server.class_prefix}Handler", (PartnerHandler,), attributes)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pyftpdlib.handlers import TLS_FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
@@ -23,8 +24,9 @@ from ...endpoints import EndpointInfo, TlsInfo
 from ...limits import RESOURCE_ERRORS, OnceLog
 from ...partner import Partner
 from .. import bind_error
-from ._access import normal_address
-from ._handler import PartnerHandler, handler_classes
+from ._access import HomeFilesystem, normal_address
+from ._data import DataChannel, PassiveListener
+from ._handler import ACTIVE_MODE, PartnerHandler
 from ._tls import make_context
 
 __all__ = ["FtpsServer"]
@@ -225,10 +227,11 @@ class FtpsServer:
 class ControlListener(FTPServer):  # type: ignore[misc]
     """The control port of one endpoint.
 
-    Out of file descriptors, every ``accept()`` fails: pyftpdlib logs a traceback and closes the listener
-    for good, or (with connections still waiting) fails again at every turn of the loop (140 MB of log in
-    40 s). Here the failure is reported once (``OnceLog``: at most once a minute) and accepting pauses a
-    moment; the connections that wait in the backlog are served as soon as descriptors are free again.
+    Out of file descriptors, ``accept()`` fails: pyftpdlib's acceptor then closes the listener for good,
+    and the endpoint stops answering without a word (its traceback goes to pyftpdlib's silenced logger);
+    retried at once, it would fail at every turn of the loop (issue 9 saw 140 MB of such log in 40 s).
+    Here the failure is reported once (``OnceLog``: at most once a minute) and accepting pauses a moment:
+    the connections waiting in the backlog are served as soon as descriptors are free again.
     """
 
     label = "ftps"
@@ -252,3 +255,38 @@ class ControlListener(FTPServer):  # type: ignore[misc]
     def _resume(self) -> None:
         if not self._closed:
             self.add_channel()
+
+
+def _commands(server: FtpsServer) -> dict[str, Any]:
+    """The commands this endpoint offers: HELP and FEAT list them, anything else is "500 not understood".
+
+    Active mode is refused (``502``, see :meth:`PartnerHandler._process_now`), so PORT and EPRT are not
+    offered, and FEAT no longer announces EPRT; SITE CHMOD only where the profile says the server has
+    Unix modes (``site_chmod``).
+    """
+    refused = {*ACTIVE_MODE, *(() if server.spec.site_chmod else ("SITE CHMOD",))}
+    return {name: rule for name, rule in TLS_FTPHandler.proto_cmds.items() if name not in refused}
+
+
+def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
+    """A handler class (and its data channel class) bound to one endpoint."""
+    spec = server.spec
+    data_channel = type(f"{server.class_prefix}DataChannel", (DataChannel,), {})
+    attributes: dict[str, Any] = {
+        "server_ref": server,
+        "ssl_context": server.ssl_context,
+        "dtp_handler": data_channel,
+        "passive_dtp": PassiveListener,
+        "proto_cmds": _commands(server),
+        "abstracted_fs": HomeFilesystem,
+        "tls_control_required": spec.tls_before_login,
+        "tls_data_required": False,  # checked per transfer: see process_command
+        "passive_ports": list(spec.passive_range()),
+        "masquerade_address": spec.passive_address,
+        "permit_foreign_addresses": False,
+        "permit_privileged_ports": False,
+        "auth_failed_timeout": spec.failed_login_delay.total_seconds(),
+        "banner": spec.banner,
+        "use_sendfile": False,
+    }
+    return type(f"{server.class_prefix}Handler", (PartnerHandler,), attributes)
