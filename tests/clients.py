@@ -24,7 +24,7 @@ import asyncssh
 import paramiko
 import pytest
 
-from mockpartners import AccountInfo, EndpointInfo
+from mockpartners import AccountInfo, EndpointInfo, Partner
 
 
 def require(program: str) -> str:
@@ -249,6 +249,17 @@ def curl_ftps(
     return curl(*options, *arguments, f"ftp://{endpoint.host}:{endpoint.port}{path}")
 
 
+def curl_ftps_upload(
+    partner: Partner, local: Path, path: str, *arguments: str, username: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``curl -T LOCAL`` to ``path`` (a folder ending in "/" keeps the local name), as the account."""
+    account = partner.account(username)
+    certificate = Certificate.of(account)
+    return curl_ftps(
+        partner.endpoint(), account.username, path, "-T", str(local), *arguments, certificate=certificate
+    )
+
+
 def curl_ftps_options(
     endpoint: EndpointInfo,
     username: str,
@@ -343,4 +354,18 @@ def ftplib_tls(
     kind = SessionReusingFTP if reuse_session else ftplib.FTP_TLS
     client = kind(context=context, timeout=10, source_address=(source, 0) if source else None)
     client.connect(endpoint.host, endpoint.port)
+    return client
+
+
+def ftplib_login(
+    partner: Partner, username: str | None = None, *, reuse_session: bool = True, source: str | None = None
+) -> ftplib.FTP_TLS:
+    """ftplib logged in with the account's certificate (any password) and PROT P, as the MAGDA page's
+    clients work; ``reuse_session=False`` is plain ftplib, which does not resume the TLS session."""
+    account = partner.account(username)
+    client = ftplib_tls(
+        partner.endpoint(), Certificate.of(account), source=source, reuse_session=reuse_session
+    )
+    client.login(account.username, "")
+    client.prot_p()
     return client

@@ -9,14 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from tests.clients import Certificate, ftplib_tls
-
-
-def login(magda: Partner) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))
-    client.login("afnemer-0001", "")
-    client.prot_p()
-    return client
+from tests.clients import ftplib_login
 
 
 def _reply(client: ftplib.FTP_TLS, command: str) -> str:
@@ -40,21 +33,21 @@ def _reply(client: ftplib.FTP_TLS, command: str) -> str:
 def test_malformed_and_hostile_commands_get_clear_replies(
     magda: Partner, command: str, expected: str
 ) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         assert _reply(client, command).startswith(expected)
         assert sorted(client.nlst()) == ["cache", "from_vip", "publiek", "to_vip"]  # still serving
 
 
 def test_an_overlong_command_line_is_refused(magda: Partner) -> None:
-    client = login(magda)
+    client = ftplib_login(magda)
     assert _reply(client, "X" * 3000).startswith("500 Command too long")
     client.close()  # the rest of the line is answered as another command: this client is out of step
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         assert client.nlst()
 
 
 def test_parent_paths_stop_at_the_home(magda: Partner) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         client.cwd("../../../..")
         assert client.pwd() == "/"
         assert "to_vip" in client.nlst()
@@ -64,7 +57,7 @@ def test_symlinks_planted_in_a_home_do_not_lead_out(magda: Partner, tmp_path: Pa
     secret = tmp_path / "secret.txt"
     secret.write_text("not for clients")
     (Path(magda.account().home) / "from_vip" / "escape").symlink_to(tmp_path)
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         with pytest.raises(ftplib.error_perm, match="550"):
             client.retrbinary("RETR from_vip/escape/secret.txt", io.BytesIO().write)
         with pytest.raises(ftplib.error_perm, match="550"):
@@ -73,7 +66,7 @@ def test_symlinks_planted_in_a_home_do_not_lead_out(magda: Partner, tmp_path: Pa
 
 def test_one_account_never_sees_another(magda: Partner) -> None:
     magda.publish("from_vip/FOR-0002.xml", "<private/>", account="afnemer-0002")
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         assert client.nlst("from_vip") == []
         with pytest.raises(ftplib.error_perm, match="550"):
             client.retrbinary("RETR ../afnemer-0002/from_vip/FOR-0002.xml", io.BytesIO().write)
@@ -86,5 +79,5 @@ def test_binary_junk_before_tls_does_not_hurt_other_clients(magda: Partner) -> N
         junk.sock.sendall(b"\x00\xff\xfe garbage \x16\x03\x01\r\n")  # type: ignore[union-attr]
         with pytest.raises(ftplib.error_perm, match="500"):
             junk.getresp()
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         assert client.nlst()

@@ -13,20 +13,13 @@ import pytest
 
 from mockpartners import Partner
 from mockpartners.pytest_plugin import SuiteFactory
-from tests.clients import Certificate, ftplib_tls, require
+from tests.clients import Certificate, ftplib_login, ftplib_tls, require
 
 REQUEST = b'<?xml version="1.0"?><Vraag/>\n'
 
 
-def login(magda: Partner, username: str = "afnemer-0001", **options: object) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account(username)), **options)  # type: ignore[arg-type]
-    client.login(username, "")  # the password is ignored: the certificate is the credential
-    client.prot_p()
-    return client
-
-
 def test_explicit_tls_login_and_listing(magda: Partner) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         assert sorted(client.nlst()) == ["cache", "from_vip", "publiek", "to_vip"]
         assert client.sock.version() in ("TLSv1.2", "TLSv1.3")  # type: ignore[union-attr]
     tls = magda.journal.wait_for(kind="session.tls")
@@ -111,7 +104,7 @@ def test_transfers_need_prot_p(magda: Partner) -> None:
 
 
 def test_active_mode_is_refused(magda: Partner) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         client.set_pasv(False)
         with pytest.raises(ftplib.error_perm, match="502 Active mode is not supported"):
             client.nlst()
@@ -121,7 +114,7 @@ def test_active_mode_is_refused(magda: Partner) -> None:
 
 
 def test_direct_upload_under_the_final_name_is_a_violation(magda: Partner) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         client.storbinary("STOR to_vip/DIRECT.xml", io.BytesIO(REQUEST))
     violation = magda.journal.wait_for(kind="partner.violation", path="to_vip/DIRECT.xml")
     assert violation.detail["rule"] == "atomic-upload" and violation.detail["taken_now"] is False
@@ -130,7 +123,7 @@ def test_direct_upload_under_the_final_name_is_a_violation(magda: Partner) -> No
 
 def test_harsh_mode_takes_a_direct_upload_while_it_is_written(mockpartners: SuiteFactory) -> None:
     magda = mockpartners("magda", settings=["magda.pickup.direct_uploads=harsh"])["magda"]
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         connection = client.transfercmd("STOR to_vip/DIRECT.xml")
         magda.journal.wait_for(kind="partner.violation", path="to_vip/DIRECT.xml")
         answer = magda.wait_for_answer("to_vip/DIRECT.xml")  # taken before the upload ended
@@ -145,7 +138,7 @@ def test_harsh_mode_takes_a_direct_upload_while_it_is_written(mockpartners: Suit
 
 
 def test_safe_strategy_upload_into_a_subfolder_then_move(magda: Partner) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         client.mkd("to_vip/upload")
         client.storbinary("STOR to_vip/upload/MOVED.xml", io.BytesIO(REQUEST))
         client.rename("to_vip/upload/MOVED.xml", "to_vip/MOVED.xml")
@@ -156,7 +149,7 @@ def test_safe_strategy_upload_into_a_subfolder_then_move(magda: Partner) -> None
 
 def test_interrupted_upload_is_incomplete_and_never_processed(magda: Partner) -> None:
     """The client vanishes mid-transfer: the TLS data channel ends without close_notify."""
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         connection = client.transfercmd("STOR to_vip/CUT.xml")
         connection.sendall(REQUEST[:10])
         raw = socket.socket(fileno=connection.detach())  # type: ignore[attr-defined]
@@ -183,7 +176,7 @@ def test_interrupted_upload_is_incomplete_and_never_processed(magda: Partner) ->
     ],
 )
 def test_folder_rights_follow_the_table(magda: Partner, command: str, refused: bool) -> None:
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         verb, path = command.split(" ", 1)
         reply = _reply(
             lambda: (
@@ -206,7 +199,7 @@ def _reply(command: Callable[[], str]) -> str:
 def test_fetch_then_move_to_cache_from_vip_then_delete(magda: Partner) -> None:
     """The page's advice: fetch from from_vip, optionally move to cache/from_vip, then remove."""
     magda.publish("from_vip/PRIVATE.xml", "<extract/>", account="afnemer-0001")
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         fetched = io.BytesIO()
         client.retrbinary("RETR from_vip/PRIVATE.xml", fetched.write)
         client.rename("from_vip/PRIVATE.xml", "cache/from_vip/PRIVATE.xml")
@@ -220,7 +213,7 @@ def test_fetch_then_move_to_cache_from_vip_then_delete(magda: Partner) -> None:
 def test_plain_ftplib_does_not_resume_the_tls_session_and_gets_522(magda: Partner) -> None:
     """MAGDA requires TLS session reuse on data connections (like vsftpd); Python's ftplib.FTP_TLS does not
     resume the session: every listing and transfer is refused, and the journal says why."""
-    with login(magda, reuse_session=False) as client:
+    with ftplib_login(magda, reuse_session=False) as client:
         with pytest.raises(ftplib.error_perm, match=r"^522 SSL connection failed: session reuse required"):
             client.nlst()
         client.transfercmd("STOR to_vip/A.xml.tmp").close()  # "150", then the TLS handshake is refused
@@ -232,13 +225,13 @@ def test_plain_ftplib_does_not_resume_the_tls_session_and_gets_522(magda: Partne
     assert reasons == ["SSL connection failed: session reuse required"] * 2
     upload = magda.journal.wait_for(kind="fs.close", path="to_vip/A.xml.tmp")
     assert upload.detail["complete"] is False and "session reuse required" in upload.detail["reason"]
-    with login(magda) as client:  # tests.clients.SessionReusingFTP resumes it, as curl and lftp do
+    with ftplib_login(magda) as client:  # tests.clients.SessionReusingFTP resumes it, as curl and lftp do
         assert "to_vip" in client.nlst()
 
 
 def test_session_reuse_can_be_left_to_the_client(mockpartners: SuiteFactory) -> None:
     magda = mockpartners("magda", settings=["magda.endpoints.ftps.session_reuse_required=false"])["magda"]
-    with login(magda, reuse_session=False) as client:
+    with ftplib_login(magda, reuse_session=False) as client:
         assert "to_vip" in client.nlst()
 
 
@@ -247,10 +240,10 @@ def test_renewed_server_certificate_under_the_same_root(magda: Partner) -> None:
     assert before is not None
     renewed = magda.renew_server_certificate()
     assert renewed.server.sha256 != before.certificate_sha256
-    with login(magda) as client:  # a client trusting the root notices nothing
+    with ftplib_login(magda) as client:  # a client trusting the root notices nothing
         assert client.nlst()
     magda.renew_server_certificate(new_issuing_ca=True)
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         assert client.nlst()
     assert magda.endpoint().tls.issuer == "Issuing CA 2 2020, Vlaamse overheid (mockpartners)"  # type: ignore[union-attr]
     assert len(magda.journal.events(kind="partner.certificate")) == 2
@@ -258,7 +251,7 @@ def test_renewed_server_certificate_under_the_same_root(magda: Partner) -> None:
 
 def test_passive_port_range_is_configurable(mockpartners: SuiteFactory) -> None:
     magda = mockpartners("magda", settings=["magda.endpoints.ftps.passive_ports=41000-41004"])["magda"]
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         ports = {client.makepasv()[1] for _ in range(5)}
         assert ports <= set(range(41000, 41005))
         client.sendcmd("EPSV")
@@ -268,7 +261,7 @@ def test_passive_port_range_is_configurable(mockpartners: SuiteFactory) -> None:
 def test_empty_listings_and_files_never_break_the_data_channels_tls_handshake(magda: Partner) -> None:
     """The server has nothing to send: it must still finish the TLS handshake before closing."""
     magda.files("afnemer-0001").drop("from_vip/EMPTY.xml", b"")
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         for _ in range(50):
             assert client.nlst("cache/to_vip") == []
             received = io.BytesIO()
@@ -287,7 +280,7 @@ def test_renewal_shows_in_endpoints_json(magda: Partner) -> None:
 
 def test_stat_with_a_path_lists_over_the_control_connection_in_order(magda: Partner) -> None:
     """STAT sends its listing between "213-" and "213 End": held replies must keep that order."""
-    with login(magda) as client:
+    with ftplib_login(magda) as client:
         reply = client.sendcmd("STAT /")
         lines = reply.splitlines()
         assert lines[0].startswith("213-") and lines[-1].startswith("213 ")

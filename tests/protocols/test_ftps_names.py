@@ -13,15 +13,13 @@ import io
 import pytest
 
 from mockpartners import Partner
-from tests.clients import Certificate, ftplib_tls
+from tests.clients import Certificate, ftplib_login, ftplib_tls
 
 NOT_UTF8 = "553 File name not allowed: file name is not valid UTF-8."
 
 
 def _login(magda: Partner, encoding: str = "utf-8") -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))
-    client.login(magda.account().username, "")
-    client.prot_p()
+    client = ftplib_login(magda)
     client.encoding = encoding  # what ftplib encodes command lines with
     return client
 

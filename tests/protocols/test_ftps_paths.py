@@ -12,16 +12,9 @@ import pytest
 
 from mockpartners import Partner
 from mockpartners.pytest_plugin import SuiteFactory
-from tests.clients import Certificate, curl_ftps, ftplib_tls, lftp_ftps
+from tests.clients import Certificate, curl_ftps, curl_ftps_upload, ftplib_login, lftp_ftps
 
 REQUEST = b'<?xml version="1.0"?><Vraag/>\n'
-
-
-def _login(magda: Partner) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))
-    client.login(magda.account().username, "")
-    client.prot_p()
-    return client
 
 
 @pytest.mark.parametrize(
@@ -42,17 +35,9 @@ def test_curl_lists_the_pages_spellings(magda: Partner, url_path: str, folder: s
 def test_curl_uploads_into_a_backslash_path(magda: Partner, tmp_path: Path) -> None:
     local = tmp_path / "KOPIE.xml"
     local.write_bytes(REQUEST)
-    account = magda.account()
-    result = curl_ftps(
-        magda.endpoint(),
-        account.username,
-        "/Cache%5CFrom_vip%5CKOPIE.xml",
-        "-T",
-        str(local),
-        certificate=Certificate.of(account),
-    )
+    result = curl_ftps_upload(magda, local, "/Cache%5CFrom_vip%5CKOPIE.xml")
     assert result.returncode == 0, result.stderr
-    assert magda.files(account.username).read("cache/from_vip/KOPIE.xml") == REQUEST
+    assert magda.files(magda.account().username).read("cache/from_vip/KOPIE.xml") == REQUEST
 
 
 def test_lftp_changes_into_the_pages_spellings(magda: Partner) -> None:
@@ -72,7 +57,7 @@ def test_lftp_changes_into_the_pages_spellings(magda: Partner) -> None:
 def test_ftplib_works_with_windows_paths_and_the_real_folders_rights(magda: Partner) -> None:
     """A request sent the page's way (To_vip\\NAME.tmp, then renamed) is processed; read-only folders
     stay read-only whatever their spelling."""
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         client.storbinary("STOR To_vip\\VRAAG.0007.xml.tmp", io.BytesIO(REQUEST))
         client.rename("TO_VIP\\VRAAG.0007.xml.tmp", "to_vip\\VRAAG.0007.xml")
         answer = magda.wait_for_answer("to_vip/VRAAG.0007.xml")
@@ -95,7 +80,7 @@ def test_a_case_sensitive_profile_refuses_other_spellings(mockpartners: SuiteFac
     magda = mockpartners(
         "magda", settings=["magda.paths.case_sensitive=true", "magda.paths.backslash_separator=false"]
     )["magda"]
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         for path in ("From_vip", "cache\\to_vip"):
             with pytest.raises(ftplib.error_perm, match="550"):
                 client.cwd(path)

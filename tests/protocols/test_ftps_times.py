@@ -10,17 +10,10 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from tests.clients import Certificate, curl_ftps, ftplib_tls, lftp_ftps
+from tests.clients import Certificate, curl_ftps_upload, ftplib_login, lftp_ftps
 
 MOMENT = 1_000_000_000  # 2001-09-09 01:46:40 UTC
 MFMT_MOMENT = "20010909014640"
-
-
-def _login(magda: Partner) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))
-    client.login(magda.account().username, "")
-    client.prot_p()
-    return client
 
 
 def _mtime(magda: Partner, path: str) -> int:
@@ -39,7 +32,7 @@ def _mtime(magda: Partner, path: str) -> int:
 )
 def test_mfmt_follows_the_folders_write_right(magda: Partner, path: str, allowed: bool) -> None:
     magda.files("afnemer-0001").drop(path, b"<x/>")
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         assert "MFMT" in client.sendcmd("FEAT")
         try:
             reply = client.sendcmd(f"MFMT {MFMT_MOMENT} {path}")
@@ -59,10 +52,19 @@ def test_mfmt_follows_the_folders_write_right(magda: Partner, path: str, allowed
 
 def test_site_chmod_does_not_exist_on_a_windows_server(magda: Partner) -> None:
     magda.files("afnemer-0001").drop("from_vip/ANSWER.xml", b"<x/>")
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         with pytest.raises(ftplib.error_perm, match='500 Command "SITE CHMOD" not understood'):
             client.sendcmd("SITE CHMOD 777 from_vip/ANSWER.xml")
         assert "CHMOD" not in client.sendcmd("SITE HELP")
+
+
+def _lftp_put(magda: Partner, local: Path) -> None:
+    """lftp's ``put`` into to_vip, with the page's settings."""
+    account = magda.account()
+    certificate = Certificate.of(account)
+    command = f"put {local} -o to_vip/{local.name}"
+    result = lftp_ftps(magda.endpoint(), account.username, command, certificate=certificate)
+    assert result.returncode == 0, result.stderr
 
 
 def test_lftp_put_keeps_the_local_files_time(magda: Partner, tmp_path: Path) -> None:
@@ -70,14 +72,7 @@ def test_lftp_put_keeps_the_local_files_time(magda: Partner, tmp_path: Path) -> 
     local = tmp_path / "VRAAG.0004.xml.tmp"
     local.write_text("<Vraag/>\n")
     os.utime(local, (MOMENT, MOMENT))
-    account = magda.account()
-    result = lftp_ftps(
-        magda.endpoint(),
-        account.username,
-        f"put {local} -o to_vip/{local.name}",
-        certificate=Certificate.of(account),
-    )
-    assert result.returncode == 0, result.stderr
+    _lftp_put(magda, local)
     assert _mtime(magda, f"to_vip/{local.name}") == MOMENT
     assert magda.journal.wait_for(kind="fs.setstat", path=f"to_vip/{local.name}").outcome == "ok"
 
@@ -86,16 +81,9 @@ def test_lftp_carries_on_when_mfmt_is_refused(magda: Partner, tmp_path: Path) ->
     """With ``setstat-refused`` on (the upload folders lose the right), the upload still succeeds."""
     local = tmp_path / "VRAAG.0005.xml.tmp"
     local.write_text("<Vraag/>\n")
-    account = magda.account()
     with magda.scenarios("setstat-refused"):
-        result = lftp_ftps(
-            magda.endpoint(),
-            account.username,
-            f"put {local} -o to_vip/{local.name}",
-            certificate=Certificate.of(account),
-        )
-    assert result.returncode == 0, result.stderr
-    assert magda.files(account.username).read(f"to_vip/{local.name}") == b"<Vraag/>\n"
+        _lftp_put(magda, local)
+    assert magda.files(magda.account().username).read(f"to_vip/{local.name}") == b"<Vraag/>\n"
     assert magda.journal.wait_for(kind="fs.setstat", path=f"to_vip/{local.name}").outcome == "refused"
 
 
@@ -103,16 +91,6 @@ def test_curl_sets_the_time_after_its_upload(magda: Partner, tmp_path: Path) -> 
     """curl has no option to preserve an upload's time: a post-quote MFMT does it."""
     local = tmp_path / "VRAAG.0006.xml.tmp"
     local.write_text("<Vraag/>\n")
-    account = magda.account()
-    result = curl_ftps(
-        magda.endpoint(),
-        account.username,
-        "/to_vip/",
-        "-T",
-        str(local),
-        "-Q",
-        f"-MFMT {MFMT_MOMENT} {local.name}",
-        certificate=Certificate.of(account),
-    )
+    result = curl_ftps_upload(magda, local, "/to_vip/", "-Q", f"-MFMT {MFMT_MOMENT} {local.name}")
     assert result.returncode == 0, result.stderr
     assert _mtime(magda, f"to_vip/{local.name}") == MOMENT

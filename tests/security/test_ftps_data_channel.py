@@ -16,16 +16,9 @@ import ssl
 import pytest
 
 from mockpartners import Partner
-from tests.clients import Certificate, ftplib_tls
+from tests.clients import ftplib_login
 
 BIG = b"<Publicatie/>\n" * 100_000  # 1.4 MB: far more than one send
-
-
-def _login(magda: Partner) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))  # resumes its TLS session
-    client.login(magda.account().username, "")
-    client.prot_p()
-    return client
 
 
 def _drained(connection: socket.socket) -> int:
@@ -48,7 +41,7 @@ def _tls_intruder(host: str, port: int) -> ssl.SSLSocket:
 def test_a_process_that_connects_first_receives_no_byte_of_the_file(magda: Partner) -> None:
     """The leak: it got 65,536 bytes before the 522 (the file was pushed, then the connection refused)."""
     magda.files("afnemer-0001").drop("from_vip/PUBLICATIE.xml", BIG)
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         host, port = client.makepasv()
         intruder = _tls_intruder(host, port)  # handshake done: it waits for the file
         with pytest.raises(ftplib.error_perm, match=r"^522 SSL connection failed: session reuse required"):
@@ -65,7 +58,7 @@ def test_an_upload_over_a_refused_data_connection_leaves_the_file_alone(magda: P
     """STOR is refused before the file is opened: the existing file is not truncated."""
     files = magda.files("afnemer-0001")
     files.drop("from_vip/KEEP.xml", b"<kept/>")
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         host, port = client.makepasv()
         with _tls_intruder(host, port) as intruder:
             with pytest.raises(ftplib.error_perm, match=r"^522"):
@@ -78,7 +71,7 @@ def test_an_upload_over_a_refused_data_connection_leaves_the_file_alone(magda: P
 
 def test_a_plain_tcp_intruder_gets_nothing_before_the_tls_handshake(magda: Partner) -> None:
     """Nothing goes out in clear on a protected data channel: junk instead of a TLS handshake is dropped."""
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         host, port = client.makepasv()
         with socket.create_connection((host, port), timeout=10) as intruder:
             intruder.sendall(b"GET / HTTP/1.0\r\n\r\n")
@@ -91,7 +84,7 @@ def test_a_foreign_address_is_dropped_in_silence_and_the_clients_transfer_procee
     """pyftpdlib answered the stranger with an unsolicited 425 on the control connection, which the client
     then read as the reply to its own transfer command."""
     magda.files("afnemer-0001").drop("from_vip/PUBLICATIE.xml", BIG)
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         host, port = client.makepasv()
         with socket.create_connection((host, port), source_address=("127.0.0.2", 0), timeout=10) as stranger:
             assert _drained(stranger) == 0

@@ -13,17 +13,10 @@ import pytest
 
 from mockpartners import Partner
 from mockpartners.pytest_plugin import SuiteFactory
-from tests.clients import Certificate, curl_ftps, ftplib_tls
+from tests.clients import curl_ftps_upload, ftplib_login
 
 QUOTA = 100_000
 EXCEEDED = r"^552 Requested file action aborted\. Exceeded storage allocation\."
-
-
-def _login(magda: Partner) -> ftplib.FTP_TLS:
-    client = ftplib_tls(magda.endpoint(), Certificate.of(magda.account()))
-    client.login(magda.account().username, "")
-    client.prot_p()
-    return client
 
 
 @pytest.fixture
@@ -34,15 +27,7 @@ def small(mockpartners: SuiteFactory) -> Partner:
 def test_curl_upload_beyond_the_quota_is_cut_and_never_processed(small: Partner, tmp_path: Path) -> None:
     request = tmp_path / "GROOT.xml"
     request.write_bytes(b"<Vraag/>" * 50_000)  # 400 KB
-    account = small.account()
-    result = curl_ftps(
-        small.endpoint(),
-        account.username,
-        "/to_vip/",
-        "-T",
-        str(request),
-        certificate=Certificate.of(account),
-    )
+    result = curl_ftps_upload(small, request, "/to_vip/")
     assert result.returncode == 70, result.stderr  # CURLE_REMOTE_DISK_FULL: curl's name for 552
     assert "Exceeded storage allocation" in result.stderr
 
@@ -57,7 +42,7 @@ def test_curl_upload_beyond_the_quota_is_cut_and_never_processed(small: Partner,
 
 
 def test_ftplib_upload_beyond_the_quota_gets_552_and_the_session_goes_on(small: Partner) -> None:
-    with _login(small) as client:
+    with ftplib_login(small) as client:
         with client.transfercmd("STOR from_vip/GROOT.xml") as connection:
             with contextlib.suppress(OSError):  # the server stops reading at the quota
                 connection.sendall(b"x" * 1_000_000)
@@ -72,7 +57,7 @@ def test_a_used_quota_refuses_uploads_up_front(small: Partner) -> None:
     """Nothing is opened (nor truncated): the reply comes before any data connection is used."""
     files = small.files(small.account().username)
     files.drop("from_vip/VOL.xml", b"x" * QUOTA)
-    with _login(small) as client:
+    with ftplib_login(small) as client:
         for command in ("STOR to_vip/KLEIN.xml.tmp", "APPE from_vip/VOL.xml", "STOR from_vip/VOL.xml"):
             with pytest.raises(ftplib.error_perm, match=EXCEEDED):
                 client.storbinary(command, io.BytesIO(b"<Vraag/>"))
@@ -86,7 +71,7 @@ def test_a_used_quota_refuses_uploads_up_front(small: Partner) -> None:
 def test_the_number_of_files_is_limited_too(mockpartners: SuiteFactory) -> None:
     """The home holds its six folders; two more entries fit."""
     magda = mockpartners("magda", settings=["magda.limits.files_per_account=8"])["magda"]
-    with _login(magda) as client:
+    with ftplib_login(magda) as client:
         client.storbinary("STOR from_vip/A.xml", io.BytesIO(b"a"))
         client.mkd("to_vip/upload")
         with pytest.raises(ftplib.error_perm, match=EXCEEDED):
@@ -102,20 +87,12 @@ def test_the_disk_reserve_answers_452(mockpartners: SuiteFactory, tmp_path: Path
     magda = mockpartners("magda", settings=["magda.limits.disk_reserve=1PiB"])["magda"]
     request = tmp_path / "VRAAG.xml.tmp"
     request.write_bytes(b"<Vraag/>")
-    account = magda.account()
-    result = curl_ftps(
-        magda.endpoint(),
-        account.username,
-        "/to_vip/",
-        "-T",
-        str(request),
-        certificate=Certificate.of(account),
-    )
+    result = curl_ftps_upload(magda, request, "/to_vip/")
     assert result.returncode != 0 and "452" in result.stderr, result.stderr
     with (
-        _login(magda) as client,
+        ftplib_login(magda) as client,
         pytest.raises(ftplib.error_temp, match=r"^452 Insufficient storage space\."),
     ):
         client.storbinary("STOR to_vip/VRAAG.xml.tmp", io.BytesIO(b"<Vraag/>"))
     assert magda.journal.wait_for(kind="fs.write", outcome="refused").detail["limit"] == "disk"
-    assert magda.files(account.username).list("to_vip") == []
+    assert magda.files(magda.account().username).list("to_vip") == []
