@@ -97,7 +97,8 @@ class StorageLimits:
     """A partner's disk as its accounts use it: a quota per account, and a reserve the disk always keeps.
 
     Usage is measured by walking the account's home (at most once a second) and, in between, by adding
-    what writes announce, so a burst of writes cannot race past the quota between two walks.
+    what writes announce, so a burst of writes cannot race past the quota between two walks; a write that
+    would not fit is measured again before it is refused, so room freed by a deletion counts at once.
     """
 
     def __init__(self, limits: Limits, state_path: Path, home_of: Callable[[str], Path]) -> None:
@@ -115,6 +116,8 @@ class StorageLimits:
         self.reserve_disk(growth)
         with self._lock:
             used = self._current(username)
+            if not self._fits(used, growth, new_files):
+                used = self._current(username, fresh=True)  # a deletion since the last walk frees room
             if used.files + new_files > self.limits.files_per_account:
                 raise StorageRefused(
                     f"the account holds {used.files} files and folders, the most it may "
@@ -152,19 +155,22 @@ class StorageLimits:
         with self._lock:
             return self._current(username)
 
-    def forget(self, username: str | None = None) -> None:
-        """Homes changed behind the writes' back (a reset, a deletion): measure them (or ``username``'s)
-        again, so that the room a client just freed is there for its next upload."""
+    def forget(self) -> None:
+        """Homes changed behind the writes' back (a reset): measure them again."""
         with self._lock:
-            if username is None:
-                self._usage.clear()
-            else:
-                self._usage.pop(username, None)
+            self._usage.clear()
 
-    def _current(self, username: str) -> Usage:
+    def _fits(self, used: Usage, growth: int, new_files: int) -> bool:
+        limits = self.limits
+        return (
+            used.files + new_files <= limits.files_per_account
+            and used.bytes + growth <= limits.storage_per_account
+        )
+
+    def _current(self, username: str, *, fresh: bool = False) -> Usage:
         walked_at, stored, files = self._usage.get(username, (0.0, 0, 0))
         now = time.monotonic()
-        if now - walked_at > _USAGE_TTL:
+        if fresh or now - walked_at > _USAGE_TTL:
             stored, files = _measure(self._home_of(username))
             self._usage[username] = (now, stored, files)
         return Usage(stored, files)

@@ -118,3 +118,19 @@ def test_a_setstat_that_grows_a_file_is_charged(mockpartners: SuiteFactory) -> N
             file.truncate(2**20)  # FSETSTAT on the handle
     assert [event.outcome for event in onss.journal.events(kind="fs.setstat")] == ["refused", "ok", "refused"]
     assert (Path(account.home) / "IN/GROW.xml").stat().st_size == 2
+
+
+def test_room_freed_by_a_deletion_counts_at_once(mockpartners: SuiteFactory) -> None:
+    """The quota measures the home again before it refuses: a client that deletes an answer it fetched
+    can upload straight away."""
+    onss = mockpartners("onss", settings=[QUOTA])["onss"]
+    onss.files().drop("OUT/OLD.xml.ACK", b"x" * 60_000)
+    account = onss.account()
+    transport, sftp = paramiko_sftp(onss.endpoint(), account.username, key=account.private_key)
+    with transport, sftp:
+        with sftp.open("IN/FIRST.xml", "wb") as file, pytest.raises(OSError, match="Disk quota exceeded"):
+            file.write(b"<x/>" * 4096)
+        sftp.remove("OUT/OLD.xml.ACK")
+        with sftp.open("IN/SECOND.xml", "wb") as file:
+            file.write(b"<x/>" * 4096)
+    assert onss.wait_for_answer("IN/SECOND.xml").kind == "partner.answer"

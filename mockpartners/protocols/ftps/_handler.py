@@ -37,7 +37,6 @@ log = logging.getLogger("mockpartners.ftps")
 
 ACTIVE_MODE = ("PORT", "EPRT")
 _GROWING = UPLOADS | {"MKD", "XMKD"}
-_SHRINKING = frozenset({"DELE", "RMD", "XRMD"})  # the quota's usage is measured again after them
 _ALERTS = {
     40: "no client certificate (or no common parameters)",
     42: "bad client certificate",
@@ -286,8 +285,6 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
             self._announce_closed_port(cmd)
         else:
             super().process_command(cmd, *args, **kwargs)
-            if cmd in _SHRINKING and self.session.account is not None:
-                self.session.partner.storage.forget(self.session.account)
 
     def _refuse_data_channel(self, cmd: str, arg: str) -> None:
         """The data connection already failed the reuse check: the transfer is refused before pyftpdlib
