@@ -174,7 +174,7 @@ class Vsftpd:
                     "ssl_sslv3=NO",
                     "ssl_tlsv1=NO",
                     "ssl_ciphers=HIGH",
-                    "require_ssl_reuse=NO",  # mockpartners' MAGDA does not require it either
+                    "require_ssl_reuse=YES",  # like mockpartners' MAGDA (curl resumes the session)
                     f"rsa_cert_file={tls.server_certificate}",
                     f"rsa_private_key_file={tls.server_key}",
                     f"ca_certs_file={tls.client_ca}",
