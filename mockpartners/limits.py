@@ -31,6 +31,7 @@ __all__ = [
     "StorageLimits",
     "StorageRefused",
     "Usage",
+    "out_of_resources",
     "raise_descriptor_limit",
 ]
 
@@ -226,6 +227,15 @@ class OnceLog:
         for listener in list(self.listeners):
             listener(key, message)
         return True
+
+
+def out_of_resources(error: OSError) -> str:
+    """What to tell the user when accepting a connection failed for want of descriptors or memory."""
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return (
+        f"out of file descriptors or memory ({error.strerror}): new connections wait until others close "
+        f"(this process may open {limit} files; raise it with ulimit -n)"
+    )
 
 
 def raise_descriptor_limit() -> int:

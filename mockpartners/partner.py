@@ -7,6 +7,7 @@ and tests talk to it directly. Whatever the protocol a file came by, the same pa
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import threading
@@ -26,7 +27,7 @@ from .errors import StateError
 from .files import AccountFiles
 from .guard import LoginGuard
 from .journal import Event, Journal, Query
-from .limits import ConnectionLimits, StorageLimits
+from .limits import ConnectionLimits, OnceLog, StorageLimits
 from .pki import KeyPair
 from .processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
 from .scenarios import Scenarios
@@ -41,13 +42,22 @@ __all__ = ["Partner"]
 
 
 class Partner:
-    def __init__(self, profile: Profile, state: StateDir, journal: Journal, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        state: StateDir,
+        journal: Journal,
+        scheduler: Scheduler,
+        resource_log: OnceLog | None = None,
+    ) -> None:
         self.profile = profile
         self.name = profile.name
         self.state = state
         self.journal = journal
         self.clock: Clock = journal.clock
         self.scheduler = scheduler
+        self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
+        """Where listeners report running out of descriptors (once a minute, for the whole process)."""
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
         self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
         self.retention = RetentionProcessor(self)

@@ -21,7 +21,7 @@ from .config import Endpoint, Profile, load_profile, load_profiles
 from .endpoints import AdminInfo, SuiteInfo
 from .errors import MockPartnersError, StateError, UsageError
 from .journal import Journal
-from .limits import RESOURCE_ERRORS, OnceLog, raise_descriptor_limit
+from .limits import RESOURCE_ERRORS, OnceLog, out_of_resources, raise_descriptor_limit
 from .partner import Partner
 from .processors import Scheduler
 from .protocols import EndpointServer, server_for
@@ -218,7 +218,7 @@ class Suite:
         assert self.journal is not None
         if self._credentials_from is not None:
             self.state.copy_credentials_from(self._credentials_from, profile.name)
-        partner = Partner(profile, self.state, self.journal, self._scheduler)
+        partner = Partner(profile, self.state, self.journal, self._scheduler, self.resource_log)
         partner.prepare(new_host_keys=self._new_host_keys)
         return partner
 
@@ -279,11 +279,7 @@ class Suite:
         listener: say it once a minute instead, with what to do."""
         error = context.get("exception")
         if isinstance(error, OSError) and error.errno in RESOURCE_ERRORS:
-            self.resource_log.report(
-                "descriptors",
-                f"out of file descriptors or memory ({error.strerror}): new connections wait until others "
-                f"close (this process may open {raise_descriptor_limit()} files; raise it with ulimit -n)",
-            )
+            self.resource_log.report("descriptors", out_of_resources(error))
             return
         loop.default_exception_handler(context)
 

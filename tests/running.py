@@ -22,6 +22,8 @@ class Running:
         self.process = process
         self.state = state
         self.first_line = first_line
+        self.errors = ""
+        """What the process wrote on stderr, once it stopped."""
 
     @property
     def info(self) -> SuiteInfo:
@@ -53,16 +55,18 @@ def up(
         preexec_fn=preexec_fn,
     )
     assert process.stdout is not None and process.stderr is not None
+    running = Running(process, state, "")
     try:
-        line = process.stdout.readline()  # printed once everything listens
-        if not line.startswith("mockpartners: serving"):
-            raise AssertionError(f"up did not start: {line}{process.stderr.read()}")
-        yield Running(process, state, line)
+        running.first_line = process.stdout.readline()  # printed once everything listens
+        if not running.first_line.startswith("mockpartners: serving"):
+            raise AssertionError(f"up did not start: {running.first_line}{process.stderr.read()}")
+        yield running
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
-        assert "Traceback" not in process.stderr.read()
+        running.errors = process.stderr.read()
+        assert "Traceback" not in running.errors
 
 
 def error_line(result: subprocess.CompletedProcess[str]) -> str:

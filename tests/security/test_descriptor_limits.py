@@ -10,40 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import resource
-import signal
 import socket
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from mockpartners import Journal, SuiteInfo
-from mockpartners.state import StateDir
 from tests.clients import paramiko_sftp
-from tests.running import COMMAND, NO_TOKEN
+from tests.running import Running, up
 
 
-@contextlib.contextmanager
 def _up_with_descriptors(
     state: Path, credentials: Path, soft: int, hard: int
-) -> Iterator[subprocess.Popen[str]]:
-    StateDir(state).copy_credentials_from(StateDir(credentials), "onss")
-    process = subprocess.Popen(
-        [*COMMAND, "up", "onss", "--ports", "ephemeral", "--quiet", "--no-admin", "--state-dir", str(state)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=NO_TOKEN,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)),
+) -> contextlib.AbstractContextManager[Running]:
+    """``mockpartners up onss`` allowed ``soft`` open files (``hard`` at most)."""
+    limit = (soft, hard)
+    return up(
+        state, credentials, "--no-admin", preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limit)
     )
-    assert process.stdout is not None
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("mockpartners: serving"), line
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def _soft_limit(pid: int) -> int:
@@ -54,15 +37,15 @@ def _soft_limit(pid: int) -> int:
 
 
 def test_the_soft_limit_is_raised_to_the_hard_one(tmp_path: Path, mockpartners_credentials: Path) -> None:
-    with _up_with_descriptors(tmp_path / "state", mockpartners_credentials, 256, 4096) as process:
-        assert _soft_limit(process.pid) == 4096
+    with _up_with_descriptors(tmp_path / "state", mockpartners_credentials, 256, 4096) as running:
+        assert _soft_limit(running.process.pid) == 4096
 
 
 def test_running_out_of_descriptors_is_reported_once_and_passes(
     tmp_path: Path, mockpartners_credentials: Path
 ) -> None:
     state = tmp_path / "state"
-    with _up_with_descriptors(state, mockpartners_credentials, 64, 64) as process:
+    with _up_with_descriptors(state, mockpartners_credentials, 64, 64) as running:
         onss = SuiteInfo.load(state / "endpoints.json")["onss"]
         endpoint, account = onss.endpoint(), onss.account("EXP0000001")
         journal = Journal(state / "journal.sqlite3", read_only=True)
@@ -79,10 +62,7 @@ def test_running_out_of_descriptors_is_reported_once_and_passes(
         transport, sftp = paramiko_sftp(endpoint, account.username, key=account.private_key)
         with transport, sftp:  # the server accepts again once descriptors are free
             assert sorted(sftp.listdir("/")) == ["IN", "INTEST", "INTEST-S", "OUT", "OUTTEST", "OUTTEST-S"]
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=30)
 
-    assert errors.count("out of file descriptors") == 1, errors
-    assert "Traceback" not in errors
+    assert running.errors.count("out of file descriptors") == 1, running.errors
     (event,) = journal.events(kind="suite.resource")
     assert event.outcome == "failed" and "ulimit -n" in event.detail["reason"]

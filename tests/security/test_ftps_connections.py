@@ -7,15 +7,13 @@ from __future__ import annotations
 import ftplib
 import resource
 import socket
-import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
-from mockpartners import EndpointInfo, Partner
+from mockpartners import EndpointInfo, Journal, Partner
 from mockpartners.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps
 from tests.running import up
@@ -103,25 +101,6 @@ def test_banned_and_banning_connections_free_their_slots(mockpartners: SuiteFact
 
 DESCRIPTORS = 96
 """RLIMIT_NOFILE of the server process: what it needs to start, and a few dozen clients more."""
-WARNING = "cannot accept connections"
-
-
-class _Stderr:
-    """The server's stderr, read as it comes; ``warned`` is set at the first descriptor warning."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        assert process.stderr is not None
-        self.stream = process.stderr
-        self.lines: list[str] = []
-        self.warned = threading.Event()
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        for line in self.stream:
-            self.lines.append(line)
-            if WARNING in line:
-                self.warned.set()
 
 
 def _limit_descriptors() -> None:
@@ -139,24 +118,19 @@ def test_running_out_of_descriptors_is_reported_once_and_serving_resumes(
         partner="magda",
         preexec_fn=_limit_descriptors,
     ) as running:
-        stderr = _Stderr(running.process)
         info = running.info["magda"]
         endpoint = info.endpoint()
+        journal = Journal(running.state / "journal.sqlite3", read_only=True)
         clients = [
             socket.create_connection((endpoint.host, endpoint.port), timeout=10) for _ in range(DESCRIPTORS)
         ]
-        assert stderr.warned.wait(10), "".join(stderr.lines)
+        journal.wait_for(kind="suite.resource", timeout=10)
         for client in clients:  # the accepted ones get a greeting, the others wait in the backlog
             client.close()
 
         account = info.account()
         served = curl_ftps(endpoint, account.username, "/", "-l", certificate=Certificate.of(account))
-        assert served.returncode == 0, served.stderr + "".join(stderr.lines)
+        assert served.returncode == 0, served.stderr
         assert sorted(served.stdout.split()) == ["cache", "from_vip", "publiek", "to_vip"]
-
-        running.process.terminate()
-        running.process.wait(timeout=30)
-        stderr.thread.join(timeout=10)
-    output = "".join(stderr.lines)
-    assert output.count(WARNING) == 1, output
-    assert "Traceback" not in output and len(stderr.lines) < 10, output
+    assert running.errors.count("out of file descriptors") == 1, running.errors
+    assert len(running.errors.splitlines()) < 10, running.errors

@@ -21,7 +21,7 @@ from pyftpdlib.servers import FTPServer
 
 from ...config import FtpsEndpoint
 from ...endpoints import EndpointInfo, TlsInfo
-from ...limits import RESOURCE_ERRORS, OnceLog
+from ...limits import RESOURCE_ERRORS, OnceLog, out_of_resources
 from ...partner import Partner
 from .. import bind_error
 from ._access import HomeFilesystem, normal_address
@@ -43,7 +43,6 @@ _CONTEXT_SCENARIOS = frozenset(
 )
 
 log = logging.getLogger("mockpartners.ftps")
-_resource_log = OnceLog(log)
 
 # pyftpdlib turns on its own INFO logging to stderr unless its logger has a handler: keep it to warnings
 _library_log = logging.getLogger("pyftpdlib")
@@ -122,7 +121,7 @@ class FtpsServer:
 
     def _listen(self, port: int) -> None:
         self._server = ControlListener((self.host, port), self._handler, ioloop=self._loop)
-        self._server.label = f"{self.partner.name} {self.name}"
+        self._server.resource_log = self.partner.resource_log
         self.port = self._server.socket.getsockname()[1]
 
     def _serve(self) -> None:
@@ -234,7 +233,7 @@ class ControlListener(FTPServer):  # type: ignore[misc]
     the connections waiting in the backlog are served as soon as descriptors are free again.
     """
 
-    label = "ftps"
+    resource_log: OnceLog
     pause = 0.25
     """Seconds without accepting after running out of descriptors."""
 
@@ -244,11 +243,7 @@ class ControlListener(FTPServer):  # type: ignore[misc]
         except OSError as error:
             if error.errno not in RESOURCE_ERRORS:
                 raise
-            _resource_log.report(
-                f"accept {self.label}",
-                f"{self.label}: cannot accept connections ({error.strerror}): the process is out of file "
-                "descriptors (ulimit -n) or memory; new clients wait until some are free",
-            )
+            self.resource_log.report("descriptors", out_of_resources(error))
             self.del_channel()
             self.ioloop.call_later(self.pause, self._resume, _errback=self.handle_error)
 
