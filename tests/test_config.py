@@ -158,6 +158,18 @@ def test_builtin_magda_profile_matches_the_page() -> None:
     assert profile.pickup.unmatched == "ignore" and profile.pickup.after_pickup == "remove"
 
 
+@pytest.mark.parametrize("written", ["10.1.2.1-10.1.2.9", "10.1.2.*", "10.0.0.0/24"])
+def test_every_spelling_of_a_range_names_the_no_ranges_rule(tmp_path: Path, written: str) -> None:
+    """MAGDA allows no ranges, however written: the error says so, not "not an address" (issue 9, item 18)."""
+    ranged = _write(
+        tmp_path, f"extends: magda\naccounts:\n  - username: a\n    ip_allowlist: ['{written}']\n"
+    )
+    with pytest.raises(ProfileError) as error:
+        load_profile(ranged)
+    assert f"'{written}' is a range: only single static addresses are allowed" in str(error.value)
+    assert "not an IPv4 or IPv6 address" not in str(error.value)
+
+
 def test_allowlist_refuses_ranges_and_an_eighth_address(tmp_path: Path) -> None:
     ranged = _write(tmp_path, "extends: magda\naccounts:\n  - username: a\n    ip_allowlist: [10.0.0.0/24]\n")
     with pytest.raises(ProfileError) as error:
