@@ -160,7 +160,7 @@ def test_builtin_magda_profile_matches_the_page() -> None:
 
 @pytest.mark.parametrize("written", ["10.1.2.1-10.1.2.9", "10.1.2.*", "10.0.0.0/24"])
 def test_every_spelling_of_a_range_names_the_no_ranges_rule(tmp_path: Path, written: str) -> None:
-    """MAGDA allows no ranges, however written: the error says so, not "not an address" (issue 9, item 18)."""
+    """MAGDA allows no ranges, however written: the error says so, not "not an address"."""
     ranged = _write(
         tmp_path, f"extends: magda\naccounts:\n  - username: a\n    ip_allowlist: ['{written}']\n"
     )
