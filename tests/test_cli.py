@@ -128,6 +128,7 @@ def test_magda_cheat_sheet_commands_work_when_pasted(tmp_path: Path) -> None:
         require("curl")
         curled = subprocess.run(running.command("curl", "magda"), capture_output=True, text=True, timeout=30)
         assert curled.returncode == 0, curled.stderr
+        assert "--ssl-reqd" in running.command("curl", "magda") and "Warning" not in curled.stderr
         assert curled.stdout.split() == ["ANTWOORD.xml"]
 
         require("lftp")
