@@ -54,7 +54,11 @@ def test_up_serves_the_admin_api_and_status_shows_it(running: Running) -> None:
     assert admin is not None and admin.token_file is None
     assert f"admin API at {admin.url}" in running.first_line
     with urllib.request.urlopen(f"{admin.url}/health", timeout=10) as response:
-        assert json.load(response) == {"status": "ok", "partners": ["onss"]}
+        assert json.load(response) == {
+            "status": "ok",
+            "partners": ["onss"],
+            "journal": {"failing": None, "pending": 0, "lost": 0},
+        }
     status = ok("status", *running.where)
     assert f"admin API: {admin.url}" in status
     port = running.info["onss"].endpoint().port

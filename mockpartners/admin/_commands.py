@@ -241,6 +241,9 @@ def _status(arguments: argparse.Namespace) -> int:
     print(f"mockpartners {info['status']} (pid {info['pid']}), state in {info['state_dir']}")
     print(f"admin API: {client.url} (OpenAPI: {client.url}/openapi.json)")
     print(f"clock: {_clock_line(client.get('/v1/clock'))}")
+    journal = client.get("/health").get("journal") or {}
+    if journal.get("failing"):
+        print(f"journal: cannot write ({journal['failing']}); {journal.get('pending')} events wait in memory")
     started = client.get("/v1/journal", kind="suite.start", limit=1)["events"]
     since = started[0]["id"] if started else 0
     for name, partner in info["partners"].items():

@@ -29,7 +29,9 @@ def openapi_document() -> dict[str, Any]:
 async def health(request: web.Request) -> web.Response:
     """Open even when a token is required: container health checks carry no secret."""
     parameters(request, ())
-    return json_response({"status": "ok", "partners": list(request.app[CONTROL].suite.partners)})
+    control = request.app[CONTROL]
+    journal = await control.run(lambda: control.journal.health())
+    return json_response({"status": "ok", "partners": list(control.suite.partners), "journal": journal})
 
 
 async def openapi(request: web.Request) -> web.Response:

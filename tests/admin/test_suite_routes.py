@@ -16,7 +16,11 @@ from tests.admin.conftest import Api, files_path
 
 
 def test_health_endpoints_and_partners(onss_suite: Suite, api: Api) -> None:
-    assert api.ok("GET", "/health") == {"status": "ok", "partners": ["onss"]}
+    assert api.ok("GET", "/health") == {
+        "status": "ok",
+        "partners": ["onss"],
+        "journal": {"failing": None, "pending": 0, "lost": 0},
+    }
     endpoints = api.ok("GET", "/v1/endpoints")
     written = json.loads((onss_suite.state.path / "endpoints.json").read_text())
     assert endpoints == written

@@ -6,6 +6,7 @@ admin API whose limits are small enough to reach in a second or two (the default
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import time
 import urllib.request
@@ -77,7 +78,7 @@ def test_a_kept_alive_connection_gets_the_same_time_for_its_next_request(suite: 
     connection = http.client.HTTPConnection("127.0.0.1", suite.admin.port, timeout=10)
     with closing(connection):
         connection.request("GET", "/health")
-        assert connection.getresponse().read() == b'{"status": "ok", "partners": ["onss"]}'
+        assert json.loads(connection.getresponse().read())["status"] == "ok"
         assert connection.sock is not None
         started = time.monotonic()
         connection.sock.sendall(b"GET /v1/clock HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
