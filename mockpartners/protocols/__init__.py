@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import PortInUseError
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from ..endpoints import EndpointInfo
     from ..partner import Partner
 
-__all__ = ["EndpointServer", "bind_error", "server_for"]
+__all__ = ["EndpointServer", "bind_error", "server_for", "silent_listener"]
 
 
 class EndpointServer(Protocol):
@@ -44,3 +45,11 @@ def bind_error(partner: str, endpoint: str, host: str, port: int, error: OSError
     """Why a partner's endpoint cannot listen, with the two ways to give it another port."""
     choices = f"--ports ephemeral, or --set {partner}.endpoints.{endpoint}.port=N"
     return PortInUseError.binding(f"{partner} {endpoint}", host, port, error, choices)
+
+
+def silent_listener(host: str, port: int) -> socket.socket:
+    """A port that listens and never accepts, like one behind a firewall that drops (scenario
+    ``firewall-drop``): clients connect and wait for a greeting in vain, and the kernel's backlog bounds how
+    many wait, so nothing is held open on our side."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=128)

@@ -23,7 +23,7 @@ from ...config import FtpsEndpoint
 from ...endpoints import EndpointInfo, TlsInfo
 from ...limits import RESOURCE_ERRORS, OnceLog, out_of_resources
 from ...partner import Partner
-from .. import bind_error
+from .. import bind_error, silent_listener
 from ._access import HomeFilesystem, normal_address
 from ._data import DataChannel, PassiveListener
 from ._handler import ACTIVE_MODE, PartnerHandler
@@ -185,7 +185,7 @@ class FtpsServer:
             self._hold.close()
             self._hold = None
         if dropping and not closed and self._hold is None:
-            self._hold = socket.create_server((self.host, self.port), backlog=128)  # listens, never accepts
+            self._hold = silent_listener(self.host, self.port)
         if not closed and not dropping and self._server is None:
             self._listen(self.port)
 

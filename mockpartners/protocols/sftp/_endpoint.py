@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import asyncssh
 from ...config import SftpEndpoint
 from ...endpoints import EndpointInfo, HostKeyInfo
 from ...partner import Partner
-from .. import bind_error
+from .. import bind_error, silent_listener
 from ._auth import SshConnection
 
 __all__ = ["SftpServer"]
@@ -38,8 +39,7 @@ class SftpServer:
             for username, account in self.credentials.accounts.items()
         }
         self._server: asyncssh.SSHAcceptor | None = None
-        self._hold: asyncio.Server | None = None
-        self._held: set[asyncio.StreamWriter] = set()
+        self._hold: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.limits = partner.connection_limits()
@@ -88,14 +88,12 @@ class SftpServer:
         self.partner.journal.record("endpoint.restart", partner=self.partner.name, endpoint=self.name)
 
     async def _close_listeners(self) -> None:
-        for listener in (self._server, self._hold):
-            if listener is not None:
-                listener.close()
-                await listener.wait_closed()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self._hold is not None:
+            self._hold.close()
         self._server = self._hold = None
-        for writer in list(self._held):
-            writer.close()
-        self._held.clear()
 
     async def _drop_connections(self, reason: str) -> None:
         connections = list(self.connections)
@@ -132,20 +130,13 @@ class SftpServer:
             await self._server.wait_closed()
             self._server = None
         if dropping and self._hold is None and not closed:
-            self._hold = await asyncio.start_server(self._swallow, self.host, self.port)
+            self._hold = silent_listener(self.host, self.port)
         if not dropping and self._hold is not None:
             await self._close_listeners()
         if not closed and not dropping and self._server is None:
             await self._listen(self.port)
         if self._server is not None:
             self._server.update(server_host_keys=self._host_keys())
-
-    async def _swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Accept and never answer: the client waits for a greeting that never comes."""
-        self._held.add(writer)
-        await reader.read()
-        self._held.discard(writer)
-        writer.close()
 
     def _host_keys(self) -> list[asyncssh.SSHKey]:
         if self.partner.scenarios.active("host-key-changed") is not None:
