@@ -82,6 +82,11 @@ def test_the_nth_write_fails(onss: Partner, magda: Partner, request_file: Path) 
             onss.endpoint(), account.username, f"put {request_file} IN/\n", key=account.private_key
         )
         assert failed.returncode != 0 and "Failure" in failed.stderr
+        # the file holds what came before the failed write: never taken as a whole request
+        closed = onss.journal.wait_for(kind="fs.close", path=f"IN/{request_file.name}")
+        assert closed.detail["complete"] is False
+        assert closed.detail["reason"] == "a write failed (scenario fail-nth-write or fail-writes)"
+        assert onss.journal.wait_for(kind="partner.incomplete").ref == closed.id
         again = sftp_batch(
             onss.endpoint(), account.username, f"put {request_file} IN/\n", key=account.private_key
         )

@@ -121,8 +121,10 @@ class SftpFiles(asyncssh.SFTPServer):
         handle: OpenFile = file_obj  # type: ignore[assignment]
         failure = self.session.faults.write_failure()
         if failure == "disk-full":
+            handle.failed = "a write failed: no space left on device (scenario disk-full)"
             raise OSError(errno.ENOSPC, "No space left on device")
         if failure is not None:
+            handle.failed = "a write failed (scenario fail-nth-write or fail-writes)"
             raise asyncssh.SFTPFailure("Failure")
         if handle.writing:
             try:
@@ -181,6 +183,8 @@ class SftpFiles(asyncssh.SFTPServer):
             return
         if handle.refused is not None:
             unclosed = f"a write was refused: {handle.refused.reason}"
+        elif handle.failed:
+            unclosed = handle.failed
         complete = not unclosed
         reason = {"reason": unclosed} if unclosed else {}
         try:

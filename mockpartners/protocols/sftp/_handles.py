@@ -59,13 +59,15 @@ class OpenFile:
     """An open handle with its byte counts: writes are summed here and journalled once, at close.
 
     ``size`` is the file's size as this handle knows it, so that a write is charged to the account's quota
-    for the bytes it adds, not the ones it overwrites; ``refused`` is the refusal of a write (the upload is
-    then incomplete, and never processed).
+    for the bytes it adds, not the ones it overwrites; ``refused`` is the refusal of a write by a limit and
+    ``failed`` why a write failed otherwise (a fault scenario): either way the upload is then incomplete,
+    and never processed.
     """
 
     __slots__ = (
         "bytes_read",
         "bytes_written",
+        "failed",
         "file",
         "location",
         "reading",
@@ -83,6 +85,7 @@ class OpenFile:
         self.writing = writing
         self.size = os.fstat(file.fileno()).st_size
         self.refused: StorageRefused | None = None
+        self.failed = ""
         self.bytes_read = self.bytes_written = self.reads = self.writes = 0
 
 
