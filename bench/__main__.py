@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mockpartners.errors import MockPartnersError
+from mockpartners.model.errors import MockPartnersError
 
 from . import SECTIONS
 from ._answers import measure_answers

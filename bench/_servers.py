@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockpartners import Journal, Query, SuiteInfo, load_profile
-from mockpartners.errors import MockPartnersError
-from mockpartners.state import StateDir
+from mockpartners.infra.state import StateDir
+from mockpartners.model.errors import MockPartnersError
 
 from ._common import BenchError, Process, free_port, wait_for_port
 

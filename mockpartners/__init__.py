@@ -1,12 +1,12 @@
 """mockpartners: faithful local doubles of the file-exchange servers organisations must talk to."""
 
-from .clock import Clock
-from .config import Profile, builtin_names, load_profile
-from .endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
-from .errors import MockPartnersError
-from .journal import Event, Journal, Query
-from .partner import Partner
-from .suite import Suite
+from .infra.clock import Clock
+from .infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
+from .infra.journal import Event, Journal, Query
+from .kernel.partner import Partner
+from .kernel.suite import Suite
+from .model.errors import MockPartnersError
+from .model.loading import Profile, builtin_names, load_profile
 
 __all__ = [
     "AccountInfo",

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mockpartners import SuiteInfo
-from mockpartners.state import StateDir
+from mockpartners.infra.state import StateDir
 
 COMMAND = [sys.executable, "-m", "mockpartners"]
 NO_TOKEN = {key: value for key, value in os.environ.items() if key != "MOCKPARTNERS_ADMIN_TOKEN"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import SuiteInfo
-from mockpartners.state import StateDir
+from mockpartners.infra.state import StateDir
 from tests.clients import require, sftp_batch
 from tests.running import COMMAND, error_line
 

@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from mockpartners.state import StateDir
+from mockpartners.infra.state import StateDir
 from tests.clients import paramiko_request
 from tests.running import COMMAND, NO_TOKEN, Running, up
 

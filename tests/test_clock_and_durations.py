@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Clock
-from mockpartners._duration import Duration
-from mockpartners.errors import UsageError
-from mockpartners.journal import Journal
-from mockpartners.state import StateDir
+from mockpartners.infra.journal import Journal
+from mockpartners.infra.state import StateDir
+from mockpartners.model.duration import Duration
+from mockpartners.model.errors import UsageError
 from tests.running import COMMAND, NO_TOKEN, Running, error_line, up
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mockpartners import builtin_names, load_profile
-from mockpartners.config import load_profiles
-from mockpartners.errors import ProfileError, UnknownPartnerError, UsageError
+from mockpartners.model.errors import ProfileError, UnknownPartnerError, UsageError
+from mockpartners.model.loading import load_profiles
 
 
 def test_builtin_onss_profile_matches_the_guide() -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from mockpartners.admin import AdminClient, AdminError
-from mockpartners.container import ContainerError, SuiteContainer
+from mockpartners.app.admin import AdminClient, AdminError
+from mockpartners.app.container import ContainerError, SuiteContainer
 from tests.clients import curl, require, sftp_batch
 
 ROOT = Path(__file__).parent.parent

@@ -19,8 +19,8 @@ import paramiko
 import pytest
 
 from mockpartners import Partner
-from mockpartners.contract import ContractReport, RuleResult
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
+from mockpartners.kernel.contract import ContractReport, RuleResult
 from tests.clients import Certificate, curl_ftps, ftplib_tls, lftp_ftps, paramiko_sftp, sftp_batch
 
 REQUEST = b'<?xml version="1.0"?><Vraag/>\n'

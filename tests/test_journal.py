@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Clock, Journal, Query
-from mockpartners.errors import JournalTimeout, StateError
+from mockpartners.model.errors import JournalTimeout, StateError
 
 
 @pytest.fixture

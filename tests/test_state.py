@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 
 from mockpartners import Suite, SuiteInfo
-from mockpartners.errors import PortInUseError, StateError, UsageError
+from mockpartners.model.errors import PortInUseError, StateError, UsageError
 
 
 def _suite(

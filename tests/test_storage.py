@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import load_profile
-from mockpartners.storage import AccessRefused, Home
+from mockpartners.ports.storage import AccessRefused, Home
 
 
 @pytest.fixture

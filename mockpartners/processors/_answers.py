@@ -8,7 +8,7 @@ import string
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from ..config import AnswerTemplate
+from ..model.loading import AnswerTemplate
 from ._spool import Ticket
 
 __all__ = ["digest", "numbered", "render"]

@@ -19,16 +19,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .._atomic import open_regular, write_atomically, writing_atomically
-from .._duration import Duration
-from ..config import AnswerTemplate, Pickup
-from ..journal import Event
+from ..infra.atomic import open_regular, write_atomically, writing_atomically
+from ..infra.journal import Event
+from ..model.duration import Duration
+from ..model.loading import AnswerTemplate, Pickup
 from ._answers import digest, numbered, render
 from ._scheduler import Job
 from ._spool import Spool, Ticket
 
 if TYPE_CHECKING:
-    from ..partner import Partner
+    from ..kernel.partner import Partner
 
 __all__ = ["PickupProcessor", "Request"]
 

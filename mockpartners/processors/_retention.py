@@ -11,11 +11,11 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .._duration import Duration
+from ..model.duration import Duration
 from ._scheduler import Job
 
 if TYPE_CHECKING:
-    from ..partner import Partner
+    from ..kernel.partner import Partner
 
 __all__ = ["RetentionProcessor"]
 

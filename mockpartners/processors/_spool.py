@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .._atomic import write_atomically
+from ..infra.atomic import write_atomically
 
 __all__ = ["Spool", "Ticket"]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import PortInUseError
+from ..model.errors import PortInUseError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..config import Endpoint
-    from ..endpoints import EndpointInfo
-    from ..partner import Partner
+    from ..infra.endpoints import EndpointInfo
+    from ..kernel.partner import Partner
+    from ..model.loading import Endpoint
 
 __all__ = ["EndpointServer", "bind_error", "server_for", "silent_listener"]
 

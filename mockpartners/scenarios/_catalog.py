@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .._duration import Duration, shown
-from .._schema import FtpsEndpoint, Profile
-from ..errors import UsageError
+from ..model._schema import FtpsEndpoint, Profile
+from ..model.duration import Duration, shown
+from ..model.errors import UsageError
 
 __all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
 

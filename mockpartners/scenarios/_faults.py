@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from ._state import Scenarios
 
 if TYPE_CHECKING:
-    from ..session import Session
+    from ..ports.session import Session
 
 __all__ = ["SessionFaults"]
 

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UnknownScenarioError, UsageError
+from ..model.errors import UnknownScenarioError, UsageError
 from ._catalog import CATALOG, ScenarioSpec
 
 if TYPE_CHECKING:
-    from ..partner import Partner
+    from ..kernel.partner import Partner
 
 __all__ = ["ScenarioInfo", "Scenarios"]
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mockpartners import Suite
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Suite
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.admin.conftest import Api, files_path
 
 

@@ -8,7 +8,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 from mockpartners import Suite
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.admin.conftest import Answer, Api, files_path
 
 

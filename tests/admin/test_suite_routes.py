@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Suite
-from mockpartners.errors import PortInUseError
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
+from mockpartners.model.errors import PortInUseError
 from tests.admin.conftest import Api, files_path
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mockpartners import Query
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.admin.conftest import Api, files_path
 from tests.running import up
 

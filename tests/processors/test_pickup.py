@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
+from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.processors import PickupProcessor
-from mockpartners.pytest_plugin import SuiteFactory
 from tests.clients import paramiko_sftp
 
 

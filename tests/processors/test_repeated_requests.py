@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import sftp_batch
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, ftplib_login, ftplib_tls, require
 
 REQUEST = b'<?xml version="1.0"?><Vraag/>\n'

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps, curl_ftps_upload, ftplib_login, lftp_ftps
 
 REQUEST = b'<?xml version="1.0"?><Vraag/>\n'

@@ -10,7 +10,7 @@ import paramiko
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import paramiko_sftp
 
 

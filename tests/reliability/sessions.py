@@ -15,7 +15,7 @@ from pathlib import Path
 import paramiko
 
 from mockpartners import AccountInfo, Event, Partner, load_profile
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, ftplib_tls, paramiko_sftp
 
 ALL_RIGHTS = ["list", "read", "write", "delete", "rename", "mkdir", "setstat"]

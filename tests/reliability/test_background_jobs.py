@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner, Query
+from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.processors import RetentionProcessor
-from mockpartners.pytest_plugin import SuiteFactory
 from tests.reliability.sessions import ftps_session
 
 END_OF_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)

@@ -22,8 +22,8 @@ import asyncssh
 import pytest
 
 from mockpartners import AccountInfo, EndpointInfo, PartnerInfo
-from mockpartners.journal import Journal, Query
-from mockpartners.state import StateDir
+from mockpartners.infra.journal import Journal, Query
+from mockpartners.infra.state import StateDir
 from tests.clients import Certificate, ftplib_tls
 from tests.running import COMMAND, up
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Event, Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps_options, require, sftp_command
 from tests.reliability.sessions import (
     answered,

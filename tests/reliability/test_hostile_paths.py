@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.reliability.drivers import Driver, FtpsDriver, SftpDriver, try_everything
 from tests.reliability.planted import Planted
 from tests.reliability.sessions import answered, ftps_session, inbox_and_answers, sftp_session, unrestricted

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.reliability.drivers import Driver, FtpsDriver, SftpDriver, try_everything
 from tests.reliability.planted import Planted
 from tests.reliability.sessions import answered, inbox_and_answers, unrestricted

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl, curl_ftps_options, require, sftp_command
 from tests.reliability.sessions import sftp_session, sparse_file
 

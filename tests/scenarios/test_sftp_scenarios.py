@@ -125,7 +125,7 @@ def test_reject_requests(onss: Partner, request_file: Path) -> None:
 
 
 def test_unknown_scenario_and_bad_parameters_are_clear_errors(onss: Partner) -> None:
-    from mockpartners.errors import UnknownScenarioError, UsageError
+    from mockpartners.model.errors import UnknownScenarioError, UsageError
 
     with pytest.raises(UnknownScenarioError, match="onss has no scenario 'prot-c-refused'; it has: "):
         onss.scenarios.on("prot-c-refused")

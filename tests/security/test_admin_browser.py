@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Suite
-from mockpartners.admin import AdminServer
-from mockpartners.errors import UsageError
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.admin import AdminServer
+from mockpartners.app.pytest_plugin import SuiteFactory
+from mockpartners.model.errors import UsageError
 from tests.admin import conftest as admin_fixtures
 from tests.admin.conftest import Answer, Api, admin_suite, files_path
 

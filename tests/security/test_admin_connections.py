@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Suite
-from mockpartners.admin import AdminLimits
+from mockpartners.app.admin import AdminLimits
 from tests.admin.conftest import admin_suite
 
 LIMITS = AdminLimits(header_timeout=1.0, connections_per_address=4, connections=10)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mockpartners import Suite
-from mockpartners._duration import Duration
-from mockpartners.errors import UsageError
+from mockpartners.model.duration import Duration
+from mockpartners.model.errors import UsageError
 from tests.admin import conftest as admin_fixtures
 from tests.admin.conftest import Api, files_path
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import EndpointInfo, Journal, Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps
 from tests.running import up
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import curl_ftps_upload, ftplib_login
 
 QUOTA = 100_000

@@ -23,7 +23,7 @@ def test_a_full_disk_holds_events_in_memory_and_writes_them_later(
     journal = Journal(small_disk / "journal.sqlite3")
     first = journal.record("session.connect", partner="onss")
     filler = fill(small_disk)
-    with caplog.at_level(logging.ERROR, logger="mockpartners.journal"):
+    with caplog.at_level(logging.ERROR, logger="mockpartners.infra.journal"):
         held = [
             journal.record("fs.stat", partner="onss", path=f"IN/{n}", padding="x" * 4000) for n in range(50)
         ]

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from mockpartners import Partner, Query
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.admin.conftest import Api, files_path
 from tests.clients import paramiko_sftp
 from tests.reliability.sessions import upload_request

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import MockPartnersError
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.admin.conftest import Api
 
 

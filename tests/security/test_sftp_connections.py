@@ -16,7 +16,7 @@ import paramiko
 import pytest
 
 from mockpartners import Partner, Query
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import asyncssh_connect, paramiko_sftp, sftp_batch
 
 

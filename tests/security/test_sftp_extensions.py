@@ -17,7 +17,7 @@ import asyncssh
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import asyncssh_connect, sftp_batch
 
 CHUNK = b"x" * 256 * 1024

@@ -16,7 +16,7 @@ import asyncssh
 import pytest
 
 from mockpartners import Partner
-from mockpartners.pytest_plugin import SuiteFactory
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import asyncssh_connect, paramiko_sftp, sftp_batch
 
 QUOTA = "onss.limits.storage_per_account=64KiB"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Suite
-from mockpartners.state import StateDir
+from mockpartners.infra.state import StateDir
 from tests.running import COMMAND, NO_TOKEN
 
 SECRETS = {"endpoints.json", "admin-token", "passphrase", "p12-password", "key.pem", "ca.key", "cert.p12"}

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from pyftpdlib.authorizers import AuthenticationFailed
 from pyftpdlib.filesystems import AbstractedFS
 
-from ...config import Right
-from ...storage import AccessRefused, Home, Location
+from ...model.loading import Right
+from ...ports.storage import AccessRefused, Home, Location
 
 if TYPE_CHECKING:
     from ._handler import PartnerHandler

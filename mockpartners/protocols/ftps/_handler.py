@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from OpenSSL import SSL
 from pyftpdlib.handlers import TLS_FTPHandler
 
-from ...limits import StorageRefused
+from ...infra.limits import StorageRefused
+from ...ports.session import Session
+from ...ports.storage import AccessRefused
 from ...scenarios import Scenarios
-from ...session import Session
-from ...storage import AccessRefused
 from ._access import HomeFilesystem, PartnerAuthorizer
 from ._data import REUSE_REFUSAL, DataChannel
 from ._journal import KINDS, TRANSFERS, UPLOADS, CommandJournal

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ...session import Session
-from ...storage import AccessRefused, Location
+from ...ports.session import Session
+from ...ports.storage import AccessRefused, Location
 
 if TYPE_CHECKING:
     from ._access import HomeFilesystem

@@ -19,10 +19,10 @@ from pyftpdlib.handlers import TLS_FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
 
-from ...config import FtpsEndpoint
-from ...endpoints import EndpointInfo, TlsInfo
-from ...limits import RESOURCE_ERRORS, OnceLog, out_of_resources
-from ...partner import Partner
+from ...infra.endpoints import EndpointInfo, TlsInfo
+from ...infra.limits import RESOURCE_ERRORS, OnceLog, out_of_resources
+from ...kernel.partner import Partner
+from ...model.loading import FtpsEndpoint
 from .. import bind_error, silent_listener
 from ._access import HomeFilesystem, normal_address
 from ._data import DataChannel, PassiveListener

@@ -14,8 +14,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from OpenSSL import SSL, crypto
 
-from ..._credentials import TlsCredentials
-from ...config import FtpsEndpoint
+from ...infra.credentials import TlsCredentials
+from ...model.loading import FtpsEndpoint
 from ...scenarios import Scenarios
 
 __all__ = [

@@ -20,7 +20,7 @@ import asyncssh
 from asyncssh.constants import MSG_SERVICE_ACCEPT, MSG_SERVICE_REQUEST
 from asyncssh.packet import SSHPacket, String
 
-from ...session import Session
+from ...ports.session import Session
 from ._cork import cork
 from ._subsystem import PartnerSftpHandler, SftpSubsystem
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import asyncssh
 
-from ...config import SftpEndpoint
-from ...endpoints import EndpointInfo, HostKeyInfo
-from ...partner import Partner
+from ...infra.endpoints import EndpointInfo, HostKeyInfo
+from ...kernel.partner import Partner
+from ...model.loading import SftpEndpoint
 from .. import bind_error, silent_listener
 from ._auth import SshConnection
 

@@ -1,9 +1,9 @@
 """SFTP file operations: asyncssh's local-file server, with every request checked and journalled first.
 
 Each override resolves the path in the account's home and checks the folder's right through the session
-(see :meth:`mockpartners.session.Session.operation`), then lets asyncssh do the file work. Writes that add
-bytes or entries are charged to the account first (profile ``limits``): a client that fills the partner's
-disk meets "Disk quota exceeded" long before the host does.
+(see :meth:`mockpartners.ports.session.Session.operation`), then lets asyncssh do the file work. Writes
+that add bytes or entries are charged to the account first (profile ``limits``): a client that fills the
+partner's disk meets "Disk quota exceeded" long before the host does.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncssh
 
-from ...config import Right
-from ...limits import StorageRefused
-from ...session import Operation, Session
-from ...storage import AccessRefused, Location
+from ...infra.limits import StorageRefused
+from ...model.loading import Right
+from ...ports.session import Operation, Session
+from ...ports.storage import AccessRefused, Location
 from ._handles import OpenFile, access_error, after, attributes, open_flags, open_rights, paced, storage_error
 
 if TYPE_CHECKING:

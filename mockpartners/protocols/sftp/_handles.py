@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import asyncssh
 
-from ...config import Right
-from ...limits import StorageRefused
-from ...storage import AccessRefused, Location
+from ...infra.limits import StorageRefused
+from ...model.loading import Right
+from ...ports.storage import AccessRefused, Location
 
 if TYPE_CHECKING:
     from ._files import SftpFiles

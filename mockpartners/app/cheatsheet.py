@@ -1,0 +1,115 @@
+"""The short text ``mockpartners up`` prints: where each partner listens and commands ready to paste."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
+
+__all__ = ["render"]
+
+
+def render(suite: SuiteInfo, program: str = "mockpartners") -> str:
+    """The cheat-sheet; ``program`` is how the user ran us, so the journal command can be pasted as is."""
+    lines = [f"mockpartners: state in {suite.state_dir} (endpoints: {suite.state_dir}/endpoints.json)", ""]
+    for partner in suite.partners.values():
+        lines.extend(_partner(partner))
+        lines.append("")
+    state = shlex.quote(suite.state_dir)
+    if suite.admin is not None:
+        token = f", token in {suite.admin.token_file}" if suite.admin.token_file else ""
+        lines.append(f"admin:    {suite.admin.url} (OpenAPI {suite.admin.openapi}{token})")
+        lines.append(f"          {program} status --state-dir {state}   (also: scenario, clock, report)")
+    lines.append(f"journal:  {program} journal --follow --state-dir {state}")
+    lines.append("stop:     Ctrl-C")
+    return "\n".join(lines)
+
+
+def _partner(partner: PartnerInfo) -> list[str]:
+    real = f" (stands in for {partner.real_host})" if partner.real_host else ""
+    lines = [f"{partner.name}: {partner.title}{real}"]
+    for endpoint in partner.endpoints.values():
+        moved = f" (nominal port {endpoint.nominal_port})" if endpoint.port != endpoint.nominal_port else ""
+        if endpoint.tls is not None:
+            tls = endpoint.tls
+            moved += f"  explicit TLS >= {tls.minimum_version}, passive ports {tls.passive_ports}"
+        lines.append(f"  {endpoint.url()}{moved}")
+        for key in endpoint.host_keys:
+            algorithm = f"{key.algorithm} {key.bits}" if key.bits else key.algorithm
+            lines.append(f"    host key  {algorithm:<12} {key.sha256}  {key.md5}")
+        if endpoint.tls is not None:
+            lines.append(f"    server certificate  SHA256 {endpoint.tls.certificate_sha256}")
+            lines.append(f"    issued by {endpoint.tls.issuer}; trust the root {endpoint.tls.ca_file}")
+    lines.append("  accounts")
+    for account in partner.accounts:
+        lines.extend(f"    {line}" for line in _credentials(account))
+    if partner.wrong_key:
+        lines.append(f"    (a key no account accepts: {partner.wrong_key.private_key})")
+    if partner.training_certificates:
+        names = ", ".join(partner.training_certificates)
+        folder = Path(next(iter(partner.training_certificates.values())).certificate).parent.parent
+        lines.append(f"    (certificates the partner refuses, for training: {names}, in {folder})")
+    lines.append("  try")
+    for endpoint in partner.endpoints.values():
+        commands = sftp_commands if endpoint.protocol == "sftp" else ftps_commands
+        lines.extend(f"    {command}" for command in commands(endpoint, partner.accounts[0]))
+    return lines
+
+
+def _credentials(account: AccountInfo) -> list[str]:
+    lines = []
+    if account.key is not None:
+        text = f"{account.username:<12} key {account.key.private_key}"
+        if account.key.passphrase:
+            text += f"  passphrase {account.key.passphrase}"
+        lines.append(text)
+    if account.certificate is not None:
+        certificate = account.certificate
+        lines.append(f"{account.username:<12} certificate {certificate.certificate}")
+        lines.append(f"{'':<12} key {certificate.key}")
+        if certificate.pkcs12:
+            lines.append(f"{'':<12} PKCS#12 {certificate.pkcs12} (password {certificate.pkcs12_password})")
+        if account.ip_allowlist is not None:
+            lines.append(f"{'':<12} allowed from {', '.join(account.ip_allowlist)}")
+    return lines or [f"{account.username:<12} (no sample credentials)"]
+
+
+def sftp_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
+    """OpenSSH ``sftp`` and ``curl`` command lines that log in with the account's sample key."""
+    if account.key is None:
+        return []
+    key = shlex.quote(account.key.private_key)
+    options = ""
+    if endpoint.known_hosts_file:
+        options = f" -o UserKnownHostsFile={shlex.quote(endpoint.known_hosts_file)}"
+    sftp = f"sftp -P {endpoint.port} -i {key}{options} {account.username}@{endpoint.host}"
+    pin = ""
+    if endpoint.host_keys:
+        pin = f" --hostpubsha256 {endpoint.host_keys[0].sha256.removeprefix('SHA256:')}"
+    password = f" --pass {shlex.quote(account.key.passphrase)}" if account.key.passphrase else ""
+    curl = (
+        f"curl -u {account.username}: --key {key} --pubkey {shlex.quote(account.key.public_key)}"
+        f"{password}{pin} sftp://{endpoint.host}:{endpoint.port}/"
+    )
+    return [sftp, curl]
+
+
+def ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
+    """curl and lftp command lines as the MAGDA page writes them, with the account's certificate."""
+    if account.certificate is None or endpoint.tls is None:
+        return []
+    certificate = shlex.quote(account.certificate.certificate)
+    key = shlex.quote(account.certificate.key)
+    ca_file = shlex.quote(endpoint.tls.ca_file)
+    url = f"ftp://{endpoint.host}:{endpoint.port}"
+    curl = (
+        f"curl -u {account.username}:blabla --ssl-reqd --cert {certificate} --key {key} --cacert {ca_file}"
+        f" {url}/from_vip/ -l"
+    )
+    script = (
+        "set ftp:ssl-force true; set ftp:ssl-protect-data true;"
+        f" set ssl:cert-file {account.certificate.certificate}; set ssl:key-file {account.certificate.key};"
+        f' set ssl:ca-file {endpoint.tls.ca_file}; open -u {account.username},"" {url}; ls; bye'
+    )
+    return [curl, f"lftp -e {shlex.quote(script)}"]

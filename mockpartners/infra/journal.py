@@ -1,0 +1,373 @@
+"""The journal: every wire operation and every partner-side action, as rows in SQLite.
+
+Tests and scripts never sleep: they wait on the journal (``wait_for``), which wakes the moment a matching
+event is recorded in this process, and polls the file when another process (``mockpartners up``) writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..model.errors import JournalTimeout, StateError
+from ._journal_writer import DEFAULT_LIMIT, JournalWriter
+from .clock import Clock
+
+__all__ = ["Event", "Journal", "Query"]
+
+log = logging.getLogger("mockpartners.infra.journal")
+_RETRY_SECONDS = 1.0
+"""How often a journal whose file takes no rows tries again."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    wall_time REAL NOT NULL,
+    partner TEXT,
+    protocol TEXT,
+    session TEXT,
+    account TEXT,
+    client TEXT,
+    kind TEXT NOT NULL,
+    path TEXT,
+    outcome TEXT NOT NULL DEFAULT 'ok',
+    ref INTEGER,
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_kind ON events(kind);
+CREATE INDEX IF NOT EXISTS events_partner_path ON events(partner, path);
+CREATE INDEX IF NOT EXISTS events_ref ON events(ref);
+CREATE INDEX IF NOT EXISTS events_session ON events(session);
+"""
+_COLUMNS = (
+    "id",
+    "time",
+    "partner",
+    "protocol",
+    "session",
+    "account",
+    "client",
+    "kind",
+    "path",
+    "outcome",
+    "ref",
+    "detail",
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One journal row. ``ref`` points at the event this one follows up (an answer refers to its upload)."""
+
+    id: int
+    time: datetime
+    kind: str
+    partner: str | None = None
+    protocol: str | None = None
+    session: str | None = None
+    account: str | None = None
+    client: str | None = None
+    path: str | None = None
+    outcome: str = "ok"
+    ref: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (the format of ``mockpartners journal --json``)."""
+        return {
+            "id": self.id,
+            "time": self.time.isoformat(timespec="milliseconds"),
+            "kind": self.kind,
+            "partner": self.partner,
+            "protocol": self.protocol,
+            "session": self.session,
+            "account": self.account,
+            "client": self.client,
+            "path": self.path,
+            "outcome": self.outcome,
+            "ref": self.ref,
+            "detail": self.detail,
+        }
+
+    def __str__(self) -> str:
+        details = " ".join(f"{key}={value}" for key, value in self.detail.items())
+        who = " ".join(part for part in (self.partner, self.session, self.account, self.client) if part)
+        return (
+            f"#{self.id} {self.time.isoformat(timespec='milliseconds')} {who} {self.kind}"
+            f"{' ' + self.path if self.path else ''} {self.outcome}{' ' + details if details else ''}"
+        )
+
+
+@dataclass(frozen=True)
+class Query:
+    """Which events to return. ``kind`` may end with ``*`` ("fs.*"); ``after`` is an event id cursor."""
+
+    kind: str | Sequence[str] | None = None
+    partner: str | None = None
+    account: str | None = None
+    session: str | None = None
+    path: str | None = None
+    outcome: str | None = None
+    ref: int | None = None
+    after: int = 0
+
+    def sql(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = ["id > ?"]
+        values: list[Any] = [self.after]
+        kinds = [self.kind] if isinstance(self.kind, str) else list(self.kind or [])
+        if kinds:
+            parts = []
+            for kind in kinds:
+                parts.append("kind LIKE ?" if kind.endswith("*") else "kind = ?")
+                values.append(kind[:-1] + "%" if kind.endswith("*") else kind)
+            clauses.append("(" + " OR ".join(parts) + ")")
+        for column in ("partner", "account", "session", "path", "outcome", "ref"):
+            value = getattr(self, column)
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        return " AND ".join(clauses), values
+
+    def describe(self) -> str:
+        shown = {key: value for key, value in self.__dict__.items() if value not in (None, 0)}
+        return ", ".join(f"{key}={value!r}" for key, value in shown.items()) or "any event"
+
+
+def _event(row: Sequence[Any]) -> Event:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["time"] = datetime.fromisoformat(values["time"])
+    values["detail"] = json.loads(values["detail"])
+    return Event(**values)
+
+
+class Journal:
+    """The SQLite journal of a state directory; thread-safe, one writer process at a time."""
+
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock | None = None,
+        *,
+        read_only: bool = False,
+        limit: int | None = DEFAULT_LIMIT,
+    ) -> None:
+        """``limit``: bytes the file may hold before its oldest events make room (None: no limit)."""
+        self.path = path
+        self.clock = clock or Clock()
+        self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
+        self._written = 0
+        self._retry: threading.Timer | None = None
+        self._closed = False
+        try:
+            if read_only:
+                self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+            self._db.execute("SELECT count(*) FROM events").fetchone()
+            self._writer = None if read_only else JournalWriter(self._db, limit)
+        except sqlite3.Error as error:
+            raise StateError(
+                f"journal {path}: cannot use it as an SQLite journal ({error}); "
+                "move it away to start a new one, or restore it"
+            ) from None
+
+    def record(
+        self,
+        kind: str,
+        *,
+        partner: str | None = None,
+        protocol: str | None = None,
+        session: str | None = None,
+        account: str | None = None,
+        client: str | None = None,
+        path: str | None = None,
+        outcome: str = "ok",
+        ref: int | None = None,
+        **detail: Any,
+    ) -> Event:
+        """Append one event and wake every waiter."""
+        moment = self.clock.now()
+        text = json.dumps(detail, default=str, ensure_ascii=False)
+        row = (moment.isoformat(), time.time(), partner, protocol, session, account, client, kind, path)
+        with self._recorded:
+            if self._writer is None:
+                raise StateError(f"journal {self.path} was opened read-only")
+            row_id = self._writer.insert((*row, outcome, ref, text))
+            self._written += 1
+            self._recorded.notify_all()
+            if self._writer.failing is not None and self._retry is None:
+                self._retry_later()
+        return Event(
+            row_id,
+            moment,
+            kind,
+            partner,
+            protocol,
+            session,
+            account,
+            client,
+            path,
+            outcome,
+            ref,
+            json.loads(text),
+        )
+
+    def events(self, query: Query | None = None, *, limit: int | None = None, **filters: Any) -> list[Event]:
+        """Matching events, oldest first; ``limit`` keeps the newest ones."""
+        query = query or Query(**filters)
+        where, values = query.sql()
+        order = "DESC" if limit else "ASC"
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id {order}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            rows = self._db.execute(sql, values).fetchall()
+        found = [_event(row) for row in rows]
+        return found[::-1] if limit else found
+
+    def unanswered_arrivals(self, partner: str, follow_up_kinds: Sequence[str]) -> list[Event]:
+        """Events that brought a file into an inbox (detail ``arrival``) and that no follow-up refers to."""
+        marks = ", ".join("?" for _ in follow_up_kinds)
+        sql = (
+            f"SELECT {', '.join(_COLUMNS)} FROM events e WHERE e.partner = ?"
+            " AND json_extract(e.detail, '$.arrival') IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM events f WHERE f.ref = e.id"
+            f" AND f.kind IN ({marks})) ORDER BY e.id"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, [partner, *follow_up_kinds]).fetchall()
+        return [_event(row) for row in rows]
+
+    def interrupted_sessions(self, partner: str) -> list[tuple[str, list[Event]]]:
+        """Sessions that never ended (the server was killed), each with its uploads left open."""
+        with self._lock:
+            sessions = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT session FROM events WHERE partner = ? AND kind = 'session.connect'"
+                    " AND session NOT IN"
+                    " (SELECT session FROM events WHERE partner = ? AND kind = 'session.disconnect'"
+                    " AND session IS NOT NULL) ORDER BY id",
+                    (partner, partner),
+                ).fetchall()
+            ]
+        found = []
+        for session in sessions:
+            opened: dict[str, Event] = {}
+            for event in self.events(Query(kind=["fs.open", "fs.close"], session=session)):
+                if event.kind == "fs.open" and event.outcome == "ok" and event.detail.get("mode") != "read":
+                    opened[event.path or ""] = event
+                elif event.kind == "fs.close":
+                    opened.pop(event.path or "", None)
+            found.append((session, list(opened.values())))
+        return found
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        """Wait for ``predicate`` to hold, re-checking whenever an event is recorded (and every 50 ms)."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise JournalTimeout(f"timed out after {timeout:g} s waiting for {what}")
+            with self._recorded:
+                self._recorded.wait(min(remaining, 0.05))
+
+    def last_id(self) -> int:
+        """The id of the newest event (0 for an empty journal): a cursor for "events from now on"."""
+        with self._lock:
+            row = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
+        return int(row[0])
+
+    def wait_for(self, query: Query | None = None, *, timeout: float = 5.0, **filters: Any) -> Event:
+        """The first event matching, waiting up to ``timeout`` seconds for it to be recorded.
+
+        Raises :class:`JournalTimeout` with the newest events in its message, to show what happened instead.
+        """
+        query = query or Query(**filters)
+        deadline = time.monotonic() + timeout
+        where, values = query.sql()
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id LIMIT 1"
+        while True:
+            with self._lock:
+                seen = self._written
+                row = self._db.execute(sql, values).fetchone()
+            if row is not None:
+                return _event(row)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise JournalTimeout(self._timeout_message(query, timeout))
+            with self._recorded:
+                if self._written == seen:
+                    # another process may write the file: poll it now and then
+                    self._recorded.wait(min(remaining, 0.2))
+
+    def follow(self, query: Query | None = None, *, poll: float = 0.2) -> Iterator[Event]:
+        """Events as they are recorded, forever (the CLI's ``--follow``)."""
+        cursor = query or Query()
+        while True:
+            batch = self.events(cursor)
+            yield from batch
+            if batch:
+                cursor = Query(**{**cursor.__dict__, "after": batch[-1].id})
+            else:
+                time.sleep(poll)
+
+    def _timeout_message(self, query: Query, timeout: float) -> str:
+        recent = self.events(Query(partner=query.partner), limit=12)
+        lines = [f"no journal event matched {query.describe()} within {timeout:g} s"]
+        if recent:
+            lines.append("newest events were:")
+            lines.extend(f"  {event}" for event in recent)
+        else:
+            lines.append("the journal holds no event for this partner")
+        return "\n".join(lines)
+
+    def _retry_later(self) -> None:
+        """While the file takes no rows, try again every second even if nothing new is recorded."""
+        self._retry = threading.Timer(_RETRY_SECONDS, self._flush_held)
+        self._retry.daemon = True
+        self._retry.start()
+
+    def _flush_held(self) -> None:
+        with self._recorded:
+            self._retry = None
+            if self._writer is None or self._closed:
+                return
+            self._writer.flush()
+            self._recorded.notify_all()
+            if self._writer.failing is not None:
+                self._retry_later()
+
+    def health(self) -> dict[str, Any]:
+        """Whether events reach the file: ``failing`` (why not, or None), ``pending`` (held in memory),
+        ``lost`` (beyond what memory holds)."""
+        with self._lock:
+            writer = self._writer
+            if writer is None:
+                return {"failing": None, "pending": 0, "lost": 0}
+            return {"failing": writer.failing, "pending": writer.pending, "lost": writer.lost}
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._retry is not None:
+                self._retry.cancel()
+            if self._writer is not None:
+                self._writer.flush()
+                if self._writer.pending or self._writer.lost:
+                    lost = self._writer.pending + self._writer.lost
+                    log.error("journal: %d events could not be written before the suite stopped", lost)
+            self._db.close()

@@ -1,0 +1,69 @@
+"""What a running partner tells its clients (the ``endpoints.json`` entry), built from its credentials."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..infra.endpoints import AccountInfo, CertificateInfo, KeyInfo, PartnerInfo
+from ..infra.pki import KeyPair
+from ..infra.pki._certificates import IssuedCertificate
+
+if TYPE_CHECKING:
+    from .partner import Partner
+
+__all__ = ["certificate_info", "key_info", "partner_info"]
+
+
+def partner_info(partner: Partner) -> PartnerInfo:
+    training = partner.tls.training if partner.tls else {}
+    return PartnerInfo(
+        partner.name,
+        partner.profile.title,
+        partner.profile.real_host,
+        str(partner.tree.root),
+        dict(partner.endpoint_infos),
+        tuple(_account(partner, account.username) for account in partner.profile.accounts),
+        key_info(partner.ssh.wrong_key) if partner.ssh else None,
+        {name: certificate_info(issued) for name, issued in training.items()},
+    )
+
+
+def _account(partner: Partner, username: str) -> AccountInfo:
+    account = next(item for item in partner.profile.accounts if item.username == username)
+    pair = partner.ssh.accounts[username].key if partner.ssh else None
+    issued = partner.tls.accounts.get(username) if partner.tls else None
+    return AccountInfo(
+        username,
+        str(partner.tree.home(username).root),
+        account.description,
+        key_info(pair),
+        certificate_info(issued) if issued else None,
+        account.ip_allowlist,
+    )
+
+
+def key_info(pair: KeyPair | None) -> KeyInfo | None:
+    if pair is None:
+        return None
+    passphrase_file = pair.private_path.parent / "passphrase"
+    return KeyInfo(
+        str(pair.private_path),
+        str(pair.public_path),
+        pair.sha256,
+        pair.passphrase,
+        str(passphrase_file) if pair.passphrase is not None else None,
+    )
+
+
+def certificate_info(issued: IssuedCertificate) -> CertificateInfo:
+    return CertificateInfo(
+        issued.common_name,
+        str(issued.certificate_path),
+        str(issued.key_path),
+        issued.sha256,
+        issued.not_after.isoformat(),
+        issued.issuer,
+        str(issued.pkcs12_path) if issued.pkcs12_path else None,
+        issued.pkcs12_password,
+        str(issued.legacy_pkcs12_path) if issued.legacy_pkcs12_path else None,
+    )

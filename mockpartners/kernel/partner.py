@@ -1,0 +1,325 @@
+"""A running partner: its profile, its file tree, its processors, and what tests may ask of it.
+
+Protocol adapters talk to a :class:`Partner` through :class:`~mockpartners.ports.session.Session`; processors
+and tests talk to it directly. Whatever the protocol a file came by, the same partner code handles it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..infra.atomic import write_atomically
+from ..infra.clock import Clock
+from ..infra.credentials import SshCredentials, TlsCredentials
+from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
+from ..infra.journal import Event, Journal, Query
+from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
+from ..infra.pki import KeyPair
+from ..infra.state import StateDir
+from ..model.errors import StateError
+from ..model.loading import Profile, Right
+from ..ports.guard import LoginGuard
+from ..ports.session import Session
+from ..ports.storage import PartnerTree
+from ..processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
+from ..scenarios import Scenarios
+from ._info import partner_info
+from .contract import ContractReport, evaluate
+from .files import AccountFiles
+
+if TYPE_CHECKING:
+    from ..protocols import EndpointServer
+
+__all__ = ["Partner"]
+
+
+class Partner:
+    def __init__(
+        self,
+        profile: Profile,
+        state: StateDir,
+        journal: Journal,
+        scheduler: Scheduler,
+        resource_log: OnceLog | None = None,
+    ) -> None:
+        self.profile = profile
+        self.name = profile.name
+        self.state = state
+        self.journal = journal
+        self.clock: Clock = journal.clock
+        self.scheduler = scheduler
+        self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
+        """Where listeners report running out of descriptors (once a minute, for the whole process)."""
+        self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
+        self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
+        self.retention = RetentionProcessor(self)
+        self.scenarios = Scenarios(self)
+        self.guard = LoginGuard(profile.failed_logins, self.clock)
+        self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
+        self.ssh: SshCredentials | None = None
+        self.tls: TlsCredentials | None = None
+        self.endpoint_infos: dict[str, EndpointInfo] = {}
+        self.servers: list[EndpointServer] = []
+        self.info_changed: Callable[[], None] = lambda: None
+        self._changed_host_keys: tuple[KeyPair, ...] | None = None
+        self._writers: Counter[tuple[str, str]] = Counter()
+        self._writers_lock = threading.Lock()
+
+    def prepare(self, *, new_host_keys: bool = False) -> None:
+        """Credentials and homes on disk; then finish whatever a previous run left half done."""
+        if self.profile.uses("sftp"):
+            self.ssh = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
+        if self.profile.uses("ftps"):
+            self.tls = self.state.tls_credentials(self.profile)
+        self.tree.ensure_homes()
+        self._close_interrupted_sessions()
+        if self.pickup is not None:
+            self.pickup.recover()
+        self.retention.start()
+
+    def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
+        """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
+        the upload folders; the profile decides whether they start on."""
+        uploads = self.profile.pickup.inboxes if self.profile.pickup else ()
+        if folder not in uploads and not (folder and "write" in rights and not uploads):
+            return rights
+        adjusted = list(rights)
+        for scenario, right in (("rename-refused", "rename"), ("setstat-refused", "setstat")):
+            if scenario not in self.scenarios.specs:
+                continue
+            on = self.scenarios.active(scenario) is not None
+            if on and right in adjusted:
+                adjusted.remove(right)
+            elif not on and right not in adjusted and "write" in adjusted:
+                adjusted.append(right)  # type: ignore[arg-type]
+        return tuple(adjusted)
+
+    def refresh_endpoint_infos(self) -> None:
+        """What the servers tell clients now (ports, keys, certificates), and a known_hosts file for them."""
+        known_hosts = self.state.partner_dir(self.name) / "known_hosts"
+        lines = [line for server in self.servers for line in server.known_hosts_lines()]
+        write_atomically(known_hosts, ("\n".join(lines) + "\n").encode(), mode=0o644)
+        self.endpoint_infos = {}
+        for server in self.servers:
+            self.endpoint_infos[server.name] = server.info(
+                known_hosts if server.known_hosts_lines() else None
+            )
+
+    def changed_host_keys(self) -> tuple[KeyPair, ...]:
+        """The host keys served while the ``host-key-changed`` scenario is on."""
+        if self._changed_host_keys is None:
+            self._changed_host_keys = self.state.changed_host_keys(self.profile)
+        return self._changed_host_keys
+
+    def new_session(self, protocol: str, address: str, port: int) -> Session:
+        return Session(self, protocol, address, port)
+
+    def connection_limits(self) -> ConnectionLimits:
+        """The counters of one listener: connections per client address and in all (profile ``limits``)."""
+        limits = self.profile.limits
+        return ConnectionLimits(limits.connections_per_address, limits.connections)
+
+    # -- what sessions tell the partner -------------------------------------------------------------------
+
+    def watches(self, relative_path: str) -> bool:
+        """Whether the partner picks up files at this home-relative path."""
+        return self.pickup is not None and self.pickup.watches(relative_path)
+
+    def upload_started(self, username: str, relative_path: str) -> None:
+        with self._writers_lock:
+            self._writers[(username, relative_path)] += 1
+        if self.pickup is not None and self.pickup.watches(relative_path):
+            self.pickup.upload_started(username, relative_path)
+
+    def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None:
+        with self._writers_lock:
+            self._writers[(username, relative_path)] -= 1
+            if self._writers[(username, relative_path)] <= 0:
+                del self._writers[(username, relative_path)]
+        self.stamp(self.tree.home(username).root / relative_path)
+        if complete:
+            self.file_arrived(username, relative_path, event)
+        elif self.pickup is not None and self.pickup.watches(relative_path):
+            self.pickup.incomplete(
+                Request(event.id, username, relative_path, event.time),
+                str(event.detail.get("reason", "the upload did not complete")),
+            )
+
+    def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
+        if self.pickup is not None and self.pickup.watches(relative_path):
+            self.pickup.arrived(Request(event.id, username, relative_path, event.time))
+
+    def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
+        """How a background job of this partner reports a failure: a ``partner.error`` event that tests,
+        ``mockpartners status`` and contract reports see (``context``: account, path, ref of the job)."""
+
+        def report(failure: Failure) -> None:
+            self.journal.record(
+                "partner.error",
+                partner=self.name,
+                outcome="failed",
+                job=job,
+                error=f"{type(failure.error).__name__}: {failure.error}",
+                attempt=failure.attempt,
+                retry_in=failure.retry_in,
+                **context,
+            )
+
+        return report
+
+    def is_being_written(self, username: str, relative_path: str) -> bool:
+        with self._writers_lock:
+            return self._writers[(username, relative_path)] > 0
+
+    def stamp(self, path: Path) -> None:
+        """Date a file the partner's way: on the virtual clock, so retention ages it in virtual time."""
+        moment = self.virtual_mtime()
+        if moment is not None:
+            with contextlib.suppress(OSError):  # gone already: nothing to age
+                os.utime(path, (moment, moment), follow_symlinks=False)
+
+    def virtual_mtime(self) -> float | None:
+        """The modification time the partner gives the files it writes now (None: the wall clock's)."""
+        return self.clock.now().timestamp() if self.clock.shifted else None
+
+    def _close_interrupted_sessions(self) -> None:
+        """Sessions a killed server never closed: their open uploads are journalled as incomplete."""
+        for session, opened in self.journal.interrupted_sessions(self.name):
+            for event in opened:
+                closed = self.journal.record(
+                    "fs.close",
+                    partner=self.name,
+                    protocol=event.protocol,
+                    session=session,
+                    account=event.account,
+                    client=event.client,
+                    path=event.path,
+                    mode="write",
+                    complete=False,
+                    reason="the server stopped during the upload",
+                )
+                if event.account and event.path and self.pickup is not None and self.watches(event.path):
+                    self.pickup.incomplete(
+                        Request(closed.id, event.account, event.path, closed.time),
+                        "the server stopped during the upload",
+                    )
+            self.journal.record(
+                "session.disconnect", partner=self.name, session=session, reason="the server stopped"
+            )
+
+    # -- what tests and the control plane ask -----------------------------------------------------------
+
+    def info(self) -> PartnerInfo:
+        return partner_info(self)
+
+    def endpoint(self, name: str | None = None) -> EndpointInfo:
+        """Where an endpoint listens now (the first one by default)."""
+        return self.info().endpoint(name)
+
+    def account(self, username: str | None = None, *, passphrase: bool | None = None) -> AccountInfo:
+        """An account and its sample credentials (the first one, or the first with/without a passphrase)."""
+        return self.info().account(username, passphrase=passphrase)
+
+    def files(self, username: str | None = None) -> AccountFiles:
+        """The files of an account (the first one by default), as the partner sees them."""
+        return AccountFiles(self, username or self.profile.accounts[0].username)
+
+    def publish(self, path: str, content: bytes | str, *, account: str | None = None) -> list[Event]:
+        """Drop a publication: in one account's home, or (``account=None``) in every account's home."""
+        usernames = [account] if account else [item.username for item in self.profile.accounts]
+        return [self.files(username).drop(path, content, kind="partner.publish") for username in usernames]
+
+    def renew_server_certificate(self, *, new_issuing_ca: bool = False) -> TlsCredentials:
+        """A new server certificate (and issuing CA if asked), served to every new connection from now on."""
+        self.tls = self.state.renew_server_certificate(self.profile, new_issuing_ca=new_issuing_ca)
+        for server in self.servers:
+            server.reload_credentials()
+        self.refresh_endpoint_infos()
+        self.info_changed()
+        self.journal.record(
+            "partner.certificate",
+            partner=self.name,
+            sha256=self.tls.server.sha256,
+            issuer=self.tls.server.issuer,
+        )
+        return self.tls
+
+    def reset(self) -> None:
+        """Back to a fresh partner: empty homes, empty spool, no bans, the profile's own scenarios. The
+        journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
+        the partner's tree is touched."""
+        homes = [self.tree.home(account.username) for account in self.profile.accounts]
+        folders = [home.root for home in homes] + [self.state.spool(self.name)]
+        _check_inside(folders, self.state.path)
+        self.scenarios.reset()
+        self.guard.reset()
+        self.storage.forget()
+        for folder in folders:
+            _empty(folder)
+        for home in homes:
+            home.ensure_folders()
+        if self.pickup is not None:
+            self.pickup.forget()
+        self.journal.record("partner.reset", partner=self.name)
+
+    def window_start(self) -> int:
+        """The journal id from which reports look: the latest start of the suite or reset of this partner."""
+        started = self.journal.events(kind="suite.start", limit=1)
+        reset = self.journal.events(kind="partner.reset", partner=self.name, limit=1)
+        return max((event.id for event in [*started, *reset]), default=0)
+
+    def report(self, *, after: int | None = None) -> ContractReport:
+        """How the clients that talked to this partner kept its contract (``profile.contract``)."""
+        return evaluate(self.journal, self.profile, after=self.window_start() if after is None else after)
+
+    def assert_contract(self, *, after: int | None = None) -> ContractReport:
+        """Fail with the broken rule and the events that show it, or return the report."""
+        report = self.report(after=after)
+        if not report.passed:
+            raise AssertionError(report.failure_message())
+        return report
+
+    def wait_for_answer(self, path: str, *, account: str | None = None, timeout: float = 5.0) -> Event:
+        """The partner's answer or rejection for the request uploaded at ``path`` (home-relative)."""
+        query = Query(
+            kind=["partner.answer", "partner.reject"],
+            partner=self.name,
+            account=account,
+            path=path.lstrip("/"),
+            after=self.window_start(),  # an answer given before a reset is not this request's
+        )
+        return self.journal.wait_for(query, timeout=timeout)
+
+    def wait_until_idle(self, timeout: float = 5.0) -> None:
+        """Until no partner-side job is due (jobs waiting for a later time on the clock do not count)."""
+        self.journal.wait_until(lambda: self.scheduler.busy() == 0, timeout, "partner-side jobs to finish")
+
+
+def _check_inside(folders: list[Path], within: Path) -> None:
+    """A reset deletes nothing outside the state directory: refuse it if a folder leads out (a link)."""
+    inside = os.path.realpath(within)
+    for folder in folders:
+        if not os.path.realpath(folder).startswith(inside + os.sep):
+            raise StateError(
+                f"reset refused: {folder} leads outside the state directory {within} (through a link?); "
+                "nothing was deleted"
+            )
+
+
+def _empty(folder: Path) -> None:
+    """Remove everything inside ``folder`` (symlinks are removed, never followed)."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()

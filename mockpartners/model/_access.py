@@ -1,0 +1,155 @@
+"""Who may come in and how much each may take: accounts, allowlists, failed-login bans and resource limits.
+
+The partners' guides are silent on most limits; real servers have them (vsftpd's ``max_per_ip``, OpenSSH's
+``MaxAuthTries``, quotas on shared hosts), and a double that runs for hours next to a browser needs them
+too, so each is a profile setting with a default that no well-behaved client ever meets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from pydantic import ByteSize, Field, field_validator
+
+from ._types import DurationField, KeyType, Location, Model
+from .duration import Duration
+
+if TYPE_CHECKING:
+    from ._schema import Profile
+
+__all__ = ["Account", "Allowlist", "FailedLogins", "Limits", "Paths", "access_errors"]
+
+
+class Account(Model):
+    """A client account; credentials are generated in the state directory unless given here."""
+
+    username: str = Field(min_length=1, max_length=64)
+    description: str = ""
+    sample_key: KeyType | None = None
+    passphrase: bool = False
+    authorized_keys: tuple[str, ...] = ()
+    certificate: bool = False
+    ip_allowlist: tuple[str, ...] | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _safe_component(cls, username: str) -> str:
+        """The user name names the account's home and credentials folders: it must stay one folder name,
+        whatever ``username_pattern`` allows."""
+        if username in (".", "..") or username.startswith("."):
+            raise ValueError("a user name cannot start with a dot (it names the account's home folder)")
+        if any(char in "/\\\0" or unicodedata.category(char) in ("Cc", "Cf") for char in username):
+            raise ValueError(
+                "a user name cannot hold '/', '\\' or control characters (it names the account's home folder)"
+            )
+        return username
+
+
+class Allowlist(Model):
+    """The partner's rules for per-account IP allowlists."""
+
+    max_addresses: int = Field(default=7, ge=1)
+    ranges: bool = False
+    why: str = ""
+
+
+class FailedLogins(Model):
+    """Protection against guessing, per client address: too many failed logins shut the address out.
+
+    A failed login is a connection that was refused a login and has not (yet) succeeded, counted the
+    moment it is refused, whatever the number of methods or keys it tried: clients that offer several keys
+    before the right one are not punished, and a hundred connections failing at once are a hundred failures.
+    A client certificate refused during the TLS handshake is a failed login too.
+    """
+
+    ban_after: int | None = Field(default=10, ge=1)
+    within: DurationField = Duration(seconds=600)
+    ban_for: DurationField = Duration(seconds=600)
+
+
+class Limits(Model):
+    """What one client may take of the partner, per endpoint, connection and account.
+
+    The defaults are far above what any client of the guides needs, and far below what would exhaust a
+    laptop or a shared CI runner.
+    """
+
+    connections_per_address: int = Field(default=50, ge=1)
+    """Connections open at once from one client address, per endpoint (vsftpd's ``max_per_ip``)."""
+    connections: int = Field(default=500, ge=1)
+    """Connections open at once on one endpoint, from all addresses."""
+    open_handles: int = Field(default=100, ge=1)
+    """Files and folders one SFTP connection may hold open at once, all its channels together."""
+    auth_attempts: int = Field(default=6, ge=1)
+    """Authentication attempts per connection before it is closed (OpenSSH's ``MaxAuthTries``)."""
+    storage_per_account: ByteSize = ByteSize(4 * 2**30)
+    """Bytes an account's home may hold; beyond it writes get SFTP status 4 or FTP 552."""
+    files_per_account: int = Field(default=10_000, ge=1)
+    """Files and folders an account's home may hold."""
+    disk_reserve: ByteSize | None = None
+    """Space always left free on the state directory's file system: writes that would eat into it are
+    refused as "disk full", so the journal and the host never run out. By default 1 GiB, or a tenth of the
+    file system when it is smaller than 10 GiB (a tmpfs in CI)."""
+
+
+class Paths(Model):
+    """How the server reads the paths clients send: case and separators (the guides show what they accept)."""
+
+    case_sensitive: bool = True
+    """False: ``From_vip`` reaches ``from_vip``, as on a Windows-hosted server."""
+    backslash_separator: bool = False
+    """True: ``cache\\to_vip`` is ``cache/to_vip``, as on a Windows-hosted server."""
+
+
+def access_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
+    """User names that break the profile's pattern or repeat, and allowlists that break its rules."""
+    yield from _username_errors(profile)
+    for index, account in enumerate(profile.accounts):
+        for location, message in _allowlist_errors(profile.allowlist, account.ip_allowlist or ()):
+            yield ("accounts", index, "ip_allowlist", *location), message
+
+
+def _username_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
+    seen: set[str] = set()
+    pattern = None
+    if profile.username_pattern is not None:
+        try:
+            pattern = re.compile(profile.username_pattern)
+        except re.error as error:
+            yield ("username_pattern",), f"not a valid regular expression: {error}"
+    for index, account in enumerate(profile.accounts):
+        if pattern is not None and not pattern.fullmatch(account.username):
+            yield (
+                ("accounts", index, "username"),
+                (f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"),
+            )
+        if account.username in seen:
+            yield ("accounts", index, "username"), f"{account.username!r} is declared twice"
+        seen.add(account.username)
+
+
+_RANGE_MARKS = ("/", "-", "*")
+
+
+def _allowlist_errors(rules: Allowlist, addresses: tuple[str, ...]) -> Iterable[tuple[Location, str]]:
+    why = f" ({rules.why})" if rules.why else ""
+    if len(addresses) > rules.max_addresses:
+        yield (
+            (),
+            f"{len(addresses)} addresses: at most {rules.max_addresses} static addresses are allowed{why}",
+        )
+    for index, address in enumerate(addresses):
+        if any(mark in address for mark in _RANGE_MARKS) and not rules.ranges:
+            yield (index,), f"{address!r} is a range: only single static addresses are allowed{why}"
+            continue
+        try:
+            if "/" in address:
+                ipaddress.ip_network(address, strict=False)
+            else:
+                ipaddress.ip_address(address)
+        except ValueError:
+            yield (index,), f"{address!r} is not an IPv4 or IPv6 address"

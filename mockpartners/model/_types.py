@@ -1,0 +1,43 @@
+"""The building blocks every part of the profile schema shares: the frozen base model and field types."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from .duration import Duration
+from .errors import UsageError
+
+__all__ = ["AuthMethod", "DurationField", "KeyType", "Location", "Model", "Right"]
+
+Location = tuple[str | int, ...]
+Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
+AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
+_KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
+
+
+def _duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    try:
+        return Duration.parse(value)
+    except UsageError as error:
+        raise ValueError(str(error)) from None
+
+
+DurationField = Annotated[Duration, BeforeValidator(_duration)]
+
+
+def _key_type(value: Any) -> str:
+    if not isinstance(value, str) or not _KEY_TYPE.match(value):
+        raise ValueError("expected a key type: rsa-2048, rsa-3072, rsa-4096, ed25519, ecdsa-256/384/521")
+    return value
+
+
+KeyType = Annotated[str, BeforeValidator(_key_type)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
