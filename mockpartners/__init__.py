@@ -1,5 +1,10 @@
-"""mockpartners: faithful local doubles of the file-exchange servers organisations must talk to."""
+"""mockpartners: faithful local doubles of the file-exchange servers organisations must talk to.
 
+The public API, re-exported from the layers (docs/architecture.md): nothing inside the package imports this
+module.
+"""
+
+from .app.runtime import Runtime
 from .infra.clock import Clock
 from .infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
 from .infra.journal import Event, Journal, Query
@@ -19,6 +24,7 @@ __all__ = [
     "PartnerInfo",
     "Profile",
     "Query",
+    "Runtime",
     "Suite",
     "SuiteInfo",
     "builtin_names",

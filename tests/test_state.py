@@ -11,7 +11,7 @@ import asyncssh
 import pytest
 from cryptography import x509
 
-from mockpartners import Suite, SuiteInfo
+from mockpartners import Runtime, Suite, SuiteInfo
 from mockpartners.model.errors import PortInUseError, StateError, UsageError
 
 
@@ -174,8 +174,8 @@ def test_endpoints_json_lists_every_tls_credential(tmp_path: Path, mockpartners_
 def test_a_bad_port_is_refused_before_the_state_dir_is_touched(
     tmp_path: Path, options: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(UsageError, match=message):
-        Suite(["onss"], state_dir=tmp_path / "state", **options)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=message):  # the admin API's options are the runtime's
+        Runtime(["onss"], state_dir=tmp_path / "state", **options)  # type: ignore[arg-type]
     assert not (tmp_path / "state").exists()
 
 

@@ -15,14 +15,14 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from .. import __version__
 from ..infra.journal import Journal, Query
 from ..infra.state import DEFAULT_STATE_DIR, StateDir
-from ..kernel.suite import PORT_NUMBERS, Suite, checked_port
+from ..kernel.suite import PORT_NUMBERS, checked_port
 from ..model.errors import MockPartnersError, UsageError
 from ..model.loading import builtin_names, load_profile, load_profiles
 from ._environment import apply_environment
@@ -30,6 +30,7 @@ from .admin._commands import COMMANDS as ADMIN_COMMANDS
 from .admin._commands import add_commands as add_admin_commands
 from .admin.client import TOKEN_VARIABLE
 from .cheatsheet import render
+from .runtime import Runtime
 
 __all__ = ["main"]
 
@@ -46,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = _Parser(
         prog="mockpartners", description=__doc__.splitlines()[0].replace("``", "")
     )
-    parser.add_argument("--version", action="version", version=f"mockpartners {__version__}")
+    parser.add_argument("--version", action="version", version=f"mockpartners {version('mockpartners')}")
     _state_dir(parser, default=DEFAULT_STATE_DIR)  # before the command too: mockpartners --state-dir X status
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -197,7 +198,7 @@ def _up(arguments: argparse.Namespace) -> int:
 
     scenarios = [_scenario_option(text) for text in arguments.scenarios]
     previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
-    suite = Suite(
+    suite = Runtime(
         arguments.partners,
         state_dir=arguments.state_dir,
         ports=arguments.ports,
@@ -242,7 +243,7 @@ def _private_files(state: StateDir) -> None:
         os.umask(started_with | 0o022)
 
 
-def _admin_summary(suite: Suite) -> str:
+def _admin_summary(suite: Runtime) -> str:
     """Where the admin API listens (scenario, clock, report, drop, reset and status talk to it)."""
     info = suite.info.admin
     if info is None:

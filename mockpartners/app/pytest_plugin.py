@@ -25,8 +25,8 @@ import pytest
 from ..infra.journal import Event, Query
 from ..infra.state import StateDir
 from ..kernel.partner import Partner
-from ..kernel.suite import Suite
 from ..model.loading import builtin_names, load_profile
+from .runtime import Runtime
 
 if TYPE_CHECKING:
     from .container import SuiteContainer
@@ -40,7 +40,7 @@ class SuiteFactory:
     def __init__(self, base: Path, credentials: Path) -> None:
         self._base = base
         self._credentials = credentials
-        self._suites: list[Suite] = []
+        self._suites: list[Runtime] = []
         self._started_at: dict[int, int] = {}
         self.partner_errors_allowed = False
 
@@ -66,11 +66,11 @@ class SuiteFactory:
         state_dir: str | Path | None = None,
         admin: bool = False,
         admin_token: str | None = None,
-    ) -> Suite:
+    ) -> Runtime:
         """A started suite of ``partners`` (all built-in ones if none) on ephemeral loopback ports;
         ``admin=True`` also serves the HTTP control plane (``suite.admin.url``)."""
         directory = Path(state_dir) if state_dir else self._base / f"state-{len(self._suites)}"
-        suite = Suite(
+        suite = Runtime(
             partners,
             state_dir=directory,
             ports="ephemeral",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotARegularFile", "open_regular", "write_atomically", "writing_atomically"]
+__all__ = ["NotARegularFile", "open_regular", "write_atomically", "write_new", "writing_atomically"]
 
 
 class NotARegularFile(OSError):
@@ -70,3 +70,10 @@ def open_regular(path: Path) -> BinaryIO:
     except BaseException:
         os.close(descriptor)
         raise
+
+
+def write_new(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Create ``path`` with ``data`` (and its folder); if it exists (another process was first), keep what is
+    there: credentials are never overwritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, data, mode=mode, replace=False)

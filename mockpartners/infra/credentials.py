@@ -15,8 +15,8 @@ import asyncssh
 
 from ..model._schema import FtpsEndpoint, Profile, SftpEndpoint
 from ..model.errors import StateError
-from .pki import KeyPair, key_file_name, load_or_create_key_pair
-from .pki._certificates import CertificateAuthority, IssuedCertificate, expired_window
+from .certificates import CertificateAuthority, IssuedCertificate, expired_window
+from .ssh_keys import KeyPair, key_file_name, load_or_create_key_pair
 
 __all__ = [
     "AccountCredentials",

@@ -30,7 +30,7 @@ from .credentials import (
     ssh_credentials,
     tls_credentials,
 )
-from .pki import KeyPair
+from .ssh_keys import KeyPair
 
 __all__ = ["StateDir"]
 

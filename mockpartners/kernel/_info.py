@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..infra.certificates import IssuedCertificate
 from ..infra.endpoints import AccountInfo, CertificateInfo, KeyInfo, PartnerInfo
-from ..infra.pki import KeyPair
-from ..infra.pki._certificates import IssuedCertificate
+from ..infra.ssh_keys import KeyPair
 
 if TYPE_CHECKING:
     from .partner import Partner

@@ -22,7 +22,7 @@ from ..infra.credentials import SshCredentials, TlsCredentials
 from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from ..infra.journal import Event, Journal, Query
 from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
-from ..infra.pki import KeyPair
+from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
 from ..model.errors import StateError
 from ..model.loading import Profile, Right
@@ -61,7 +61,7 @@ class Partner:
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
         self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
         self.retention = RetentionProcessor(self)
-        self.scenarios = Scenarios(self)
+        self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
         self.ssh: SshCredentials | None = None
@@ -186,6 +186,11 @@ class Partner:
             with contextlib.suppress(OSError):  # gone already: nothing to age
                 os.utime(path, (moment, moment), follow_symlinks=False)
 
+    @property
+    def spool(self) -> Path:
+        """The partner's own desk, outside every home (processors keep what they took there)."""
+        return self.state.spool(self.name)
+
     def virtual_mtime(self) -> float | None:
         """The modification time the partner gives the files it writes now (None: the wall clock's)."""
         return self.clock.now().timestamp() if self.clock.shifted else None
@@ -257,7 +262,7 @@ class Partner:
         journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
         the partner's tree is touched."""
         homes = [self.tree.home(account.username) for account in self.profile.accounts]
-        folders = [home.root for home in homes] + [self.state.spool(self.name)]
+        folders = [home.root for home in homes] + [self.spool]
         _check_inside(folders, self.state.path)
         self.scenarios.reset()
         self.guard.reset()

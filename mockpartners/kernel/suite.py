@@ -14,7 +14,7 @@ import threading
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ..infra.clock import Clock
 from ..infra.endpoints import AdminInfo, SuiteInfo
@@ -27,12 +27,8 @@ from ..processors import Scheduler
 from ..protocols import EndpointServer, server_for
 from .partner import Partner
 
-if TYPE_CHECKING:
-    from ..app.admin import AdminLimits, AdminServer
+__all__ = ["PORT_NUMBERS", "Suite", "checked_port"]
 
-__all__ = ["DEFAULT_ADMIN_PORT", "PORT_NUMBERS", "Suite", "checked_port"]
-
-DEFAULT_ADMIN_PORT = 8470
 PORT_NUMBERS = "a port number from 0 to 65535 (0: a free port)"
 
 Ports = Literal["nominal", "ephemeral"]
@@ -61,16 +57,9 @@ class Suite:
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
         new_host_keys: bool = False,
         credentials_from: str | Path | None = None,
-        admin: bool = False,
-        admin_port: int | None = None,
-        admin_token: str | None = None,
-        admin_allowed_hosts: Sequence[str] = (),
-        admin_limits: AdminLimits | None = None,
     ) -> None:
         if ports not in ("nominal", "ephemeral"):
             raise UsageError(f"ports: expected 'nominal' or 'ephemeral', got {ports!r}")
-        if admin_port is not None:
-            checked_port(admin_port, "admin_port")
         self.state = StateDir(state_dir)
         self.ports = ports
         self.host = host
@@ -87,12 +76,6 @@ class Suite:
         self._scheduler = Scheduler(self.clock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._admin_wanted = admin
-        self._admin_port = admin_port
-        self._admin_token = admin_token
-        self._admin_allowed_hosts = list(admin_allowed_hosts)
-        self._admin_limits = admin_limits
-        self.admin: AdminServer | None = None
         self.resource_log = OnceLog(logging.getLogger("mockpartners"))
 
     # -- lifecycle ----------------------------------------------------------------------------------------
@@ -112,8 +95,7 @@ class Suite:
             self._start_loop()
             for partner in self.partners.values():
                 self._serve(partner)
-            if self._admin_wanted:
-                self._start_admin()
+            self._start_services()
             self._scheduler.start()
             self.info.write(self.state.endpoints_path)
         except BaseException:
@@ -123,10 +105,8 @@ class Suite:
 
     def stop(self) -> None:
         """Close every connection and listener, let partner jobs finish, mark endpoints.json stopped."""
-        if self._loop is not None and self.admin is not None:
-            with contextlib.suppress(MockPartnersError, RuntimeError, TimeoutError):
-                self._run(self.admin.stop(), timeout=15)
-            self.admin = None
+        if self._loop is not None:
+            self._stop_services()
         if self._loop is not None:
             with contextlib.suppress(MockPartnersError, RuntimeError, TimeoutError):
                 self._run(self._stop_servers(), timeout=15)
@@ -167,17 +147,13 @@ class Suite:
         return self.info_with(status="running")
 
     def info_with(self, *, status: str) -> SuiteInfo:
-        admin = None
-        if self.admin is not None:
-            token_file = str(self.state.admin_token_path) if self._admin_token else None
-            admin = AdminInfo(self.admin.url, f"{self.admin.url}/openapi.json", token_file)
         return SuiteInfo(
             str(self.state.path),
             str(self.state.journal_path),
             status,
             os.getpid(),
             {name: partner.info() for name, partner in self.partners.items()},
-            admin=admin,
+            admin=self._admin_info(),
         )
 
     def reset(self, partner: str | None = None) -> None:
@@ -248,25 +224,17 @@ class Suite:
             return spec.unprivileged_port
         return spec.port
 
-    def _start_admin(self) -> None:
-        """The admin API; beyond loopback never without a token (one is kept in STATE/admin-token)."""
-        from ..app.admin import AdminServer
-        from ..app.admin._guard import is_loopback, lasting_token
+    # -- what a runtime adds (the admin API, later the dashboard): the suite itself knows no web --------
 
-        port = 0 if self.ports == "ephemeral" and self._admin_port is None else self._admin_port
-        if not self._admin_token and not is_loopback(self.host):
-            self._admin_token = lasting_token(self.state.admin_token_path)
-        if self._admin_token:
-            self.state.write_private(self.state.admin_token_path, self._admin_token)
-        self.admin = AdminServer(
-            self,
-            self.host,
-            DEFAULT_ADMIN_PORT if port is None else port,
-            self._admin_token,
-            allowed_hosts=self._admin_allowed_hosts,
-            limits=self._admin_limits,
-        )
-        self._run(self.admin.start())
+    def _start_services(self) -> None:
+        """Start what serves the suite to users, on its loop, once the partners listen."""
+
+    def _stop_services(self) -> None:
+        """Stop it again, first thing when the suite stops."""
+
+    def _admin_info(self) -> AdminInfo | None:
+        """Where the admin API listens, for endpoints.json (None: no admin API)."""
+        return None
 
     def _start_loop(self) -> None:
         self._loop = asyncio.new_event_loop()

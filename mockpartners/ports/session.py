@@ -12,19 +12,41 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
-from ..infra.journal import Event
-from ..infra.limits import ConnectionLimits, StorageRefused
+from ..infra.journal import Event, Journal
+from ..infra.limits import ConnectionLimits, StorageLimits, StorageRefused
 from ..model.loading import Right
-from ..scenarios import SessionFaults
-from .guard import Ban
-from .storage import AccessRefused, Home, Location
+from ..scenarios import Scenarios, SessionFaults
+from .guard import Ban, LoginGuard
+from .storage import AccessRefused, Home, Location, PartnerTree
 
-if TYPE_CHECKING:
-    from ..kernel.partner import Partner
+__all__ = ["Operation", "Refusal", "Session", "SessionOwner"]
 
-__all__ = ["Operation", "Refusal", "Session"]
+
+class SessionOwner(Protocol):
+    """What a session asks of the partner it belongs to, and what it tells it: the port protocol adapters
+    reach the partner through (they never see the partner itself)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def guard(self) -> LoginGuard: ...
+    @property
+    def tree(self) -> PartnerTree: ...
+    @property
+    def storage(self) -> StorageLimits: ...
+    @property
+    def scenarios(self) -> Scenarios: ...
+
+    def watches(self, relative_path: str) -> bool:
+        """Whether the partner takes files arriving at this home-relative path."""
+
+    def upload_started(self, username: str, relative_path: str) -> None: ...
+    def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None: ...
+    def file_arrived(self, username: str, relative_path: str, event: Event) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +72,7 @@ class Operation:
 class Session:
     """A client connection to one partner endpoint."""
 
-    def __init__(self, partner: Partner, protocol: str, address: str, port: int) -> None:
+    def __init__(self, partner: SessionOwner, protocol: str, address: str, port: int) -> None:
         self.id = secrets.token_hex(5)
         self.partner = partner
         self.protocol = protocol
@@ -60,7 +82,7 @@ class Session:
         self.home: Home | None = None
         self.lost = False
         self.disconnect_reason = ""
-        self.faults = SessionFaults(partner.scenarios, self)
+        self.faults = SessionFaults(partner.scenarios, self.record)
         self._started = time.monotonic()
         self._admitted_by: ConnectionLimits | None = None
 
@@ -199,6 +221,17 @@ class Session:
         except StorageRefused as refusal:
             self.record("fs.write", location.relative, "refused", reason=refusal.reason, limit=refusal.kind)
             raise
+
+    def renamed(self, path: str, destination: Location | None, outcome: str, **detail: Any) -> Event:
+        """Journal a rename the adapter carried out itself (FTP's RNFR then RNTO, which
+        :meth:`operation` cannot wrap), and tell the partner when a whole file now sits in an inbox."""
+        arrived = outcome == "ok" and destination is not None and self.partner.watches(destination.relative)
+        if arrived and destination is not None:
+            detail["arrival"] = destination.relative
+        event = self.record("fs.rename", path, outcome, **detail)
+        if arrived and destination is not None and self.account:
+            self.partner.file_arrived(self.account, destination.relative, event)
+        return event
 
     def upload_started(self, location: Location) -> None:
         """A client opened a file for writing (the partner counts writers and watches direct uploads)."""

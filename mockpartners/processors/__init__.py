@@ -1,8 +1,8 @@
 """Partner-side behaviour, whatever the protocol: pickup, answers and retention."""
 
+from ..infra.scheduler import Failure, Job, Scheduler
 from ._pickup import PickupProcessor, Request
 from ._retention import RetentionProcessor
-from ._scheduler import Failure, Job, Scheduler
 from ._spool import Spool, Ticket
 
 __all__ = [

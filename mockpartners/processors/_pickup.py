@@ -17,18 +17,16 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from ..infra.atomic import open_regular, write_atomically, writing_atomically
 from ..infra.journal import Event
+from ..infra.scheduler import Job
 from ..model.duration import Duration
 from ..model.loading import AnswerTemplate, Pickup
+from ..ports.context import ProcessorContext
 from ._answers import digest, numbered, render
-from ._scheduler import Job
 from ._spool import Spool, Ticket
-
-if TYPE_CHECKING:
-    from ..kernel.partner import Partner
 
 __all__ = ["PickupProcessor", "Request"]
 
@@ -65,10 +63,10 @@ class Request:
 
 
 class PickupProcessor:
-    def __init__(self, partner: Partner, rules: Pickup) -> None:
-        self.partner = partner
+    def __init__(self, context: ProcessorContext, rules: Pickup) -> None:
+        self.context = context
         self.rules = rules
-        self.spool = Spool(partner.state.spool(partner.name))
+        self.spool = Spool(context.spool)
         self._pattern = re.compile(rules.name_pattern)
         self._latest: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -88,10 +86,10 @@ class PickupProcessor:
             return
         with self._lock:
             self._latest[(request.username, request.path)] = request.request_id
-        late = self.partner.scenarios.active("answers-late")
+        late = self.context.scenarios.active("answers-late")
         delay = Duration.parse(str(late["delay"])) if late else self.rules.delay
         due = delay.after(request.received_at)
-        self.partner.scheduler.schedule(due, self._job(request))
+        self.context.scheduler.schedule(due, self._job(request))
 
     def forget(self) -> None:
         """After a reset: requests known so far are gone (their jobs skip, as the files are gone too)."""
@@ -104,9 +102,9 @@ class PickupProcessor:
         if self.rules.direct_uploads == "allowed" or self._decide(posixpath.basename(path))[0] != "accepted":
             return
         harsh = self.rules.direct_uploads == "harsh"
-        event = self.partner.journal.record(
+        event = self.context.journal.record(
             "partner.violation",
-            partner=self.partner.name,
+            partner=self.context.name,
             account=username,
             path=path,
             rule="atomic-upload",
@@ -115,7 +113,7 @@ class PickupProcessor:
         )
         if harsh:
             request = Request(event.id, username, path, event.time)
-            self.partner.scheduler.schedule(event.time, self._job(request, premature=True))
+            self.context.scheduler.schedule(event.time, self._job(request, premature=True))
 
     def incomplete(self, request: Request, reason: str) -> None:
         """An upload that did not complete: the partner never takes a partial file as a request."""
@@ -126,7 +124,7 @@ class PickupProcessor:
         self.spool.prepare()
         for ticket in self.spool.unfinished():
             self._resume(ticket)
-        for event in self.partner.journal.unanswered_arrivals(self.partner.name, _FOLLOW_UPS):
+        for event in self.context.journal.unanswered_arrivals(self.context.name, _FOLLOW_UPS):
             path = str(event.detail["arrival"])
             if self.watches(path) and event.account and not self.spool.knows(event.id):
                 self.arrived(Request(event.id, event.account, path, event.time))
@@ -142,13 +140,13 @@ class PickupProcessor:
             else:
                 self._take(request, premature=premature)
 
-        report = self.partner.job_failed(
+        report = self.context.job_failed(
             "pickup", account=request.username, path=request.path, ref=request.request_id
         )
         return Job(run, "pickup", report)
 
     def _take(self, request: Request, *, premature: bool = False) -> None:
-        real = self.partner.tree.home(request.username).root / request.path
+        real = self.context.tree.home(request.username).root / request.path
         skipped = None if premature else self._why_not_now(request)
         if skipped is not None:
             self._record("partner.skip", request, reason=skipped)
@@ -175,7 +173,7 @@ class PickupProcessor:
             request.inbox,
             self.rules.inboxes[request.inbox],
             request.received_at.isoformat(),
-            self.partner.clock.now().isoformat(),
+            self.context.clock.now().isoformat(),
             decision,
             reason,
             size,
@@ -197,7 +195,7 @@ class PickupProcessor:
             latest = self._latest.get((request.username, request.path))
         if latest != request.request_id:
             return f"superseded by a newer upload (#{latest})"
-        if self.partner.is_being_written(request.username, request.path):
+        if self.context.is_being_written(request.username, request.path):
             return "a new upload of this file is in progress"
         return None
 
@@ -205,18 +203,18 @@ class PickupProcessor:
         """The partner's own copy (MAGDA's cache/to_vip), written aside then renamed into place."""
         if self.rules.copy_to is None or ticket.decision == "rejected":
             return
-        home = self.partner.tree.home(ticket.username).root
+        home = self.context.tree.home(ticket.username).root
         target = home / self.rules.copy_to / posixpath.basename(ticket.path)
-        with writing_atomically(target, mode=0o644, mtime=self.partner.virtual_mtime()) as copy:
+        with writing_atomically(target, mode=0o644, mtime=self.context.virtual_mtime()) as copy:
             shutil.copyfileobj(source, copy, 1 << 20)
         source.seek(0)
 
     def _resume(self, ticket: Ticket) -> None:
         if not ticket.answer:  # a ticket of an older version: its answer had the template's plain name
             template = self._template(ticket.decision)
-            name = render(template, ticket, self.partner.name)[0] if template else ""
+            name = render(template, ticket, self.context.name)[0] if template else ""
             ticket = replace(ticket, answer=f"{ticket.answer_folder}/{name}" if name else "")
-        home = self.partner.tree.home(ticket.username)
+        home = self.context.tree.home(ticket.username)
         request = self.spool.request_path(ticket.request_id)
         if ticket.moved and not request.exists() and (home.root / ticket.path).exists():
             with contextlib.suppress(OSError), open_regular(home.root / ticket.path) as handle:
@@ -226,7 +224,7 @@ class PickupProcessor:
 
     def _answer(self, ticket: Ticket, *, resumed: bool = False) -> None:
         kind = "partner.answer" if ticket.decision == "accepted" else "partner.reject"
-        if self.partner.journal.events(kind=kind, partner=self.partner.name, ref=ticket.request_id):
+        if self.context.journal.events(kind=kind, partner=self.context.name, ref=ticket.request_id):
             self.spool.finish(ticket)
             return
         detail: dict[str, Any] = {"decision": ticket.decision}
@@ -238,9 +236,9 @@ class PickupProcessor:
             detail["answer"] = ticket.answer
         if resumed:
             detail["resumed"] = True
-        self.partner.journal.record(
+        self.context.journal.record(
             kind,
-            partner=self.partner.name,
+            partner=self.context.name,
             account=ticket.username,
             path=ticket.path,
             ref=ticket.request_id,
@@ -262,8 +260,8 @@ class PickupProcessor:
         template = self._template(ticket.decision)
         if template is None:
             return ""
-        name = render(template, ticket, self.partner.name)[0]
-        folder = self.partner.tree.home(ticket.username).root / ticket.answer_folder
+        name = render(template, ticket, self.context.name)[0]
+        folder = self.context.tree.home(ticket.username).root / ticket.answer_folder
         chosen, number = name, 1
         while self.rules.repeated_answers == "number" and os.path.lexists(folder / chosen):
             number += 1
@@ -272,13 +270,13 @@ class PickupProcessor:
 
     def _write_answer(self, ticket: Ticket, template: AnswerTemplate) -> None:
         """Written whole under the name the ticket holds (a resumed request writes the same file again)."""
-        content = render(template, ticket, self.partner.name)[1]
-        target = self.partner.tree.home(ticket.username).root / ticket.answer
-        write_atomically(target, content, mode=0o644, mtime=self.partner.virtual_mtime())
+        content = render(template, ticket, self.context.name)[1]
+        target = self.context.tree.home(ticket.username).root / ticket.answer
+        write_atomically(target, content, mode=0o644, mtime=self.context.virtual_mtime())
 
     def _decide(self, name: str) -> tuple[str, str]:
         refused = "rejected" if self.rules.unmatched == "reject" else "ignore"
-        rejecting = self.partner.scenarios.active("reject-requests")
+        rejecting = self.context.scenarios.active("reject-requests")
         for suffix in self.rules.temporary_suffixes:
             if name.endswith(suffix):
                 return refused, (
@@ -295,9 +293,9 @@ class PickupProcessor:
         return "accepted", ""
 
     def _record(self, kind: str, request: Request, **detail: Any) -> Event:
-        return self.partner.journal.record(
+        return self.context.journal.record(
             kind,
-            partner=self.partner.name,
+            partner=self.context.name,
             account=request.username,
             path=request.path,
             ref=request.request_id,

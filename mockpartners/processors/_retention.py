@@ -9,36 +9,33 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
+from ..infra.scheduler import Job
 from ..model.duration import Duration
-from ._scheduler import Job
-
-if TYPE_CHECKING:
-    from ..kernel.partner import Partner
+from ..ports.context import ProcessorContext
 
 __all__ = ["RetentionProcessor"]
 
 
 class RetentionProcessor:
-    def __init__(self, partner: Partner) -> None:
-        self.partner = partner
-        self.enabled = any(folder.retention is not None for folder in partner.profile.folders.values())
+    def __init__(self, context: ProcessorContext) -> None:
+        self.context = context
+        self.enabled = any(folder.retention is not None for folder in context.profile.folders.values())
 
     def start(self) -> None:
         if self.enabled:
-            every = self.partner.profile.retention_check
-            job = Job(self.sweep, "retention", self.partner.job_failed("retention"), every=every)
-            self.partner.scheduler.schedule(self.partner.clock.now(), job)
+            every = self.context.profile.retention_check
+            job = Job(self.sweep, "retention", self.context.job_failed("retention"), every=every)
+            self.context.scheduler.schedule(self.context.clock.now(), job)
 
     def sweep(self) -> int:
         """Delete what has outlived its retention in every home; the number of files deleted."""
         deleted = 0
-        for account in self.partner.profile.accounts:
-            home = self.partner.tree.home(account.username)
+        for account in self.context.profile.accounts:
+            home = self.context.tree.home(account.username)
             for folder, _, names in os.walk(home.root):
                 relative_folder = os.path.relpath(folder, home.root).replace(os.sep, "/").removeprefix(".")
-                retention = self.partner.profile.folder_rule(relative_folder).retention
+                retention = self.context.profile.folder_rule(relative_folder).retention
                 if retention is None:
                     continue
                 for name in names:
@@ -47,22 +44,22 @@ class RetentionProcessor:
         return deleted
 
     def _expire(self, username: str, relative: str, real: str, retention: Duration) -> int:
-        if self.partner.is_being_written(username, relative):
+        if self.context.is_being_written(username, relative):
             return 0
         try:
             modified = datetime.fromtimestamp(os.stat(real).st_mtime, UTC)
         except OSError:
             return 0
-        now = self.partner.clock.now()
+        now = self.context.clock.now()
         if retention.after(modified) > now:
             return 0
         try:
             os.unlink(real)
         except OSError:
             return 0
-        self.partner.journal.record(
+        self.context.journal.record(
             "partner.retention",
-            partner=self.partner.name,
+            partner=self.context.name,
             account=username,
             path=relative,
             modified=modified.isoformat(),

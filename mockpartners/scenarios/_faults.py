@@ -6,12 +6,10 @@ and "restart mid-transfer" look at. Every fault that fires is journalled (``scen
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from ._state import Scenarios
-
-if TYPE_CHECKING:
-    from ..ports.session import Session
 
 __all__ = ["SessionFaults"]
 
@@ -20,9 +18,11 @@ WriteFailure = Literal["disk-full", "failure"]
 
 
 class SessionFaults:
-    def __init__(self, scenarios: Scenarios, session: Session) -> None:
+    """``record`` journals an event in the session's name (kind, then its detail)."""
+
+    def __init__(self, scenarios: Scenarios, record: Callable[..., Any]) -> None:
         self.scenarios = scenarios
-        self.session = session
+        self.record = record
         self.moved = 0
 
     def reply_delay(self) -> float:
@@ -63,4 +63,4 @@ class SessionFaults:
         return None
 
     def fired(self, scenario: str, what: str) -> None:
-        self.session.record("scenario.fault", outcome="failed", scenario=scenario, fault=what)
+        self.record("scenario.fault", outcome="failed", scenario=scenario, fault=what)

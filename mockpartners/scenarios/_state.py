@@ -18,7 +18,8 @@ from ..model.errors import UnknownScenarioError, UsageError
 from ._catalog import CATALOG, ScenarioSpec
 
 if TYPE_CHECKING:
-    from ..kernel.partner import Partner
+    from ..infra.journal import Journal
+    from ..model.loading import Profile
 
 __all__ = ["ScenarioInfo", "Scenarios"]
 
@@ -52,11 +53,12 @@ class ScenarioInfo:
 class Scenarios:
     """The scenarios of one partner."""
 
-    def __init__(self, partner: Partner) -> None:
+    def __init__(self, partner: str, profile: Profile, journal: Journal) -> None:
         self.partner = partner
-        self.specs = {name: spec for name, spec in CATALOG.items() if spec.applies_to(partner.profile)}
+        self.journal = journal
+        self.specs = {name: spec for name, spec in CATALOG.items() if spec.applies_to(profile)}
         self._defaults = {
-            name for name, spec in self.specs.items() if spec.default_on and spec.default_on(partner.profile)
+            name for name, spec in self.specs.items() if spec.default_on and spec.default_on(profile)
         }
         self._active: dict[str, dict[str, Any]] = {name: {} for name in self._defaults}
         self._counters: dict[str, int] = {}
@@ -75,9 +77,7 @@ class Scenarios:
             self._counters.pop(name, None)
             if "seed" in values:
                 self._random[name] = random.Random(values["seed"])
-        self.partner.journal.record(
-            "scenario.on", partner=self.partner.name, scenario=name, parameters=values
-        )
+        self.journal.record("scenario.on", partner=self.partner, scenario=name, parameters=values)
         self._announce(name, values)
         return self.info(name)
 
@@ -85,7 +85,7 @@ class Scenarios:
         self._spec(name)
         with self._lock:
             self._active.pop(name, None)
-        self.partner.journal.record("scenario.off", partner=self.partner.name, scenario=name)
+        self.journal.record("scenario.off", partner=self.partner, scenario=name)
         self._announce(name, None)
         return self.info(name)
 
@@ -157,7 +157,7 @@ class Scenarios:
         spec = self.specs.get(name)
         if spec is None:
             known = ", ".join(sorted(self.specs))
-            raise UnknownScenarioError(f"{self.partner.name} has no scenario {name!r}; it has: {known}")
+            raise UnknownScenarioError(f"{self.partner} has no scenario {name!r}; it has: {known}")
         return spec
 
     def _parameters(self, spec: ScenarioSpec, given: dict[str, Any]) -> dict[str, Any]:

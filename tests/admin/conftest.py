@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mockpartners import Suite
+from mockpartners import Runtime
 from mockpartners.app.pytest_plugin import SuiteFactory
 
 
@@ -96,21 +96,21 @@ def files_path(partner: str, account: str, path: str = "") -> str:
 
 
 @pytest.fixture
-def onss_suite(mockpartners: SuiteFactory) -> Suite:
+def onss_suite(mockpartners: SuiteFactory) -> Runtime:
     return mockpartners("onss", admin=True)
 
 
 @pytest.fixture
-def api(onss_suite: Suite) -> Api:
+def api(onss_suite: Runtime) -> Api:
     assert onss_suite.admin is not None
     return Api(onss_suite.admin.url)
 
 
 @contextmanager
-def admin_suite(state: Path, credentials: Path, **options: Any) -> Iterator[Suite]:
+def admin_suite(state: Path, credentials: Path, **options: Any) -> Iterator[Runtime]:
     """ONSS with its admin API, built with options the pytest factory does not take (admin_limits,
     admin_allowed_hosts, host)."""
-    suite = Suite(
+    suite = Runtime(
         ["onss"], state_dir=state, ports="ephemeral", credentials_from=credentials, admin=True, **options
     )
     with suite:

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from mockpartners import Suite
+from mockpartners import Runtime
 from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.model.errors import PortInUseError
 from tests.admin.conftest import Api, files_path
 
 
-def test_health_endpoints_and_partners(onss_suite: Suite, api: Api) -> None:
+def test_health_endpoints_and_partners(onss_suite: Runtime, api: Api) -> None:
     assert api.ok("GET", "/health") == {
         "status": "ok",
         "partners": ["onss"],
@@ -33,7 +33,7 @@ def test_health_endpoints_and_partners(onss_suite: Suite, api: Api) -> None:
     assert [account["username"] for account in onss["accounts"]] == ["EXP0000001", "UM0000002"]
 
 
-def test_reset_empties_the_homes_and_keeps_the_journal(onss_suite: Suite, api: Api) -> None:
+def test_reset_empties_the_homes_and_keeps_the_journal(onss_suite: Runtime, api: Api) -> None:
     onss = onss_suite["onss"]
     dropped = api.put(files_path("onss", "EXP0000001", "IN/DMFA.1.xml"), data=b"<dmfa/>").json()["event"]
     onss.wait_for_answer("IN/DMFA.1.xml")
@@ -117,7 +117,7 @@ def test_a_taken_admin_port_is_a_clear_error(tmp_path: Path, mockpartners_creden
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        suite = Suite(
+        suite = Runtime(
             ["onss"],
             state_dir=tmp_path / "state",
             ports="ephemeral",
@@ -127,6 +127,6 @@ def test_a_taken_admin_port_is_a_clear_error(tmp_path: Path, mockpartners_creden
         )
         with pytest.raises(PortInUseError, match=f"admin API: port {port} on 127.0.0.1 is already in use"):
             suite.start()
-    again = Suite(["onss"], state_dir=tmp_path / "state", ports="ephemeral", admin=True)
+    again = Runtime(["onss"], state_dir=tmp_path / "state", ports="ephemeral", admin=True)
     with again:  # the failed start let go of everything: the state directory is free again
         assert again.admin is not None and Api(again.admin.url).get("/health").status == 200

@@ -101,7 +101,9 @@ class PartnerAuthorizer:
             raise AuthenticationFailed("Login incorrect.")
 
     def get_home_dir(self, username: str) -> str:
-        return str(self.handler.session.partner.tree.home(username).root)
+        home = self.handler.session.home  # set when the login was accepted, just before pyftpdlib asks
+        assert home is not None and home.username == username
+        return str(home.root)
 
     def has_perm(self, username: str, perm: str, path: str | None = None) -> bool:
         right = _RIGHTS.get(perm)

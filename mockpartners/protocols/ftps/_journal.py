@@ -99,13 +99,7 @@ class CommandJournal:
         source, self._rename_source = self._rename_source, None
         path = source.relative if source else self._raw_argument
         detail["target"] = target.relative if target else self._raw_argument
-        partner = self.session.partner
-        arrived = outcome == "ok" and target is not None and partner.watches(target.relative)
-        if arrived and target is not None:
-            detail["arrival"] = target.relative
-        event = self.session.record("fs.rename", path, outcome, **detail)
-        if arrived and target is not None and self.session.account:
-            partner.file_arrived(self.session.account, target.relative, event)
+        self.session.renamed(path, target, outcome, **detail)
 
     def log_transfer(
         self, cmd: str, filename: str, receive: bool, completed: bool, elapsed: float, bytes: int

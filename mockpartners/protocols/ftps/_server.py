@@ -21,9 +21,9 @@ from pyftpdlib.servers import FTPServer
 
 from ...infra.endpoints import EndpointInfo, TlsInfo
 from ...infra.limits import RESOURCE_ERRORS, OnceLog, out_of_resources
-from ...kernel.partner import Partner
 from ...model.loading import FtpsEndpoint
-from .. import bind_error, silent_listener
+from ...ports.endpoint import EndpointPort
+from ..base import bind_error, silent_listener
 from ._access import HomeFilesystem, normal_address
 from ._data import DataChannel, PassiveListener
 from ._handler import ACTIVE_MODE, PartnerHandler
@@ -56,7 +56,7 @@ class FtpsServer:
 
     protocol = "ftps"
 
-    def __init__(self, partner: Partner, name: str, spec: FtpsEndpoint, host: str, port: int) -> None:
+    def __init__(self, partner: EndpointPort, name: str, spec: FtpsEndpoint, host: str, port: int) -> None:
         if partner.tls is None:
             raise RuntimeError("prepare the partner before serving it")
         self.partner = partner

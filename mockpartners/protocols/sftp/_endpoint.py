@@ -11,9 +11,9 @@ from typing import Any
 import asyncssh
 
 from ...infra.endpoints import EndpointInfo, HostKeyInfo
-from ...kernel.partner import Partner
 from ...model.loading import SftpEndpoint
-from .. import bind_error, silent_listener
+from ...ports.endpoint import EndpointPort
+from ..base import bind_error, silent_listener
 from ._auth import SshConnection
 
 __all__ = ["SftpServer"]
@@ -24,7 +24,7 @@ class SftpServer:
 
     protocol = "sftp"
 
-    def __init__(self, partner: Partner, name: str, spec: SftpEndpoint, host: str, port: int) -> None:
+    def __init__(self, partner: EndpointPort, name: str, spec: SftpEndpoint, host: str, port: int) -> None:
         if partner.ssh is None:
             raise RuntimeError("prepare the partner before serving it")
         self.partner = partner

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ...model.errors import StateError
-from ._files import write_new
+from ..model.errors import StateError
+from .atomic import write_new
 
 __all__ = ["CertificateAuthority", "IssuedCertificate"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import asyncssh
 
-from ...model.errors import StateError
-from ._files import write_new
-from ._verified import remember_verified, verified
+from ..model.errors import StateError
+from ._verified_keys import remember_verified, verified
+from .atomic import write_new
 
 __all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair"]
 

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..infra.clock import Clock
 from ..model.duration import Duration
+from .clock import Clock
 
 __all__ = ["RETRY_PAUSES", "Failure", "Job", "Scheduler"]
 

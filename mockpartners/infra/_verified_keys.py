@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..atomic import write_atomically
+from .atomic import write_atomically
 
 __all__ = ["remember_verified", "verified"]
 

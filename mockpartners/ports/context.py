@@ -1,0 +1,50 @@
+"""What partner-side processors get from their partner: the port they work through, never the partner.
+
+A processor (pickup, retention, and those later partners declare) reads the partner's profile, journals,
+schedules jobs on the clock, works on the file tree and in the partner's own desk (its spool, outside every
+home), asks the scenarios that change partner-side behaviour, and reports its failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..infra.clock import Clock
+from ..infra.journal import Journal
+from ..infra.scheduler import Failure, Scheduler
+from ..model.loading import Profile
+from ..scenarios import Scenarios
+from .storage import PartnerTree
+
+__all__ = ["ProcessorContext"]
+
+
+class ProcessorContext(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def profile(self) -> Profile: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def scheduler(self) -> Scheduler: ...
+    @property
+    def tree(self) -> PartnerTree: ...
+    @property
+    def scenarios(self) -> Scenarios: ...
+    @property
+    def spool(self) -> Path:
+        """The partner's own desk, outside every home: what it took from the inboxes."""
+
+    def virtual_mtime(self) -> float | None:
+        """The modification time of the files the partner writes now (None: the wall clock's)."""
+
+    def is_being_written(self, username: str, relative_path: str) -> bool:
+        """Whether a client is uploading this file right now."""
+
+    def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
+        """How a job reports a failure (a ``partner.error`` event with ``context``)."""

@@ -1,0 +1,47 @@
+"""What a protocol adapter may ask of the partner whose endpoint it serves: the port it works through.
+
+An adapter opens sessions (which check rights and journal), reads the profile and the credentials the
+partner generated (host keys, TLS chains), follows the scenarios that change how it listens, counts its
+connections, and reports running out of descriptors. It never sees the partner itself.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..infra.credentials import SshCredentials, TlsCredentials
+from ..infra.journal import Journal
+from ..infra.limits import ConnectionLimits, OnceLog
+from ..infra.ssh_keys import KeyPair
+from ..model.loading import Profile
+from ..scenarios import Scenarios
+from .session import Session
+
+__all__ = ["EndpointPort"]
+
+
+class EndpointPort(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def profile(self) -> Profile: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def scenarios(self) -> Scenarios: ...
+    @property
+    def ssh(self) -> SshCredentials | None: ...
+    @property
+    def tls(self) -> TlsCredentials | None: ...
+    @property
+    def resource_log(self) -> OnceLog:
+        """Where running out of descriptors is reported (once a minute, for the whole process)."""
+
+    def new_session(self, protocol: str, address: str, port: int) -> Session:
+        """A session for a client connection: every file operation and login goes through it."""
+
+    def connection_limits(self) -> ConnectionLimits:
+        """The counters of one listener (profile ``limits``)."""
+
+    def changed_host_keys(self) -> tuple[KeyPair, ...]:
+        """Host keys served while the ``host-key-changed`` scenario is on."""
