@@ -75,6 +75,36 @@ def test_timeout_message_shows_what_happened_instead(journal: Journal) -> None:
     assert "fs.close IN/a.xml.filepart" in message
 
 
+def test_a_window_sees_only_what_follows_its_start(journal: Journal) -> None:
+    before = journal.record("partner.answer", partner="onss", path="IN/a")
+    window = journal.since(before.id)
+    assert window.events(kind="partner.answer") == []
+    assert window.events(Query(kind="partner.answer", after=0)) == []  # a cursor never reaches back
+    later = window.record("partner.answer", partner="onss", path="IN/a")
+    assert window.wait_for(kind="partner.answer", timeout=0.01) == later
+    assert journal.events(kind="partner.answer") == [before, later]  # the same file, seen whole
+    assert window.last_id() == journal.last_id() == later.id
+    window.start = later.id  # a partner's window moves on at each reset
+    with pytest.raises(JournalTimeout) as error:
+        window.wait_for(kind="partner.answer", timeout=0.05)
+    assert "holds no event for this partner" in str(error.value)  # the newest events shown are its own
+
+
+def test_a_window_wakes_on_what_the_whole_journal_records(journal: Journal) -> None:
+    window = journal.since(journal.last_id())
+    ready = threading.Event()
+
+    def later() -> None:
+        ready.wait()
+        journal.record("partner.answer", partner="onss", path="IN/c")
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    ready.set()
+    assert window.wait_for(kind="partner.answer", timeout=5).path == "IN/c"
+    thread.join()
+
+
 def test_a_second_process_reads_the_journal(tmp_path: Path, journal: Journal) -> None:
     journal.record("suite.start")
     reader = Journal(journal.path, read_only=True)

@@ -6,13 +6,14 @@ event is recorded in this process, and polls the file when another process (``mo
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -149,8 +150,21 @@ def _event(row: Sequence[Any]) -> Event:
     return Event(**values)
 
 
+@dataclass
+class _Shared:
+    """What a journal and its windows share besides the file: writes counted, the retry timer, closed."""
+
+    written: int = 0
+    retry: threading.Timer | None = None
+    closed: bool = False
+
+
 class Journal:
-    """The SQLite journal of a state directory; thread-safe, one writer process at a time."""
+    """The SQLite journal of a state directory; thread-safe, one writer process at a time.
+
+    A window (:meth:`since`) is the same journal seen from an event on: what a partner's tests see after
+    a reset (docs/journal.md, "Whose events").
+    """
 
     def __init__(
         self,
@@ -165,9 +179,9 @@ class Journal:
         self.clock = clock or Clock()
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
-        self._written = 0
-        self._retry: threading.Timer | None = None
-        self._closed = False
+        self._shared = _Shared()
+        self.start = 0
+        """Events up to this id are out of view (a window, :meth:`since`); 0 for the whole journal."""
         try:
             if read_only:
                 self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -206,9 +220,9 @@ class Journal:
             if self._writer is None:
                 raise StateError(f"journal {self.path} was opened read-only")
             row_id = self._writer.insert((*row, outcome, ref, text))
-            self._written += 1
+            self._shared.written += 1
             self._recorded.notify_all()
-            if self._writer.failing is not None and self._retry is None:
+            if self._writer.failing is not None and self._shared.retry is None:
                 self._retry_later()
         return Event(
             row_id,
@@ -225,9 +239,20 @@ class Journal:
             json.loads(text),
         )
 
+    def since(self, start: int) -> Journal:
+        """This journal seen after event ``start``: ``events``, ``wait_for`` and ``follow`` skip what came
+        before; ``last_id`` and the questions about history (interrupted sessions, unanswered arrivals) see
+        it whole. It writes to the same file; its ``start`` may move on (a partner's, at each reset)."""
+        window = copy.copy(self)  # the connection, locks, writer and _Shared are the same objects
+        window.start = start
+        return window
+
+    def _in_view(self, query: Query) -> Query:
+        return query if query.after >= self.start else replace(query, after=self.start)
+
     def events(self, query: Query | None = None, *, limit: int | None = None, **filters: Any) -> list[Event]:
         """Matching events, oldest first; ``limit`` keeps the newest ones."""
-        query = query or Query(**filters)
+        query = self._in_view(query or Query(**filters))
         where, values = query.sql()
         order = "DESC" if limit else "ASC"
         sql = f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id {order}"
@@ -296,13 +321,13 @@ class Journal:
 
         Raises :class:`JournalTimeout` with the newest events in its message, to show what happened instead.
         """
-        query = query or Query(**filters)
+        query = self._in_view(query or Query(**filters))
         deadline = time.monotonic() + timeout
         where, values = query.sql()
         sql = f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id LIMIT 1"
         while True:
             with self._lock:
-                seen = self._written
+                seen = self._shared.written
                 row = self._db.execute(sql, values).fetchone()
             if row is not None:
                 return _event(row)
@@ -310,13 +335,13 @@ class Journal:
             if remaining <= 0:
                 raise JournalTimeout(self._timeout_message(query, timeout))
             with self._recorded:
-                if self._written == seen:
+                if self._shared.written == seen:
                     # another process may write the file: poll it now and then
                     self._recorded.wait(min(remaining, 0.2))
 
     def follow(self, query: Query | None = None, *, poll: float = 0.2) -> Iterator[Event]:
         """Events as they are recorded, forever (the CLI's ``--follow``)."""
-        cursor = query or Query()
+        cursor = self._in_view(query or Query())
         while True:
             batch = self.events(cursor)
             yield from batch
@@ -337,14 +362,14 @@ class Journal:
 
     def _retry_later(self) -> None:
         """While the file takes no rows, try again every second even if nothing new is recorded."""
-        self._retry = threading.Timer(_RETRY_SECONDS, self._flush_held)
-        self._retry.daemon = True
-        self._retry.start()
+        retry = self._shared.retry = threading.Timer(_RETRY_SECONDS, self._flush_held)
+        retry.daemon = True
+        retry.start()
 
     def _flush_held(self) -> None:
         with self._recorded:
-            self._retry = None
-            if self._writer is None or self._closed:
+            self._shared.retry = None
+            if self._writer is None or self._shared.closed:
                 return
             self._writer.flush()
             self._recorded.notify_all()
@@ -362,9 +387,9 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
-            if self._retry is not None:
-                self._retry.cancel()
+            self._shared.closed = True
+            if self._shared.retry is not None:
+                self._shared.retry.cancel()
             if self._writer is not None:
                 self._writer.flush()
                 if self._writer.pending or self._writer.lost:

@@ -8,6 +8,9 @@ growing pause in real time, so a frozen clock does not hold a retry back; a recu
 keeps its cadence whatever happened: one failure never stops it for good. When the clock goes back (a
 reset after a freeze far in the future), recurring jobs are due again at once instead of waiting for a date
 that no longer comes.
+
+Partners share the worker; each schedules through its own :class:`Lane`, so that resetting one partner
+cancels its jobs (a pickup planned for +10 min on a frozen clock never fires after the reset) and no other's.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import UTC, datetime
 from ..model.duration import Duration
 from .clock import Clock
 
-__all__ = ["RETRY_PAUSES", "Failure", "Job", "Scheduler"]
+__all__ = ["RETRY_PAUSES", "Failure", "Job", "Lane", "Scheduler"]
 
 log = logging.getLogger("mockpartners.processors")
 
@@ -54,6 +57,8 @@ class Job:
     """A recurring job runs again this long (virtual time) after each run."""
     cancelled: bool = False
     attempts: int = 0
+    owner: str | None = None
+    """Whose job it is (a partner's name): set by the :class:`Lane` that scheduled it."""
 
 
 _Entry = tuple[datetime, float, int, Job]  # due (virtual), not before (monotonic), order, job
@@ -67,7 +72,7 @@ class Scheduler:
         self._jobs: list[_Entry] = []
         self._order = itertools.count()
         self._condition = threading.Condition()
-        self._running = 0
+        self._running: Job | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._last_now = clock.now()
@@ -99,20 +104,43 @@ class Scheduler:
             self._jobs = [entry for entry in self._jobs if entry[3] is not job]
             heapq.heapify(self._jobs)
 
-    def pending(self) -> int:
-        """Jobs waiting (whenever due) or running."""
-        with self._condition:
-            return len(self._jobs) + self._running
+    def lane(self, owner: str) -> Lane:
+        """Where ``owner`` (a partner) schedules its jobs on this worker."""
+        return Lane(self, owner)
 
-    def busy(self) -> int:
-        """Jobs due now or running: 0 means the partners have nothing left to do at this moment (a failed
-        job waiting to be tried again does not count)."""
+    def pending(self, owner: str | None = None) -> int:
+        """Jobs waiting (whenever due) or running; only ``owner``'s when given."""
+        with self._condition:
+            return sum(1 for job in self._jobs_of(owner))
+
+    def busy(self, owner: str | None = None) -> int:
+        """Jobs due now or running (only ``owner``'s when given): 0 means nothing is left to do at this
+        moment (a failed job waiting to be tried again does not count)."""
         with self._condition:
             ready = time.monotonic()
-            due = sum(1 for entry in self._jobs if self._runnable(entry, ready))
-            return due + self._running
+            due = sum(1 for entry in self._jobs if _owned(entry[3], owner) and self._runnable(entry, ready))
+            return due + (1 if _owned(self._running, owner) else 0)
+
+    def cancel_owned(self, owner: str, timeout: float = 10.0, *, keep_recurring: bool = False) -> None:
+        """Cancel every job of ``owner`` (its recurring ones too unless ``keep_recurring``), then wait (up to
+        ``timeout`` seconds) for the one running to end: when this returns, no job of ``owner`` is running
+        and none cancelled ever will."""
+        with self._condition:
+            for job in self._jobs_of(owner):
+                job.cancelled = job.cancelled or not (keep_recurring and job.every is not None)
+            self._jobs = [entry for entry in self._jobs if not entry[3].cancelled]
+            heapq.heapify(self._jobs)
+            if threading.current_thread() is self._thread:
+                return  # a job cancelling its own owner's jobs: it is the one running
+            ended = self._condition.wait_for(lambda: not _owned(self._running, owner), timeout)
+        if not ended:
+            raise TimeoutError(f"a partner-side job of {owner} was still running after {timeout:g} s")
 
     # -- internals ----------------------------------------------------------------------------------------
+
+    def _jobs_of(self, owner: str | None) -> list[Job]:
+        running = [self._running] if self._running is not None else []
+        return [job for job in [entry[3] for entry in self._jobs] + running if _owned(job, owner)]
 
     def _push(self, due: datetime, not_before: float, job: Job) -> None:
         with self._condition:
@@ -149,7 +177,7 @@ class Scheduler:
                     chosen = min(runnable)
                     self._jobs.remove(chosen)
                     heapq.heapify(self._jobs)
-                    self._running += 1
+                    self._running = chosen[3]
                     return chosen[3]
                 waits = [
                     max(virtual, entry[1] - ready)
@@ -169,7 +197,7 @@ class Scheduler:
                 self._failed(job, error)
             finally:
                 with self._condition:
-                    self._running -= 1
+                    self._running = None
                     self._condition.notify_all()
 
     def _again(self, job: Job) -> None:
@@ -192,6 +220,42 @@ class Scheduler:
         else:
             job.attempts = 0
             self._again(job)
+
+
+class Lane:
+    """One owner's jobs on a shared :class:`Scheduler`: they run on the same worker, and are counted and
+    cancelled apart from everyone else's. What a partner's processors schedule through."""
+
+    def __init__(self, scheduler: Scheduler, owner: str) -> None:
+        self.scheduler = scheduler
+        self.owner = owner
+
+    def schedule(self, due: datetime, job: Job | Callable[[], None]) -> Job:
+        """Run ``job`` once the clock reaches ``due`` (see :meth:`Scheduler.schedule`)."""
+        chosen = job if isinstance(job, Job) else Job(job, getattr(job, "__name__", "job"))
+        chosen.owner = self.owner
+        return self.scheduler.schedule(due, chosen)
+
+    def cancel(self, job: Job) -> None:
+        self.scheduler.cancel(job)
+
+    def cancel_all(self, timeout: float = 10.0, *, keep_recurring: bool = False) -> None:
+        """None of this owner's jobs runs any more (but the recurring ones, if kept); the one running is let
+        finish first."""
+        self.scheduler.cancel_owned(self.owner, timeout, keep_recurring=keep_recurring)
+
+    def pending(self) -> int:
+        """This owner's jobs waiting (whenever due) or running."""
+        return self.scheduler.pending(self.owner)
+
+    def busy(self) -> int:
+        """This owner's jobs due now or running."""
+        return self.scheduler.busy(self.owner)
+
+
+def _owned(job: Job | None, owner: str | None) -> bool:
+    """Whether ``job`` is ``owner``'s (any job when ``owner`` is None)."""
+    return job is not None and (owner is None or job.owner == owner)
 
 
 def _after(step: Duration, moment: datetime) -> datetime:

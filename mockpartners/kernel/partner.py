@@ -53,9 +53,11 @@ class Partner:
         self.profile = profile
         self.name = profile.name
         self.state = state
-        self.journal = journal
+        self.journal = journal.since(0)
+        """What tests see: the journal after this partner's latest reset (docs/journal.md, "Whose events")."""
+        self._whole_journal = journal
         self.clock: Clock = journal.clock
-        self.scheduler = scheduler
+        self.scheduler = scheduler.lane(profile.name)
         self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
         """Where listeners report running out of descriptors (once a minute, for the whole process)."""
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ..infra.clock import Clock
 from ..infra.journal import Journal
-from ..infra.scheduler import Failure, Scheduler
+from ..infra.scheduler import Failure, Lane
 from ..model.loading import Profile
 from ..scenarios import Scenarios
 from .storage import PartnerTree
@@ -31,7 +31,9 @@ class ProcessorContext(Protocol):
     @property
     def clock(self) -> Clock: ...
     @property
-    def scheduler(self) -> Scheduler: ...
+    def scheduler(self) -> Lane:
+        """The partner's own jobs on the suite's worker (a reset cancels them)."""
+
     @property
     def tree(self) -> PartnerTree: ...
     @property
