@@ -75,8 +75,10 @@ class Clock:
         return target
 
     def reset(self) -> None:
-        """Back to the wall clock."""
+        """Back to the wall clock (nothing to tell anyone if it is there already)."""
         with self._lock:
+            if self._frozen_at is None and not self._offset:
+                return
             self._offset = timedelta()
             self._frozen_at = None
         self._changed()

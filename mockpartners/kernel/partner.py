@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
+import stat
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from ..ports.session import Session
 from ..ports.storage import PartnerTree
 from ..processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
 from ..scenarios import Scenarios
+from ._emptying import empty, with_parents
 from ._info import partner_info
 from .contract import ContractReport, evaluate
 from .files import AccountFiles
@@ -260,32 +262,52 @@ class Partner:
         return self.tls
 
     def reset(self) -> None:
-        """Back to a fresh partner: empty homes, empty spool, no bans, the profile's own scenarios. The
-        journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
-        the partner's tree is touched."""
+        """Back to a fresh partner: no job planned before (cancelled, the running one let finish; recurring
+        ones such as retention keep their turns), empty homes and spool (the profile's folders kept), no
+        bans, the profile's own scenarios. The journal is kept: it gains a ``partner.reset`` event, where
+        reports and :attr:`journal` start. Nothing outside the partner's tree is touched. Clients still
+        connected are not cut (the pytest fixtures wait for them to leave)."""
         homes = [self.tree.home(account.username) for account in self.profile.accounts]
         folders = [home.root for home in homes] + [self.spool]
         _check_inside(folders, self.state.path)
+        self.scheduler.cancel_all(keep_recurring=True)  # retention keeps its turns
         self.scenarios.reset()
         self.guard.reset()
         self.storage.forget()
-        for folder in folders:
-            _empty(folder)
+        mode = stat.S_IMODE(os.lstat(self.state.homes(self.name)).st_mode)  # what mkdir gave the homes
         for home in homes:
-            home.ensure_folders()
+            if not empty(home.root, with_parents(self.profile.folders), mode):
+                home.ensure_folders()
+        empty(self.spool, with_parents(["pending", "done"]), mode)
         if self.pickup is not None:
             self.pickup.forget()
-        self.journal.record("partner.reset", partner=self.name)
+        self.journal.start = self.journal.record("partner.reset", partner=self.name).id
 
     def window_start(self) -> int:
         """The journal id from which reports look: the latest start of the suite or reset of this partner."""
-        started = self.journal.events(kind="suite.start", limit=1)
-        reset = self.journal.events(kind="partner.reset", partner=self.name, limit=1)
-        return max((event.id for event in [*started, *reset]), default=0)
+        started = self._whole_journal.events(kind="suite.start", limit=1)
+        return max([self.journal.start, *(event.id for event in started)])
+
+    def open_sessions(self, *, after: int | None = None) -> list[str]:
+        """Sessions that connected after event ``after`` (default: the latest reset) and have not ended."""
+        query = Query(partner=self.name, after=self.journal.start if after is None else after)
+        connected = self._whole_journal.events(replace(query, kind="session.connect"))
+        ended = {
+            event.session for event in self._whole_journal.events(replace(query, kind="session.disconnect"))
+        }
+        return [event.session for event in connected if event.session and event.session not in ended]
+
+    def wait_until_sessions_end(self, *, after: int | None = None, timeout: float = 5.0) -> None:
+        """Until every session of :meth:`open_sessions` has ended and journalled its last events."""
+        self.journal.wait_until(
+            lambda: not self.open_sessions(after=after), timeout, f"every {self.name} session to end"
+        )
 
     def report(self, *, after: int | None = None) -> ContractReport:
         """How the clients that talked to this partner kept its contract (``profile.contract``)."""
-        return evaluate(self.journal, self.profile, after=self.window_start() if after is None else after)
+        return evaluate(
+            self._whole_journal, self.profile, after=self.window_start() if after is None else after
+        )
 
     def assert_contract(self, *, after: int | None = None) -> ContractReport:
         """Fail with the broken rule and the events that show it, or return the report."""
@@ -319,14 +341,3 @@ def _check_inside(folders: list[Path], within: Path) -> None:
                 f"reset refused: {folder} leads outside the state directory {within} (through a link?); "
                 "nothing was deleted"
             )
-
-
-def _empty(folder: Path) -> None:
-    """Remove everything inside ``folder`` (symlinks are removed, never followed)."""
-    if not folder.is_dir():
-        return
-    for entry in folder.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()

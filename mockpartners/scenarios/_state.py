@@ -90,7 +90,11 @@ class Scenarios:
         return self.info(name)
 
     def reset(self) -> None:
-        """Back to the profile's own behaviour: only the scenarios it implies stay on."""
+        """Back to the profile's own behaviour: only the scenarios it implies stay on, and every count
+        (the Nth write) and seeded draw starts over, as in a new partner."""
+        with self._lock:
+            self._counters.clear()
+            self._random.clear()
         for name in list(self._active):
             if name not in self._defaults:
                 self.off(name)
