@@ -22,10 +22,11 @@ from mockpartners.model.errors import MockPartnersError
 from . import SECTIONS
 from ._answers import measure_answers
 from ._common import BenchError, Options, parse_size, program
+from ._fixtures import RESETS_PER_START, measure_fixtures
 from ._instrumentation import instrumentation_rows
 from ._references import Sshd, Vsftpd
 from ._report import Row, machine, rows_json, text_table, update_docs, write_json
-from ._rows import answer_rows, session_rows, startup_rows, throughput_rows
+from ._rows import answer_rows, fixture_rows, session_rows, startup_rows, throughput_rows
 from ._servers import Bare, Credentials, Ours, prepare_credentials
 from ._sessions import measure_sessions
 from ._startup import measure_startup
@@ -127,7 +128,9 @@ def run(sections: Sequence[str], options: Options) -> tuple[list[Row], dict[str,
     if "startup" in sections:
         _say(f"start-up times, {options.startups} start(s) each")
         raw["startup"] = measure_startup(options, state, credentials)
-        rows["startup"] = startup_rows(raw["startup"])
+        _say(f"per-test fixture cost, {options.startups * RESETS_PER_START} reset(s) per partner")
+        raw["startup"]["fixtures"] = measure_fixtures(options, state)
+        rows["startup"] = startup_rows(raw["startup"]) + fixture_rows(raw["startup"]["fixtures"])
     if "answers" in sections:
         _say(f"answer latency, {options.answers} request(s)")
         raw["answers"] = measure_answers(options, state)

@@ -8,10 +8,11 @@ from ._common import median
 from ._report import Row
 from ._throughput import Transfers
 
-__all__ = ["answer_rows", "cpu_row", "session_rows", "startup_rows", "throughput_rows"]
+__all__ = ["answer_rows", "cpu_row", "fixture_rows", "session_rows", "startup_rows", "throughput_rows"]
 
 THROUGHPUT_TARGET = 0.90
 READY_TARGET = 0.5
+RESET_TARGET = 0.005
 ANSWER_P99_TARGET = 100.0
 REFERENCE = {"sftp": "sshd", "ftps": "vsftpd"}
 
@@ -122,6 +123,27 @@ def startup_rows(result: dict[str, Any]) -> list[Row]:
                 None,
                 f"< {READY_TARGET * 1000:.0f} ms" if target else "",
                 value < READY_TARGET if target else None,
+            )
+        )
+    return rows
+
+
+def fixture_rows(result: dict[str, Any]) -> list[Row]:
+    """Per partner fixture: the time between two tests sharing its suite, beside a fresh suite per test."""
+    rows = []
+    for name, measured in result["partners"].items():
+        value, fresh, count = measured["reset_median"], measured["fresh_median"], len(measured["resets"])
+        rows.append(
+            Row(
+                "startup",
+                f"per-test cost of the {name} fixture, reset between tests, median of {count}",
+                value,
+                fresh,
+                "s",
+                "a fresh suite per test",
+                value / fresh if fresh else None,
+                f"< {RESET_TARGET * 1000:.0f} ms",
+                value < RESET_TARGET,
             )
         )
     return rows

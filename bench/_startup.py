@@ -1,9 +1,10 @@
 """Time from start to ready, credentials already in the state directory (as for every start but the first).
 
 In-process: ``Suite(...).start()`` in this (already warm) Python process, until it returns, which it does
-once every endpoint listens; what the pytest fixtures pay per test. CLI: from spawning ``mockpartners up``
-until endpoints.json says it runs and every endpoint answers with its greeting; Python's own start and
-imports included. The references: sshd and vsftpd from spawn to their greeting.
+once every endpoint listens; what the pytest factory pays per suite (the shared partner fixtures pay a
+reset per test: ``_fixtures.py``). CLI: from spawning ``mockpartners up`` until endpoints.json says it
+runs and every endpoint answers with its greeting; Python's own start and imports included. The
+references: sshd and vsftpd from spawn to their greeting.
 """
 
 from __future__ import annotations

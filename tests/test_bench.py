@@ -44,6 +44,9 @@ def test_a_quick_run_writes_every_section(tmp_path: Path) -> None:
     assert {row["section"] for row in document["rows"]} == set(SECTIONS)
     assert document["sections"]["sessions"]["rounds"]["mockpartners"][0]["sessions"] == 10
     assert document["sections"]["answers"]["files"] == 5
+    fixtures = document["sections"]["startup"]["fixtures"]["partners"]
+    assert set(fixtures) == {"onss", "magda"} and len(fixtures["onss"]["resets"]) == 20
+    assert any(row["measure"].startswith("per-test cost of the onss fixture") for row in document["rows"])
     assert "mockpartners" in result.stdout and "vsftpd" in result.stdout  # the table was printed
     assert _nothing_left(workdir)
 
