@@ -125,6 +125,15 @@ def test_9_gets_a_new_suite_without_it(onss: Partner, mockpartners_shared) -> No
     assert mockpartners_shared.started == 2
 
 
+def test_10_lets_go_of_its_port_for_a_while(onss: Partner) -> None:
+    with onss.scenarios("port-closed"):
+        pass  # another process on the machine may take the port meanwhile
+
+
+def test_11_gets_a_new_suite_after_that(onss: Partner, mockpartners_shared) -> None:
+    assert mockpartners_shared.started == 3
+
+
 def test_every_built_in_profile_has_its_fixture(request) -> None:
     from mockpartners.model.loading import builtin_names
 
@@ -142,7 +151,7 @@ def test_partner_fixtures_share_a_suite_reset_between_tests(
     # where the project's session looks for the generated keys (beside its basetemp): ours, not new ones
     shutil.copytree(mockpartners_credentials, pytester.path / "mockpartners-credentials")
     result = pytester.runpytest_subprocess("-p", "xdist", "-n", "0")
-    result.assert_outcomes(passed=10, errors=1)
+    result.assert_outcomes(passed=12, errors=1)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_5_a_failure_in_the_background_fails_its_test*",

@@ -7,12 +7,13 @@ The ladder, from cheapest to most flexible::
     mockpartners_credentials                    # session-wide generated keys, copied into each fresh state
 
 ``onss``, ``magda`` and one fixture per built-in profile (its name, ``-`` read as ``_``) are shared: each
-xdist worker starts one suite per partner at its first use and :meth:`~mockpartners.Suite.reset` s it
-before each test, so a test pays a reset (a few milliseconds), not a start. The reset leaves nothing of the
+xdist worker starts one suite per partner at its first use and resets it (``Suite.reset``) before each
+test, so a test pays a reset (a few milliseconds), not a start. The reset leaves nothing of the
 test before: files, spool, scenarios, bans, the clock, storage counts, jobs planned on the clock; and
 ``partner.journal`` shows only what happened since (``suite.journal`` shows everything). After a test, the
-fixture waits for its clients' sessions to end; what a reset cannot undo (a client still connected, a
-renewed certificate) gets the partner a new suite before the next test.
+fixture waits for its clients' sessions to end; what a reset cannot be sure to undo (a client still
+connected, a renewed certificate, a port let go by ``port-closed``, ``firewall-drop`` or a restart) gets the
+partner a new suite before the next test.
 
 The ``mockpartners(...)`` factory starts a fresh suite in a fresh state directory per call, for tests that
 need settings, overrides, the admin API, their own state directory, or to stop and restart a suite.
@@ -46,6 +47,17 @@ if TYPE_CHECKING:
     from .container import SuiteContainer
 
 __all__ = ["SharedSuites", "SuiteFactory"]
+
+_LASTING = ["partner.certificate", "endpoint.restart", "scenario.on"]
+_LISTENER_SCENARIOS = ("port-closed", "firewall-drop")
+
+
+def _lasting(event: Event) -> bool:
+    """Whether ``event`` changed what a reset cannot be sure to undo: a renewed certificate (kept in the
+    state directory), or a listener that let go of its port for a while (closed, dropping, restarted),
+    which another process on the machine may have taken meanwhile."""
+    return event.kind != "scenario.on" or event.detail.get("scenario") in _LISTENER_SCENARIOS
+
 
 SETTLE_SECONDS = 2.0
 """How long a shared partner's sessions may take to end after a test (a client closing journals its end
@@ -154,8 +166,8 @@ class SharedSuites:
         except JournalTimeout:
             self._spoiled.add(name)
         assert suite.journal is not None
-        if suite.journal.events(Query(kind="partner.certificate", after=after), limit=1):
-            self._spoiled.add(name)  # its state directory holds the renewed certificate
+        if any(_lasting(event) for event in suite.journal.events(Query(kind=_LASTING, after=after))):
+            self._spoiled.add(name)
 
     def stop_all(self) -> None:
         while self._suites:
