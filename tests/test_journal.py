@@ -51,16 +51,15 @@ def test_wait_for_returns_at_once_when_the_event_is_already_there(journal: Journ
     assert journal.wait_for(kind="partner.answer", path="IN/a", timeout=0.01) == recorded
 
 
-def test_wait_for_wakes_when_another_thread_records(journal: Journal) -> None:
-    ready = threading.Event()
-
-    def later() -> None:
-        ready.wait()
-        journal.record("partner.answer", partner="onss", path="IN/b")
-
-    thread = threading.Thread(target=later)
+def _record_soon(journal: Journal, path: str) -> threading.Thread:
+    """Another thread records an answer for ``path`` while this one waits (join the thread afterwards)."""
+    thread = threading.Thread(target=lambda: journal.record("partner.answer", partner="onss", path=path))
     thread.start()
-    ready.set()
+    return thread
+
+
+def test_wait_for_wakes_when_another_thread_records(journal: Journal) -> None:
+    thread = _record_soon(journal, "IN/b")
     event = journal.wait_for(kind="partner.answer", path="IN/b", timeout=5)
     thread.join()
     assert event.path == "IN/b"
@@ -92,15 +91,7 @@ def test_a_window_sees_only_what_follows_its_start(journal: Journal) -> None:
 
 def test_a_window_wakes_on_what_the_whole_journal_records(journal: Journal) -> None:
     window = journal.since(journal.last_id())
-    ready = threading.Event()
-
-    def later() -> None:
-        ready.wait()
-        journal.record("partner.answer", partner="onss", path="IN/c")
-
-    thread = threading.Thread(target=later)
-    thread.start()
-    ready.set()
+    thread = _record_soon(journal, "IN/c")
     assert window.wait_for(kind="partner.answer", timeout=5).path == "IN/c"
     thread.join()
 
