@@ -105,14 +105,7 @@ def mockpartners_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
         state = StateDir(directory)
         state.prepare()
         for name in builtin_names():
-            profile = load_profile(name)
-            if profile.uses("sftp"):
-                state.ssh_credentials(profile)
-                state.changed_host_keys(profile)
-            if profile.uses("ftps"):
-                credentials = state.tls_credentials(profile)
-                for kind in ("untrusted", "expired", "renewed"):
-                    credentials.scenario_server(kind)
+            state.make_credentials(load_profile(name))
     return directory
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncssh
 
-from ..model._schema import FtpsEndpoint, Profile, SftpEndpoint
+from ..model._schema import Profile
 from ..model.errors import StateError
 from .certificates import CertificateAuthority, IssuedCertificate, expired_window
 from .ssh_keys import KeyPair, key_file_name, load_or_create_key_pair
@@ -81,6 +81,17 @@ class TlsCredentials:
         )
         return renewed.issue(folder, common_name, names, organization=certificates.server_organization)
 
+    def expired_client_ca(self) -> CertificateAuthority:
+        """The client CA expired (same name and key): trusted alone, it makes every client certificate
+        fail as expired (scenario ``client-certificate-expired``). Made on first use."""
+        return self.client_ca.expired_twin(self.base / "scenarios" / "expired-client-ca")
+
+    def make_scenario_credentials(self) -> None:
+        """Everything the certificate scenarios serve or trust, made now rather than on first use."""
+        for kind in ("untrusted", "expired", "renewed"):
+            self.scenario_server(kind)
+        self.expired_client_ca()
+
 
 def retire(*paths: Path) -> None:
     """Move files or folders aside into ``retired-TIMESTAMP`` next to them: never deleted."""
@@ -93,14 +104,7 @@ def retire(*paths: Path) -> None:
 
 
 def ssh_credentials(base: Path, profile: Profile, *, new_host_keys: bool = False) -> SshCredentials:
-    key_types = list(
-        dict.fromkeys(
-            key
-            for endpoint in profile.endpoints.values()
-            if isinstance(endpoint, SftpEndpoint)
-            for key in endpoint.host_keys
-        )
-    )
+    key_types = _host_key_types(profile)
     if new_host_keys and (base / "host").exists():
         retire(*(entry for entry in (base / "host").iterdir() if entry.is_file()))
     host_keys = tuple(
@@ -132,15 +136,16 @@ def ssh_credentials(base: Path, profile: Profile, *, new_host_keys: bool = False
 
 def changed_host_keys(base: Path, profile: Profile) -> tuple[KeyPair, ...]:
     """Other host keys of the same types, for the "host key changed" scenario (made on first use)."""
-    key_types = dict.fromkeys(
-        key
-        for endpoint in profile.endpoints.values()
-        if isinstance(endpoint, SftpEndpoint)
-        for key in endpoint.host_keys
-    )
     return tuple(
         load_or_create_key_pair(base / "host-changed" / key_file_name(key_type, host=True), key_type)
-        for key_type in key_types
+        for key_type in _host_key_types(profile)
+    )
+
+
+def _host_key_types(profile: Profile) -> list[str]:
+    """The host key types the profile's endpoints present, each once, in the order they are first named."""
+    return list(
+        dict.fromkeys(key for endpoint in profile.endpoints.values() for key in endpoint.host_key_types())
     )
 
 
@@ -194,8 +199,7 @@ def _training_certificates(
 def _server_names(profile: Profile) -> tuple[str, ...]:
     names = [profile.real_host] if profile.real_host else []
     for endpoint in profile.endpoints.values():
-        if isinstance(endpoint, FtpsEndpoint):
-            names.extend(endpoint.server_names)
+        names.extend(endpoint.certificate_names())
     return tuple(dict.fromkeys([*names, "localhost", "127.0.0.1", "::1"]))
 
 

@@ -190,6 +190,15 @@ class StateDir:
         """CA chains, server and client certificates of a TLS partner, created when missing."""
         return tls_credentials(self.credentials_dir(profile.name) / "tls", profile)
 
+    def make_credentials(self, profile: Profile) -> None:
+        """Every credential the profile's endpoints need, the scenarios' ones included, made now: a state
+        prepared once and copied into fresh ones (the pytest plugin) starts without generating keys."""
+        if profile.needs("ssh"):
+            self.ssh_credentials(profile)
+            self.changed_host_keys(profile)
+        if profile.needs("tls"):
+            self.tls_credentials(profile).make_scenario_credentials()
+
     def renew_server_certificate(self, profile: Profile, *, new_issuing_ca: bool = False) -> TlsCredentials:
         """Retire the server certificate (and the issuing CA if asked) and issue new ones, same root."""
         base = self.credentials_dir(profile.name) / "tls"

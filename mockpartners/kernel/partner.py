@@ -30,7 +30,7 @@ from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
 from ..processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
-from ..scenarios import Scenarios
+from ..scenarios import Scenarios, names
 from ._info import partner_info
 from .contract import ContractReport, evaluate
 from .files import AccountFiles
@@ -75,9 +75,9 @@ class Partner:
 
     def prepare(self, *, new_host_keys: bool = False) -> None:
         """Credentials and homes on disk; then finish whatever a previous run left half done."""
-        if self.profile.uses("sftp"):
+        if self.profile.needs("ssh"):
             self.ssh = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
-        if self.profile.uses("ftps"):
+        if self.profile.needs("tls"):
             self.tls = self.state.tls_credentials(self.profile)
         self.tree.ensure_homes()
         self._close_interrupted_sessions()
@@ -92,7 +92,7 @@ class Partner:
         if folder not in uploads and not (folder and "write" in rights and not uploads):
             return rights
         adjusted = list(rights)
-        for scenario, right in (("rename-refused", "rename"), ("setstat-refused", "setstat")):
+        for scenario, right in ((names.RENAME_REFUSED, "rename"), (names.SETSTAT_REFUSED, "setstat")):
             if scenario not in self.scenarios.specs:
                 continue
             on = self.scenarios.active(scenario) is not None

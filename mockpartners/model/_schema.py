@@ -8,16 +8,18 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors
+from ._endpoint import Credential, EndpointModel
 from ._types import AuthMethod, DurationField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
 
 __all__ = [
+    "ENDPOINT_MODELS",
     "ENDPOINT_PROTOCOLS",
     "SFTP_EXTENSIONS",
     "Account",
@@ -25,7 +27,9 @@ __all__ = [
     "AnswerTemplate",
     "Answers",
     "ContractRule",
+    "Credential",
     "Endpoint",
+    "EndpointModel",
     "EventMatcher",
     "FailedLogins",
     "Folder",
@@ -73,9 +77,10 @@ SFTP_EXTENSIONS: tuple[SftpExtension, ...] = get_args(SftpExtension)
 these and more: the guides name none, and these are what WinSCP, OpenSSH and paramiko use)."""
 
 
-class SftpEndpoint(_Model):
+class SftpEndpoint(EndpointModel):
     """An SSH/SFTP service."""
 
+    credentials: ClassVar[frozenset[Credential]] = frozenset({"ssh"})
     protocol: Literal["sftp"]
     port: int = Field(ge=1, le=65535)
     unprivileged_port: int | None = Field(default=None, ge=1024, le=65535)
@@ -86,15 +91,25 @@ class SftpEndpoint(_Model):
     extensions: tuple[SftpExtension, ...] = SFTP_EXTENSIONS[:6]
     """The SFTP extensions the server announces; any other is refused with OP_UNSUPPORTED."""
 
+    def host_key_types(self) -> tuple[str, ...]:
+        return self.host_keys
 
-class FtpsEndpoint(_Model):
-    """An FTP service with explicit TLS (AUTH TLS on the control port), logging in by client certificate."""
 
+class FtpsEndpoint(EndpointModel):
+    """An FTP service over TLS, logging in by client certificate: explicit TLS (``AUTH TLS`` on the control
+    port, "FTPES", port 21) or implicit TLS (the handshake at connect, before the greeting, port 990)."""
+
+    credentials: ClassVar[frozenset[Credential]] = frozenset({"tls"})
     protocol: Literal["ftps"]
+    tls: Literal["explicit", "implicit"] = "explicit"
     port: int = Field(default=21, ge=1, le=65535)
     unprivileged_port: int | None = Field(default=2121, ge=1024, le=65535)
     server_names: tuple[str, ...] = ()
     tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    tls_handshake_timeout: DurationField = Duration(seconds=30)
+    """How long the server waits for a client's TLS handshake (at connect on an implicit port, after
+    ``AUTH TLS`` on an explicit one) before it closes the connection: a plain FTP client on an implicit
+    port waits for a greeting that never comes, and would otherwise hold its connection for good."""
     tls_before_login: bool = True
     protected_data: bool = True
     client_certificate: Literal["required", "none"] = "required"
@@ -107,6 +122,14 @@ class FtpsEndpoint(_Model):
     failed_login_delay: DurationField = Duration(seconds=1)
     unlisted_address: Literal["close", "silence"] = "close"
     banner: str = "FTP server ready."
+
+    @model_validator(mode="before")
+    @classmethod
+    def _implicit_ports(cls, data: Any) -> Any:
+        """Implicit TLS has its own nominal port, 990 (9990 when not root), unless the profile gives one."""
+        if isinstance(data, dict) and data.get("tls") == "implicit":
+            return {"port": 990, "unprivileged_port": 9990, **data}
+        return data
 
     @field_validator("passive_ports")
     @classmethod
@@ -122,9 +145,14 @@ class FtpsEndpoint(_Model):
         low, high = self.passive_ports.split("-")
         return range(int(low), int(high) + 1)
 
+    def certificate_names(self) -> tuple[str, ...]:
+        return self.server_names
+
 
 Endpoint = Annotated[SftpEndpoint | FtpsEndpoint, Field(discriminator="protocol")]
-ENDPOINT_PROTOCOLS = ("sftp", "ftps")
+"""Adding a protocol: its model here, its adapter in ``mockpartners.protocols``' registry."""
+ENDPOINT_MODELS: tuple[type[EndpointModel], ...] = get_args(get_args(Endpoint)[0])
+ENDPOINT_PROTOCOLS = tuple(model.protocol_name() for model in ENDPOINT_MODELS)
 
 
 class CertificateNames(_Model):
@@ -252,6 +280,10 @@ class Profile(_Model):
 
     def uses(self, protocol: str) -> bool:
         return any(endpoint.protocol == protocol for endpoint in self.endpoints.values())
+
+    def needs(self, credential: Credential) -> bool:
+        """Whether an endpoint needs these credentials made (see ``EndpointModel.credentials``)."""
+        return any(credential in endpoint.credentials for endpoint in self.endpoints.values())
 
 
 def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:

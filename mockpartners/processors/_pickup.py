@@ -25,6 +25,7 @@ from ..infra.scheduler import Job
 from ..model.duration import Duration
 from ..model.loading import AnswerTemplate, Pickup
 from ..ports.context import ProcessorContext
+from ..scenarios import names
 from ._answers import digest, numbered, render
 from ._spool import Spool, Ticket
 
@@ -86,7 +87,7 @@ class PickupProcessor:
             return
         with self._lock:
             self._latest[(request.username, request.path)] = request.request_id
-        late = self.context.scenarios.active("answers-late")
+        late = self.context.scenarios.active(names.ANSWERS_LATE)
         delay = Duration.parse(str(late["delay"])) if late else self.rules.delay
         due = delay.after(request.received_at)
         self.context.scheduler.schedule(due, self._job(request))
@@ -276,7 +277,7 @@ class PickupProcessor:
 
     def _decide(self, name: str) -> tuple[str, str]:
         refused = "rejected" if self.rules.unmatched == "reject" else "ignore"
-        rejecting = self.context.scenarios.active("reject-requests")
+        rejecting = self.context.scenarios.active(names.REJECT_REQUESTS)
         for suffix in self.rules.temporary_suffixes:
             if name.endswith(suffix):
                 return refused, (
