@@ -157,7 +157,7 @@ class SftpFiles(asyncssh.SFTPServer):
         if action == "disconnect":
             self.connection.abort()
         elif action == "restart":
-            asyncio.get_running_loop().create_task(self.ssh.endpoint.restart())
+            self.ssh.endpoint.restart_soon()
         delay = faults.reply_delay() + faults.transfer_delay(size)
         return after(delay, result) if delay else result
 
