@@ -33,7 +33,7 @@ def _partner(partner: PartnerInfo) -> list[str]:
         moved = f" (nominal port {endpoint.nominal_port})" if endpoint.port != endpoint.nominal_port else ""
         if endpoint.tls is not None:
             tls = endpoint.tls
-            moved += f"  explicit TLS >= {tls.minimum_version}, passive ports {tls.passive_ports}"
+            moved += f"  {tls.mode} TLS >= {tls.minimum_version}, passive ports {tls.passive_ports}"
         lines.append(f"  {endpoint.url()}{moved}")
         for key in endpoint.host_keys:
             algorithm = f"{key.algorithm} {key.bits}" if key.bits else key.algorithm
@@ -52,8 +52,9 @@ def _partner(partner: PartnerInfo) -> list[str]:
         lines.append(f"    (certificates the partner refuses, for training: {names}, in {folder})")
     lines.append("  try")
     for endpoint in partner.endpoints.values():
-        commands = sftp_commands if endpoint.protocol == "sftp" else ftps_commands
-        lines.extend(f"    {command}" for command in commands(endpoint, partner.accounts[0]))
+        commands = _COMMANDS.get(endpoint.protocol)
+        if commands is not None:
+            lines.extend(f"    {command}" for command in commands(endpoint, partner.accounts[0]))
     return lines
 
 
@@ -96,20 +97,27 @@ def sftp_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
 
 
 def ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
-    """curl and lftp command lines as the MAGDA page writes them, with the account's certificate."""
+    """curl and lftp command lines as the MAGDA page writes them, with the account's certificate: ``ftp://``
+    with TLS required for explicit TLS, ``ftps://`` (TLS from the first byte) for implicit TLS."""
     if account.certificate is None or endpoint.tls is None:
         return []
     certificate = shlex.quote(account.certificate.certificate)
     key = shlex.quote(account.certificate.key)
     ca_file = shlex.quote(endpoint.tls.ca_file)
-    url = f"ftp://{endpoint.host}:{endpoint.port}"
+    implicit = endpoint.tls.mode == "implicit"
+    url = f"{'ftps' if implicit else 'ftp'}://{endpoint.host}:{endpoint.port}"
+    required = "" if implicit else " --ssl-reqd"
     curl = (
-        f"curl -u {account.username}:blabla --ssl-reqd --cert {certificate} --key {key} --cacert {ca_file}"
+        f"curl -u {account.username}:blabla{required} --cert {certificate} --key {key} --cacert {ca_file}"
         f" {url}/from_vip/ -l"
     )
     script = (
-        "set ftp:ssl-force true; set ftp:ssl-protect-data true;"
+        f"{'' if implicit else 'set ftp:ssl-force true; '}set ftp:ssl-protect-data true;"
         f" set ssl:cert-file {account.certificate.certificate}; set ssl:key-file {account.certificate.key};"
         f' set ssl:ca-file {endpoint.tls.ca_file}; open -u {account.username},"" {url}; ls; bye'
     )
     return [curl, f"lftp -e {shlex.quote(script)}"]
+
+
+_COMMANDS = {"sftp": sftp_commands, "ftps": ftps_commands}
+"""Paste-ready commands per protocol (a protocol without an entry gets none)."""

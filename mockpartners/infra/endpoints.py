@@ -49,6 +49,9 @@ class TlsInfo:
     minimum_version: str
     passive_ports: str
     client_certificate: str
+    mode: str = "explicit"
+    """``explicit`` (``AUTH TLS`` on a plain connection: curl ``ftp://`` with ``--ssl-reqd``) or ``implicit``
+    (TLS from the first byte: curl ``ftps://``)."""
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from OpenSSL import SSL
-from pyftpdlib.handlers import TLS_FTPHandler
 
 from ...infra.limits import StorageRefused
 from ...ports.session import Session
 from ...ports.storage import AccessRefused
-from ...scenarios import Scenarios
+from ...scenarios import Scenarios, names
 from ._access import HomeFilesystem, PartnerAuthorizer
 from ._data import REUSE_REFUSAL, DataChannel
 from ._journal import KINDS, TRANSFERS, UPLOADS, CommandJournal
 from ._tls import TlsCheck, certificate_refused, peer_common_name
+from ._tls_control import TlsControl
 
 if TYPE_CHECKING:
     from ._server import FtpsServer
@@ -49,7 +49,7 @@ _ALERTS = {
 _NOT_UTF8 = "file name is not valid UTF-8"
 
 
-class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
+class PartnerHandler(CommandJournal, TlsControl):
     """The control connection of one client."""
 
     server_ref: ClassVar[FtpsServer]
@@ -126,6 +126,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
             cipher=self.socket.get_cipher_name(),
             client_certificate=peer_common_name(self.socket)[1],
         )
+        super().handle_ssl_established()
 
     def handle_failed_ssl_handshake(self) -> None:
         """A client certificate refused in the handshake (missing, expired, untrusted) is a failed login:
@@ -237,14 +238,18 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         try:
             yield
         finally:
-            held, self._held_replies = self._held_replies, None
-            for data in held:
-                if data is None:
-                    super().close_when_done()
-                elif isinstance(data, str):
-                    super().push(data)
-                else:
-                    super().push_with_producer(data)
+            self.release_replies()
+
+    def release_replies(self) -> None:
+        """Send the held replies in order (``None`` among them: close once they are out)."""
+        held, self._held_replies = self._held_replies or [], None
+        for data in held:
+            if data is None:
+                super().close_when_done()
+            elif isinstance(data, str):
+                super().push(data)
+            else:
+                super().push_with_producer(data)
 
     def push(self, data: str) -> None:
         if self._held_replies is not None:
@@ -275,13 +280,13 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
 
     def _process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
         arg = args[0] if args else ""
-        if cmd in TRANSFERS and self.scenarios.active("prot-c-refused") is not None and not self._prot:
+        if cmd in TRANSFERS and self.scenarios.active(names.PROT_C_REFUSED) is not None and not self._prot:
             self._refuse(cmd, 522, "SSL/TLS required on the data channel.", arg)
         elif cmd in TRANSFERS and self.data_channel is not None and self.data_channel.reuse_refused:
             self._refuse_data_channel(cmd, arg)
         elif self._write_refused(cmd, arg) or self._storage_refused(cmd, arg):
             return
-        elif cmd in ("PASV", "EPSV") and self.scenarios.active("passive-port-closed") is not None:
+        elif cmd in ("PASV", "EPSV") and self.scenarios.active(names.PASSIVE_PORT_CLOSED) is not None:
             self._announce_closed_port(cmd)
         else:
             super().process_command(cmd, *args, **kwargs)
@@ -340,7 +345,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         return None
 
     def reuse_required(self) -> bool:
-        return self.scenarios.active("session-reuse-required") is not None
+        return self.scenarios.active(names.SESSION_REUSE_REQUIRED) is not None
 
     def data_refused(self, reason: str) -> None:
         self.session.record("ftp.data", outcome="refused", reason=reason)
@@ -356,7 +361,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
             reply = f"227 Entering passive mode ({address},{high},{low})."
         self.respond(reply)
         self.log_cmd(cmd, "", int(reply[:3]), reply[4:])
-        self.session.faults.fired("passive-port-closed", f"announced port {port}, where nothing listens")
+        self.session.faults.fired(names.PASSIVE_PORT_CLOSED, f"announced port {port}, where nothing listens")
 
 
 def _storage_reply(refusal: StorageRefused) -> tuple[int, str]:

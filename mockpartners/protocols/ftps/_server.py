@@ -28,6 +28,7 @@ from ._access import HomeFilesystem, normal_address
 from ._data import DataChannel, PassiveListener
 from ._handler import ACTIVE_MODE, PartnerHandler
 from ._tls import make_context
+from ._tls_control import ImplicitTls
 
 __all__ = ["FtpsServer"]
 
@@ -181,6 +182,7 @@ class FtpsServer(Listener[FtpsEndpoint]):
             self.spec.tls_minimum,
             self.spec.passive_ports,
             self.spec.client_certificate,
+            self.spec.tls,
         )
         return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
 
@@ -229,7 +231,8 @@ def _commands(server: FtpsServer) -> dict[str, Any]:
 
 
 def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
-    """A handler class (and its data channel class) bound to one endpoint."""
+    """A handler class (and its data channel class) bound to one endpoint; an implicit TLS port's starts
+    with :class:`ImplicitTls` (the handshake at connect, before the greeting)."""
     spec = server.spec
     data_channel = type(f"{server.class_prefix}DataChannel", (DataChannel,), {})
     attributes: dict[str, Any] = {
@@ -248,5 +251,7 @@ def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
         "auth_failed_timeout": spec.failed_login_delay.total_seconds(),
         "banner": spec.banner,
         "use_sendfile": False,
+        "handshake_timeout": spec.tls_handshake_timeout.total_seconds(),
     }
-    return type(f"{server.class_prefix}Handler", (PartnerHandler,), attributes)
+    bases = (ImplicitTls, PartnerHandler) if spec.tls == "implicit" else (PartnerHandler,)
+    return type(f"{server.class_prefix}Handler", bases, attributes)
