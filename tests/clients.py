@@ -366,6 +366,22 @@ class ImplicitReusingFTP(ImplicitFTP, SessionReusingFTP):
     """Implicit TLS, resuming the control connection's TLS session on data connections."""
 
 
+def tls_client_context(
+    ca_file: str, certificate: Certificate | None = None, tls_version: ssl.TLSVersion | None = None
+) -> ssl.SSLContext:
+    """Python's ssl as a TLS client: trusting ``ca_file``, presenting ``certificate``, speaking only
+    ``tls_version`` if given (old versions at any security level, as an old client would)."""
+    context = ssl.create_default_context(cafile=ca_file)
+    if certificate is not None:
+        context.load_cert_chain(certificate.certificate, certificate.key)
+    if tls_version is not None:
+        with warnings.catch_warnings():  # old TLS versions are deprecated: that is the point of asking
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = tls_version
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return context
+
+
 def ftplib_tls(
     endpoint: EndpointInfo,
     certificate: Certificate | None = None,
@@ -381,14 +397,7 @@ def ftplib_tls(
     ftplib, which a partner requiring reuse refuses with ``522``). On an implicit TLS endpoint (or with
     ``implicit=True``) the handshake comes first (:class:`ImplicitFTP`)."""
     assert endpoint.tls is not None
-    context = ssl.create_default_context(cafile=ca_file or endpoint.tls.ca_file)
-    if certificate is not None:
-        context.load_cert_chain(certificate.certificate, certificate.key)
-    if tls_version is not None:
-        with warnings.catch_warnings():  # old TLS versions are deprecated: that is the point of asking
-            warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = context.maximum_version = tls_version
-        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    context = tls_client_context(ca_file or endpoint.tls.ca_file, certificate, tls_version)
     kind: type[ftplib.FTP_TLS] = SessionReusingFTP if reuse_session else ftplib.FTP_TLS
     if ftps_scheme(endpoint, implicit) == "ftps":
         kind = ImplicitReusingFTP if reuse_session else ImplicitFTP
