@@ -60,7 +60,7 @@ class SessionFaults:
         """Whether this write fails, and how (``disk-full``, ``fail-nth-write``, ``fail-writes``)."""
         if self.scenarios.active(DISK_FULL) is not None:
             self.fired(DISK_FULL, "no space left on device")
-            return "disk-full"
+            return DISK_FULL
         nth = self.scenarios.active(FAIL_NTH_WRITE)
         if nth is not None and self.scenarios.count(FAIL_NTH_WRITE) == int(nth["n"]):
             self.fired(FAIL_NTH_WRITE, f"write number {nth['n']} failed")

@@ -304,7 +304,7 @@ class PartnerHandler(CommandJournal, TlsControl):
         failure = self.session.faults.write_failure() if cmd in UPLOADS else None
         if failure is None:
             return False
-        if failure == "disk-full":
+        if failure == names.DISK_FULL:
             self._refuse(cmd, 452, "Insufficient storage space.", arg)
         else:
             self._refuse(cmd, 451, "Requested action aborted: local error in processing.", arg)
