@@ -107,9 +107,8 @@ class FtpsEndpoint(EndpointModel):
     server_names: tuple[str, ...] = ()
     tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
     tls_handshake_timeout: DurationField = Duration(seconds=30)
-    """How long the server waits for a client's TLS handshake (at connect on an implicit port, after
-    ``AUTH TLS`` on an explicit one) before it closes the connection: a plain FTP client on an implicit
-    port waits for a greeting that never comes, and would otherwise hold its connection for good."""
+    """Implicit TLS: how long the server waits for the client's handshake before it closes the connection
+    (a plain FTP client there waits for a greeting that never comes, and would hold its connection)."""
     tls_before_login: bool = True
     protected_data: bool = True
     client_certificate: Literal["required", "none"] = "required"
@@ -130,6 +129,13 @@ class FtpsEndpoint(EndpointModel):
         if isinstance(data, dict) and data.get("tls") == "implicit":
             return {"port": 990, "unprivileged_port": 9990, **data}
         return data
+
+    @field_validator("tls_handshake_timeout")
+    @classmethod
+    def _some_time(cls, value: Duration) -> Duration:
+        if value.total_seconds() <= 0:
+            raise ValueError("expected a duration above zero, like 30s (no client could finish a handshake)")
+        return value
 
     @field_validator("passive_ports")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ftplib
 import io
+import re
 import shlex
 import socket
 import ssl
@@ -18,6 +19,7 @@ import pytest
 from mockpartners import Partner
 from mockpartners.app.cheatsheet import render
 from mockpartners.app.pytest_plugin import SuiteFactory
+from mockpartners.model.errors import ProfileError
 from mockpartners.model.loading import load_profile
 from mockpartners.scenarios import names
 from tests.clients import Certificate, curl_ftps, ftplib_tls, lftp_ftps, require
@@ -66,6 +68,18 @@ def test_implicit_has_its_own_nominal_port() -> None:
     assert profile.endpoints["ftps"].port == 21  # MAGDA's profile says 21: a given port is kept
     implicit = load_profile("magda", overrides={"endpoints": {"implicit": IMPLICIT}}).endpoints["implicit"]
     assert (implicit.port, implicit.unprivileged_port) == (990, 9990)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("tls=implicitt", "endpoints.ftps.tls: Input should be 'explicit' or 'implicit' (got 'implicitt')"),
+        ("tls_handshake_timeout=0", "endpoints.ftps.tls_handshake_timeout: expected a duration above zero"),
+    ],
+)
+def test_a_bad_tls_setting_is_one_clear_error(setting: str, message: str) -> None:
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        load_profile("magda", [f"magda.endpoints.ftps.{setting}"])
 
 
 def test_endpoints_json_says_which_tls(both: Partner) -> None:

@@ -5,13 +5,14 @@ wrong kind of port meets.
 pyftpdlib secures a connection in ``TLS_FTPHandler.ftp_AUTH``: it answers ``234`` in clear, then wraps the
 socket (``secure_connection``) and lets its loop drive the handshake. Implicit TLS calls the same
 ``secure_connection`` as the connection opens, and holds the greeting (or a ``421`` refusal) until the
-handshake is done, as vsftpd's ``implicit_ssl`` does: everything the client reads is inside TLS.
+handshake is done, as vsftpd's ``implicit_ssl`` does: everything the client reads is inside TLS. On an
+explicit port, a client that stalls after ``AUTH TLS`` meets pyftpdlib's idle timeout, as before.
 
 Port confusion, as clients see it:
 
 - an explicit (FTPES) client on an implicit port waits for a plain ``220`` that never comes, while the
   server waits for its handshake: after ``tls_handshake_timeout`` the server closes the connection and
-  journals why (curl: "Weird server reply" or a timeout of its own; lftp: "Connection closed");
+  journals why (curl: "response reading failed"; lftp and ftplib: the connection closed);
 - an implicit client on an explicit port sends a TLS ClientHello where a command belongs and reads the
   plain ``220`` as a broken TLS record ("wrong version number"): the server sees the handshake record,
   journals it and closes, instead of parsing binary as FTP commands.
@@ -36,51 +37,13 @@ _HANDSHAKE_RECORD = 0x16
 class TlsControl(TLS_FTPHandler):  # type: ignore[misc]
     """The TLS side of a control connection, under :class:`~._handler.PartnerHandler`."""
 
-    handshake_timeout: ClassVar[float] = 30.0
-    """Seconds a client has to finish its TLS handshake (profile ``tls_handshake_timeout``)."""
     implicit: ClassVar[bool] = False
     """Whether the port is implicit TLS (set by :class:`ImplicitTls`)."""
     session: Session
     _held_replies: list[Any] | None
 
-    _handshake_deadline: Any = None
-
-    def secure_connection(self, ssl_context: SSL.Context) -> None:
-        super().secure_connection(ssl_context)
-        if not self._closed:
-            self._handshake_deadline = self.ioloop.call_later(
-                self.handshake_timeout, self._handshake_overdue, _errback=self.handle_error
-            )
-
     def handle_ssl_established(self) -> None:
-        self._cancel_deadline()
         self.release_replies()
-
-    def handle_failed_ssl_handshake(self) -> None:
-        self._cancel_deadline()
-        super().handle_failed_ssl_handshake()
-
-    def close(self) -> None:
-        self._cancel_deadline()
-        super().close()
-
-    def _cancel_deadline(self) -> None:
-        if self._handshake_deadline is not None and not self._handshake_deadline.cancelled:
-            self._handshake_deadline.cancel()
-        self._handshake_deadline = None
-
-    def _handshake_overdue(self) -> None:
-        self._handshake_deadline = None
-        if self._closed or not self._ssl_accepting:
-            return
-        waited = f"no TLS handshake within {self.handshake_timeout:g}s"
-        if self.implicit:
-            reason = f"{waited} of connecting (implicit TLS): a client waiting for a plain greeting?"
-        else:
-            reason = f"{waited} of AUTH TLS"
-        if self.session is not None:
-            self.session.record("session.tls", outcome="refused", reason=reason)
-        self.close()
 
     def release_replies(self) -> None:
         """Send what was held back (the greeting of an implicit port); defined by the handler."""
@@ -101,11 +64,52 @@ class TlsControl(TLS_FTPHandler):  # type: ignore[misc]
 
 
 class ImplicitTls(TlsControl):
-    """Mixed in first for an implicit TLS port: the handshake at connect, the greeting after it."""
+    """Mixed in first for an implicit TLS port: the handshake at connect, the greeting after it, and a
+    deadline for the handshake (``tls_handshake_timeout``)."""
 
     implicit: ClassVar[bool] = True
+    handshake_timeout: ClassVar[float] = 30.0
+    """Seconds a client has to finish its TLS handshake (profile ``tls_handshake_timeout``)."""
+
+    _handshake_deadline: Any = None
 
     def handle(self) -> None:
         self._held_replies = []  # the greeting, or a 421 refusal, waits for the handshake
         self.secure_connection(self.ssl_context)
         super().handle()
+
+    def secure_connection(self, ssl_context: SSL.Context) -> None:
+        super().secure_connection(ssl_context)
+        if not self._closed:
+            self._handshake_deadline = self.ioloop.call_later(
+                self.handshake_timeout, self._handshake_overdue, _errback=self.handle_error
+            )
+
+    def handle_ssl_established(self) -> None:
+        self._cancel_deadline()
+        super().handle_ssl_established()
+
+    def handle_failed_ssl_handshake(self) -> None:
+        self._cancel_deadline()
+        super().handle_failed_ssl_handshake()
+
+    def close(self) -> None:
+        self._cancel_deadline()
+        super().close()
+
+    def _cancel_deadline(self) -> None:
+        if self._handshake_deadline is not None and not self._handshake_deadline.cancelled:
+            self._handshake_deadline.cancel()
+        self._handshake_deadline = None
+
+    def _handshake_overdue(self) -> None:
+        self._handshake_deadline = None
+        if self._closed or not self._ssl_accepting:
+            return
+        reason = (
+            f"no TLS handshake within {self.handshake_timeout:g}s of connecting (implicit TLS):"
+            " a client waiting for a plain greeting?"
+        )
+        if self.session is not None:
+            self.session.record("session.tls", outcome="refused", reason=reason)
+        self.close()
