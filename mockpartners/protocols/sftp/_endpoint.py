@@ -36,6 +36,7 @@ class SftpServer(Listener[SftpEndpoint]):
         self._server: asyncssh.SSHAcceptor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak references
 
     def authorized(self, username: str) -> set[tuple[str, ...]]:
         """Public keys (algorithm, base64) that log in as ``username``."""
@@ -84,7 +85,9 @@ class SftpServer(Listener[SftpEndpoint]):
         except RuntimeError:
             running = None
         if running is self._loop:
-            self._loop.create_task(work)
+            task = self._loop.create_task(work)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         else:
             future = asyncio.run_coroutine_threadsafe(work, self._loop)
             if wait:
