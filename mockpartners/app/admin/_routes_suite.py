@@ -96,7 +96,7 @@ async def renew_certificate(request: web.Request) -> web.Response:
     control = request.app[CONTROL]
     chosen = control.partner(request.match_info["partner"])
     if not chosen.profile.needs("tls"):
-        raise Conflict(f"{chosen.name} serves no TLS endpoint: it has no server certificate to renew")
+        raise Conflict(f"{chosen.name} serves no FTPS endpoint: it has no server certificate to renew")
     credentials = await control.run(
         chosen.renew_server_certificate, new_issuing_ca=flag_field(body, "new_issuing_ca")
     )
