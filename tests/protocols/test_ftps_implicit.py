@@ -55,9 +55,11 @@ def _curl(
     )
 
 
-def _ftplib(partner: Partner, endpoint: str = "implicit", **options: object) -> ftplib.FTP_TLS:
+def _ftplib(
+    partner: Partner, endpoint: str = "implicit", certificate: Certificate | None = None, **options: object
+) -> ftplib.FTP_TLS:
     account = partner.account()
-    client = ftplib_tls(partner.endpoint(endpoint), Certificate.of(account), **options)  # type: ignore[arg-type]
+    client = ftplib_tls(partner.endpoint(endpoint), certificate or Certificate.of(account), **options)  # type: ignore[arg-type]
     client.login(account.username, "")
     client.prot_p()
     return client
@@ -139,6 +141,22 @@ def test_the_handshake_comes_before_the_greeting(both: Partner) -> None:
         assert secured.recv(100).startswith(b"220 MAGDA VIP FTPS server ready.")
     with socket.create_connection((endpoint.host, endpoint.port), timeout=10) as plain:
         assert plain.recv(100) == b""  # closed after tls_handshake_timeout, nothing said in clear
+
+
+def test_a_refusal_at_connect_is_said_inside_tls(mockpartners: SuiteFactory) -> None:
+    """A banned address completes its handshake, then reads the 421 (vsftpd's implicit_ssl does the same)."""
+    overrides = {"endpoints": {"implicit": IMPLICIT}, "failed_logins": {"ban_after": 1}}
+    partner = mockpartners("magda", overrides={"magda": overrides})["magda"]
+    wrong = partner.info().training_certificates["wrong-cn"]
+    with pytest.raises(ftplib.error_perm, match="530"):
+        _ftplib(partner, certificate=Certificate(wrong.certificate, wrong.key))
+    with pytest.raises(ftplib.error_temp, match="421 Too many failed logins"):
+        ftplib_tls(partner.endpoint("implicit"), Certificate.of(partner.account()))
+    assert (
+        partner.journal.wait_for(kind="session.refused")
+        .detail["reason"]
+        .startswith("address 127.0.0.1 is banned")
+    )
 
 
 def test_ftplib_implicit_with_session_reuse(both: Partner) -> None:
