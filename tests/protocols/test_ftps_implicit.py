@@ -152,11 +152,8 @@ def test_a_refusal_at_connect_is_said_inside_tls(mockpartners: SuiteFactory) -> 
         _ftplib(partner, certificate=Certificate(wrong.certificate, wrong.key))
     with pytest.raises(ftplib.error_temp, match="421 Too many failed logins"):
         ftplib_tls(partner.endpoint("implicit"), Certificate.of(partner.account()))
-    assert (
-        partner.journal.wait_for(kind="session.refused")
-        .detail["reason"]
-        .startswith("address 127.0.0.1 is banned")
-    )
+    refused = partner.journal.wait_for(kind="session.refused")
+    assert refused.detail["reason"].startswith("address 127.0.0.1 is banned")
 
 
 def test_ftplib_implicit_with_session_reuse(both: Partner) -> None:
