@@ -143,15 +143,19 @@ def test_the_handshake_comes_before_the_greeting(both: Partner) -> None:
         assert plain.recv(100) == b""  # closed after tls_handshake_timeout, nothing said in clear
 
 
-def test_a_refusal_at_connect_is_said_inside_tls(mockpartners: SuiteFactory) -> None:
-    """A banned address completes its handshake, then reads the 421 (vsftpd's implicit_ssl does the same)."""
+def test_a_refusal_at_connect_comes_in_clear_before_any_handshake(mockpartners: SuiteFactory) -> None:
+    """A banned address costs no handshake: its 421 comes at once, in clear, as vsftpd's implicit_ssl
+    sends it; a TLS client reads it as a broken record."""
     overrides = {"endpoints": {"implicit": IMPLICIT}, "failed_logins": {"ban_after": 1}}
     partner = mockpartners("magda", overrides={"magda": overrides})["magda"]
+    endpoint = partner.endpoint("implicit")
     wrong = partner.info().training_certificates["wrong-cn"]
     with pytest.raises(ftplib.error_perm, match="530"):
         _ftplib(partner, certificate=Certificate(wrong.certificate, wrong.key))
-    with pytest.raises(ftplib.error_temp, match="421 Too many failed logins"):
-        ftplib_tls(partner.endpoint("implicit"), Certificate.of(partner.account()))
+    with pytest.raises(ssl.SSLError):
+        ftplib_tls(endpoint, Certificate.of(partner.account()))
+    with socket.create_connection((endpoint.host, endpoint.port), timeout=10) as plain:
+        assert plain.recv(100).startswith(b"421 Too many failed logins from your address")
     refused = partner.journal.wait_for(kind="session.refused")
     assert refused.detail["reason"].startswith("address 127.0.0.1 is banned")
 

@@ -4,9 +4,11 @@ wrong kind of port meets.
 
 pyftpdlib secures a connection in ``TLS_FTPHandler.ftp_AUTH``: it answers ``234`` in clear, then wraps the
 socket (``secure_connection``) and lets its loop drive the handshake. Implicit TLS calls the same
-``secure_connection`` as the connection opens, and holds the greeting (or a ``421`` refusal) until the
-handshake is done, as vsftpd's ``implicit_ssl`` does: everything the client reads is inside TLS. On an
-explicit port, a client that stalls after ``AUTH TLS`` meets pyftpdlib's idle timeout, as before.
+``secure_connection`` once the connection is admitted, and holds the greeting until the handshake is done.
+A connection refused at once (a banned address, too many connections) gets its ``421`` in clear before any
+handshake, as vsftpd's ``implicit_ssl`` does ("check limits before doing an implicit SSL handshake, to avoid
+DoS attacks"): a refused client costs no handshake and holds no descriptor, and reads a broken TLS record.
+On an explicit port, a client that stalls after ``AUTH TLS`` meets pyftpdlib's idle timeout, as before.
 
 Port confusion, as clients see it:
 
@@ -42,6 +44,14 @@ class TlsControl(TLS_FTPHandler):  # type: ignore[misc]
     session: Session
     _held_replies: list[Any] | None
 
+    def handle(self) -> None:
+        """The connection is admitted (the handler refused it before otherwise): greet; on an implicit port,
+        once the handshake is done."""
+        if self.implicit:
+            self._held_replies = []
+            self.secure_connection(self.ssl_context)
+        super().handle()
+
     def handle_ssl_established(self) -> None:
         self.release_replies()
 
@@ -64,19 +74,14 @@ class TlsControl(TLS_FTPHandler):  # type: ignore[misc]
 
 
 class ImplicitTls(TlsControl):
-    """Mixed in first for an implicit TLS port: the handshake at connect, the greeting after it, and a
-    deadline for the handshake (``tls_handshake_timeout``)."""
+    """Mixed in first for an implicit TLS port: the handshake as the connection is admitted, the greeting
+    after it, and a deadline for the handshake (``tls_handshake_timeout``)."""
 
     implicit: ClassVar[bool] = True
     handshake_timeout: ClassVar[float] = 30.0
     """Seconds a client has to finish its TLS handshake (profile ``tls_handshake_timeout``)."""
 
     _handshake_deadline: Any = None
-
-    def handle(self) -> None:
-        self._held_replies = []  # the greeting, or a 421 refusal, waits for the handshake
-        self.secure_connection(self.ssl_context)
-        super().handle()
 
     def secure_connection(self, ssl_context: SSL.Context) -> None:
         super().secure_connection(ssl_context)
