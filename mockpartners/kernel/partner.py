@@ -29,7 +29,7 @@ from ..model.loading import Profile, Right
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
-from ..processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
+from ..processors import Failure, Processor, Scheduler, build_processors
 from ..scenarios import Scenarios
 from ._info import partner_info
 from .contract import ContractReport, evaluate
@@ -58,9 +58,10 @@ class Partner:
         self.scheduler = scheduler
         self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
         """Where listeners report running out of descriptors (once a minute, for the whole process)."""
+        self._upload_folders = profile.inbox_folders()
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
-        self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
-        self.retention = RetentionProcessor(self)
+        self.processors: tuple[Processor, ...] = build_processors(self, profile.processor_specs())
+        """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
@@ -81,14 +82,15 @@ class Partner:
             self.tls = self.state.tls_credentials(self.profile)
         self.tree.ensure_homes()
         self._close_interrupted_sessions()
-        if self.pickup is not None:
-            self.pickup.recover()
-        self.retention.start()
+        for processor in self.processors:
+            processor.recover()
+        for processor in self.processors:
+            processor.start()
 
     def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
         """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
         the upload folders; the profile decides whether they start on."""
-        uploads = self.profile.pickup.inboxes if self.profile.pickup else ()
+        uploads = self._upload_folders
         if folder not in uploads and not (folder and "write" in rights and not uploads):
             return rights
         adjusted = list(rights)
@@ -130,14 +132,17 @@ class Partner:
     # -- what sessions tell the partner -------------------------------------------------------------------
 
     def watches(self, relative_path: str) -> bool:
-        """Whether the partner picks up files at this home-relative path."""
-        return self.pickup is not None and self.pickup.watches(relative_path)
+        """Whether a processor of the partner takes files arriving at this home-relative path."""
+        return any(processor.watches(relative_path) for processor in self.processors)
+
+    def _watching(self, relative_path: str) -> list[Processor]:
+        return [processor for processor in self.processors if processor.watches(relative_path)]
 
     def upload_started(self, username: str, relative_path: str) -> None:
         with self._writers_lock:
             self._writers[(username, relative_path)] += 1
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.upload_started(username, relative_path)
+        for processor in self._watching(relative_path):
+            processor.upload_started(username, relative_path)
 
     def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None:
         with self._writers_lock:
@@ -145,17 +150,19 @@ class Partner:
             if self._writers[(username, relative_path)] <= 0:
                 del self._writers[(username, relative_path)]
         self.stamp(self.tree.home(username).root / relative_path)
+        watching = self._watching(relative_path)
+        for processor in watching:
+            processor.upload_ended(username, relative_path, event, complete=complete)
         if complete:
             self.file_arrived(username, relative_path, event)
-        elif self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.incomplete(
-                Request(event.id, username, relative_path, event.time),
-                str(event.detail.get("reason", "the upload did not complete")),
-            )
+            return
+        reason = str(event.detail.get("reason", "the upload did not complete"))
+        for processor in watching:
+            processor.incomplete(username, relative_path, event, reason)
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.arrived(Request(event.id, username, relative_path, event.time))
+        for processor in self._watching(relative_path):
+            processor.file_arrived(username, relative_path, event)
 
     def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
         """How a background job of this partner reports a failure: a ``partner.error`` event that tests,
@@ -211,11 +218,9 @@ class Partner:
                     complete=False,
                     reason="the server stopped during the upload",
                 )
-                if event.account and event.path and self.pickup is not None and self.watches(event.path):
-                    self.pickup.incomplete(
-                        Request(closed.id, event.account, event.path, closed.time),
-                        "the server stopped during the upload",
-                    )
+                if event.account and event.path:
+                    for processor in self._watching(event.path):
+                        processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
             self.journal.record(
                 "session.disconnect", partner=self.name, session=session, reason="the server stopped"
             )
@@ -271,8 +276,8 @@ class Partner:
             _empty(folder)
         for home in homes:
             home.ensure_folders()
-        if self.pickup is not None:
-            self.pickup.forget()
+        for processor in self.processors:
+            processor.forget()
         self.journal.record("partner.reset", partner=self.name)
 
     def window_start(self) -> int:

@@ -5,20 +5,29 @@ Loading (YAML, ``extends``, ``--set``, error messages with lines) is in :mod:`mo
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Iterable
 from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors
+from ._processors import (
+    PROCESSOR_KINDS,
+    Answers,
+    AnswerTemplate,
+    Pickup,
+    ProcessorSpec,
+    Retention,
+    processor_errors,
+    processor_specs,
+)
 from ._types import AuthMethod, DurationField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
 
 __all__ = [
     "ENDPOINT_PROTOCOLS",
+    "PROCESSOR_KINDS",
     "SFTP_EXTENSIONS",
     "Account",
     "Allowlist",
@@ -33,31 +42,14 @@ __all__ = [
     "Limits",
     "Paths",
     "Pickup",
+    "ProcessorSpec",
     "Profile",
+    "Retention",
     "Right",
     "SftpEndpoint",
     "consistency_errors",
 ]
 
-TEMPLATE_VARIABLES = frozenset(
-    {
-        "name",
-        "stem",
-        "suffix",
-        "account",
-        "folder",
-        "answer_folder",
-        "partner",
-        "received_at",
-        "processed_at",
-        "date",
-        "time",
-        "size",
-        "sha256",
-        "request_id",
-        "reason",
-    }
-)
 SftpExtension = Literal[
     "posix-rename@openssh.com",
     "statvfs@openssh.com",
@@ -145,58 +137,6 @@ class Folder(_Model):
     description: str = ""
 
 
-class AnswerTemplate(_Model):
-    """Name and content of a file the partner writes, with ``${name}``-style variables."""
-
-    name: str = Field(min_length=1)
-    content: str
-
-    @field_validator("name", "content")
-    @classmethod
-    def _known_variables(cls, text: str) -> str:
-        template = string.Template(text)
-        if not template.is_valid():
-            raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
-        unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
-        if unknown:
-            known = ", ".join(sorted(TEMPLATE_VARIABLES))
-            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
-        return text
-
-
-class Answers(_Model):
-    accepted: AnswerTemplate
-    rejected: AnswerTemplate | None = None
-    invalid: AnswerTemplate | None = None
-
-
-class Pickup(_Model):
-    """How the partner picks up requests from inboxes and answers them, whatever the protocol."""
-
-    inboxes: dict[str, str] = Field(min_length=1)
-    name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-    temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
-    unmatched: Literal["reject", "ignore"] = "reject"
-    rejection_reason: str = "incorrect file name"
-    direct_uploads: Literal["allowed", "violation", "harsh"] = "allowed"
-    copy_to: str | None = None
-    after_pickup: Literal["remove", "keep"] = "remove"
-    repeated_answers: Literal["number", "replace"] = "number"
-    """A request sent again before its answer was fetched: "number" keeps the first answer and names the
-    new one NAME.2.EXT (then .3...); "replace" overwrites it."""
-    delay: DurationField = Duration()
-    answers: Answers
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        return pattern
-
-
 class EventMatcher(_Model):
     """Journal events a contract rule looks at: all given conditions must hold."""
 
@@ -238,6 +178,8 @@ class Profile(_Model):
     folders: dict[str, Folder]
     retention_check: DurationField = Duration(seconds=3600)
     pickup: Pickup | None = None
+    """One pickup processor (shorthand for a ``kind: pickup`` item of ``processors``)."""
+    processors: tuple[ProcessorSpec, ...] = ()
     contract: dict[str, ContractRule] = {}
 
     def folder_rule(self, folder: str) -> Folder:
@@ -250,12 +192,20 @@ class Profile(_Model):
             parts.pop()
         return self.folders.get("/", Folder())
 
+    def processor_specs(self) -> tuple[ProcessorSpec, ...]:
+        """Every processor the partner runs, declared or implied (see :mod:`._processors`)."""
+        return processor_specs(self)
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        """The folders whose arriving files a processor takes (the upload folders)."""
+        return tuple(folder for spec in self.processor_specs() for folder in spec.inbox_folders())
+
     def uses(self, protocol: str) -> bool:
         return any(endpoint.protocol == protocol for endpoint in self.endpoints.values())
 
 
 def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
-    """Problems no single field shows: user names, folders that pickup names, allowlists."""
+    """Problems no single field shows: user names, folders that processors name, allowlists."""
     yield from access_errors(profile)
     for folder in profile.folders:
         if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
@@ -263,13 +213,7 @@ def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
                 ("folders", folder),
                 "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)",
             )
-    if profile.pickup is not None:
-        for inbox, answer_folder in profile.pickup.inboxes.items():
-            for folder in (inbox, answer_folder):
-                if folder not in profile.folders:
-                    yield ("pickup", "inboxes", inbox), f"folder {folder!r} is not declared under folders"
-        if profile.pickup.copy_to is not None and profile.pickup.copy_to not in profile.folders:
-            yield ("pickup", "copy_to"), f"folder {profile.pickup.copy_to!r} is not declared under folders"
+    yield from processor_errors(profile)
     for name, rule in profile.contract.items():
         for location, message in _contract_errors(profile, rule):
             yield ("contract", name, *location), message

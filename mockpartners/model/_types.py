@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from .duration import Duration
 from .errors import UsageError
 
-__all__ = ["AuthMethod", "DurationField", "KeyType", "Location", "Model", "Right"]
+__all__ = ["AuthMethod", "DurationField", "KeyType", "Location", "Model", "Right", "dotted"]
 
 Location = tuple[str | int, ...]
 Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
@@ -37,6 +37,12 @@ def _key_type(value: Any) -> str:
 
 
 KeyType = Annotated[str, BeforeValidator(_key_type)]
+
+
+def dotted(location: Location) -> str:
+    """A place in a profile as its messages write it: ``folders.IN.rights[1]``."""
+    joined = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in location)
+    return joined.replace(".[", "[")
 
 
 class Model(BaseModel):

@@ -100,7 +100,8 @@ class ScenarioSpec:
     expect: str
     protocols: frozenset[str] = frozenset()
     """Protocols that must be among the partner's endpoints (empty: any partner)."""
-    needs_pickup: bool = False
+    needs_processor: str | None = None
+    """A processor kind the partner must run (``pickup``: the partner answers requests)."""
     parameters: tuple[Parameter, ...] = ()
     default_on: Callable[[Profile], bool] | None = None
 
@@ -108,12 +109,13 @@ class ScenarioSpec:
         protocols = {endpoint.protocol for endpoint in profile.endpoints.values()}
         if self.protocols and not self.protocols & protocols:
             return False
-        return not (self.needs_pickup and profile.pickup is None)
+        kinds = {spec.kind for spec in profile.processor_specs()}
+        return self.needs_processor is None or self.needs_processor in kinds
 
 
 def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
     def check(profile: Profile) -> bool:
-        folders = list(profile.pickup.inboxes) if profile.pickup else list(profile.folders)
+        folders = profile.inbox_folders() or tuple(profile.folders)
         return any(right not in profile.folder_rule(folder).rights for folder in folders)
 
     return check
@@ -181,14 +183,14 @@ _SPECS = [
         "answers-late",
         "answers come late",
         "the answer file appears only after the delay",
-        needs_pickup=True,
+        needs_processor="pickup",
         parameters=(Parameter("delay", "15m", "how late, e.g. 15m or 2h", 0, 365 * _DAY, duration=True),),
     ),
     ScenarioSpec(
         "reject-requests",
         "every request is rejected by the partner",
         "a rejection (or invalid) answer instead of an acknowledgement",
-        needs_pickup=True,
+        needs_processor="pickup",
         parameters=(Parameter("reason", "the request was rejected by the partner", "the reason given"),),
     ),
     # -- FTPS: server certificate -------------------------------------------------------------------------
