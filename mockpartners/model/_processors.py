@@ -126,9 +126,9 @@ class Retention(Model):
 
 ProcessorSpec = Annotated[Pickup | Retention, Field(discriminator="kind")]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
-    get_args(model.model_fields["kind"].annotation)[0] for model in (Pickup, Retention)
+    model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
 )
-"""The kinds a profile may declare, in the order the documentation and error messages give them."""
+"""The kinds a profile may declare (each spec's ``kind``), in the order of the union above."""
 
 
 def declared_processors(profile: Profile) -> list[tuple[Location, ProcessorSpec]]:

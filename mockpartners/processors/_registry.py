@@ -2,8 +2,8 @@
 
 Adding a kind is a spec model in ``model/_processors.py`` (its fields, checked when the profile loads),
 a class here taking ``(context, spec)`` (a :class:`~._base.BaseProcessor` overriding the calls it needs),
-and one entry below. tests/processors/test_registry.py checks that every kind the schema accepts has a
-class here, and the reverse.
+and one entry below. tests/processors/test_processors_as_data.py checks that every kind the schema
+accepts has a class here, and the reverse.
 """
 
 from __future__ import annotations
