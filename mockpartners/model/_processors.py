@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 
-from ._types import DurationField, Location, Model, dotted
+from ._types import DurationField, IntervalField, Location, Model, dotted
 from .duration import Duration
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class Retention(Model):
     """The partner deletes files older than their folder's ``retention``, on the virtual clock."""
 
     kind: Literal["retention"] = "retention"
-    check: DurationField | None = None
+    check: IntervalField | None = None
     """How often (virtual time) it runs; none: the profile's ``retention_check``."""
 
     def inbox_folders(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from ._processors import (
     processor_errors,
     processor_specs,
 )
-from ._types import AuthMethod, DurationField, KeyType, Location, Right
+from ._types import AuthMethod, DurationField, IntervalField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
 
@@ -176,7 +176,7 @@ class Profile(_Model):
     certificates: CertificateNames = CertificateNames()
     wrong_key: KeyType | None = None
     folders: dict[str, Folder]
-    retention_check: DurationField = Duration(seconds=3600)
+    retention_check: IntervalField = Duration(seconds=3600)
     pickup: Pickup | None = None
     """One pickup processor (shorthand for a ``kind: pickup`` item of ``processors``)."""
     processors: tuple[ProcessorSpec, ...] = ()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .duration import Duration
 from .errors import UsageError
 
-__all__ = ["AuthMethod", "DurationField", "KeyType", "Location", "Model", "Right", "dotted"]
+__all__ = ["AuthMethod", "DurationField", "IntervalField", "KeyType", "Location", "Model", "Right", "dotted"]
 
 Location = tuple[str | int, ...]
 Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
@@ -28,6 +28,16 @@ def _duration(value: Any) -> Duration:
 
 
 DurationField = Annotated[Duration, BeforeValidator(_duration)]
+
+
+def _at_least_a_second(value: Duration) -> Duration:
+    if value.total_seconds() < 1:
+        raise ValueError("expected at least 1s (a sweep repeated without a pause would keep a core busy)")
+    return value
+
+
+IntervalField = Annotated[Duration, BeforeValidator(_duration), AfterValidator(_at_least_a_second)]
+"""How often a recurring partner-side job runs (a retention sweep)."""
 
 
 def _key_type(value: Any) -> str:

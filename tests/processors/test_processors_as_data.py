@@ -16,7 +16,7 @@ from mockpartners import Partner
 from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.model.loading import PROCESSOR_KINDS, load_profile
 from mockpartners.processors import PROCESSOR_CLASSES, PickupProcessor
-from tests.clients import paramiko_sftp, sftp_batch
+from tests.clients import sftp_batch
 from tests.running import COMMAND, error_line
 
 TWO_PICKUPS = """\
@@ -121,6 +121,10 @@ def test_two_pickups_on_two_inboxes_answer_each_by_its_own_rules(
     assert untaken == [] and not onss.watches(f"INTEST-S/{request_file.name}")
 
 
+def _crash_before_answering(self: PickupProcessor, ticket: object, *, resumed: bool = False) -> None:
+    raise RuntimeError("simulated crash between pickup and answer")
+
+
 def test_two_pickups_interrupted_before_their_answers_each_resume_their_own(
     mockpartners: SuiteFactory, request_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,21 +132,13 @@ def test_two_pickups_interrupted_before_their_answers_each_resume_their_own(
     request with its own answer template, once."""
     path = _profile(tmp_path, TWO_PICKUPS.replace("delay: 5m", "delay: 0s"))
     state = tmp_path / "state"
-
-    def crash(self: PickupProcessor, ticket: object, *, resumed: bool = False) -> None:
-        raise RuntimeError("simulated crash between pickup and answer")
-
     mockpartners.allow_partner_errors()  # the crashes are journalled as partner.error, on purpose
     with monkeypatch.context() as patch:
-        patch.setattr(PickupProcessor, "_answer", crash)
+        patch.setattr(PickupProcessor, "_answer", _crash_before_answering)
         first = mockpartners(profile_files=[path], state_dir=state)
-        account = first["onss"].account()
-        transport, sftp = paramiko_sftp(first["onss"].endpoint(), account.username, key=account.private_key)
-        with transport, sftp:
-            sftp.put(str(request_file), f"IN/{request_file.name}", confirm=False)
-            sftp.put(str(request_file), f"INTEST/{request_file.name}", confirm=False)
-        first["onss"].journal.wait_for(kind="partner.pickup", path=f"INTEST/{request_file.name}")
-        first["onss"].journal.wait_for(kind="partner.pickup", path=f"IN/{request_file.name}")
+        _sftp_put(first["onss"], request_file, "IN/", "INTEST/")
+        for inbox in ("IN", "INTEST"):
+            first["onss"].journal.wait_for(kind="partner.pickup", path=f"{inbox}/{request_file.name}")
         first["onss"].wait_until_idle()
         first.stop()
 
@@ -212,6 +208,10 @@ def test_retention_sweeps_every_check_of_virtual_time(
         (
             "processors:\n  - kind: retention\n    check: weekly\n",
             "line 4: processors[0].check: not a duration: 'weekly'",
+        ),
+        (
+            "processors:\n  - kind: retention\n    check: 0s\n",
+            "line 4: processors[0].check: expected at least 1s",
         ),
         (
             "processors:\n  - kind: retention\n",
