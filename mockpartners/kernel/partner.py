@@ -26,11 +26,13 @@ from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
 from ..model.errors import StateError
 from ..model.loading import Profile, Right
+from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
 from ..processors import Failure, Processor, Scheduler, build_processors
 from ..scenarios import Scenarios
+from ._accounts import homes_of_others, profile_accounts
 from ._info import partner_info
 from .contract import ContractReport, evaluate
 from .files import AccountFiles
@@ -64,6 +66,15 @@ class Partner:
         """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
+        self.accounts = AccountBook(
+            profile.name,
+            profile,
+            journal,
+            self.guard,
+            prepare=self._account_added,
+            changed=self._accounts_changed,
+        )
+        """Who may log in, how and from where, for every protocol; changed while serving through it."""
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
@@ -80,12 +91,23 @@ class Partner:
             self.ssh = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
         if self.profile.uses("ftps"):
             self.tls = self.state.tls_credentials(self.profile)
+        self.accounts.load(profile_accounts(self.profile, self.state, self.ssh))
         self.tree.ensure_homes()
         self._close_interrupted_sessions()
         for processor in self.processors:
             processor.recover()
         for processor in self.processors:
             processor.start()
+
+    def _account_added(self, entry: AccountEntry) -> None:
+        """An account created while serving gets its home (and client certificate) before it can log in."""
+        self.tree.home(entry.username).ensure_folders()
+        if entry.account.certificate and self.tls is not None:
+            self.tls.account_certificate(entry.username)
+
+    def _accounts_changed(self) -> None:
+        """endpoints.json and the cheat-sheet follow the accounts."""
+        self.info_changed()
 
     def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
         """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
@@ -240,11 +262,11 @@ class Partner:
 
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""
-        return AccountFiles(self, username or self.profile.accounts[0].username)
+        return AccountFiles(self, username or self.accounts.usernames()[0])
 
     def publish(self, path: str, content: bytes | str, *, account: str | None = None) -> list[Event]:
         """Drop a publication: in one account's home, or (``account=None``) in every account's home."""
-        usernames = [account] if account else [item.username for item in self.profile.accounts]
+        usernames = [account] if account else self.accounts.usernames()
         return [self.files(username).drop(path, content, kind="partner.publish") for username in usernames]
 
     def renew_server_certificate(self, *, new_issuing_ca: bool = False) -> TlsCredentials:
@@ -267,13 +289,17 @@ class Partner:
         journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
         the partner's tree is touched."""
         homes = [self.tree.home(account.username) for account in self.profile.accounts]
-        folders = [home.root for home in homes] + [self.spool]
+        created = homes_of_others(self.tree.root, [home.root for home in homes])
+        folders = [home.root for home in homes] + [self.spool] + created
         _check_inside(folders, self.state.path)
+        self.accounts.reset()
         self.scenarios.reset()
         self.guard.reset()
         self.storage.forget()
         for folder in folders:
             _empty(folder)
+        for folder in created:
+            folder.rmdir()
         for home in homes:
             home.ensure_folders()
         for processor in self.processors:

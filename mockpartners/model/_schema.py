@@ -10,7 +10,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 
-from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors
+from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
 from ._processors import (
     PROCESSOR_KINDS,
     Answers,
@@ -21,7 +21,7 @@ from ._processors import (
     processor_errors,
     processor_specs,
 )
-from ._types import AuthMethod, DurationField, IntervalField, KeyType, Location, Right
+from ._types import AccountAuth, AuthMethod, DurationField, IntervalField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
 
@@ -47,7 +47,9 @@ __all__ = [
     "Retention",
     "Right",
     "SftpEndpoint",
+    "account_errors",
     "consistency_errors",
+    "login_methods",
 ]
 
 SftpExtension = Literal[
@@ -73,7 +75,9 @@ class SftpEndpoint(_Model):
     unprivileged_port: int | None = Field(default=None, ge=1024, le=65535)
     host_keys: tuple[KeyType, ...] = ("rsa-4096", "ed25519")
     auth_offered: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
-    auth_accepted: tuple[AuthMethod, ...] = ("publickey",)
+    auth_accepted: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
+    """Methods that can succeed on this endpoint, whatever the account (ONSS: keys only); each account
+    says which of them it may use (its ``auth``)."""
     banner: str | None = None
     extensions: tuple[SftpExtension, ...] = SFTP_EXTENSIONS[:6]
     """The SFTP extensions the server announces; any other is refused with OP_UNSUPPORTED."""
@@ -117,6 +121,15 @@ class FtpsEndpoint(_Model):
 
 Endpoint = Annotated[SftpEndpoint | FtpsEndpoint, Field(discriminator="protocol")]
 ENDPOINT_PROTOCOLS = ("sftp", "ftps")
+
+
+def login_methods(endpoint: SftpEndpoint | FtpsEndpoint) -> frozenset[AccountAuth]:
+    """How clients can log in on an endpoint: SSH methods it both offers and accepts; on FTPS the client
+    certificate where one is required (its CN is the user name, the password is not read: MAGDA), the
+    password otherwise."""
+    if isinstance(endpoint, SftpEndpoint):
+        return frozenset(endpoint.auth_offered) & frozenset(endpoint.auth_accepted)
+    return frozenset({"certificate" if endpoint.client_certificate == "required" else "password"})
 
 
 class CertificateNames(_Model):
@@ -205,8 +218,12 @@ class Profile(_Model):
 
 
 def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
-    """Problems no single field shows: user names, folders that processors name, allowlists."""
+    """Problems no single field shows: user names, folders that processors name, allowlists, accounts that
+    cannot log in anywhere."""
     yield from access_errors(profile)
+    for index, account in enumerate(profile.accounts):
+        for location, message in account_errors(profile, account):
+            yield ("accounts", index, *location), message
     for folder in profile.folders:
         if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
             yield (
@@ -217,6 +234,40 @@ def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     for name, rule in profile.contract.items():
         for location, message in _contract_errors(profile, rule):
             yield ("contract", name, *location), message
+
+
+def account_errors(profile: Profile, account: Account) -> Iterable[tuple[Location, str]]:
+    """Endpoints an account names that do not exist, methods it names without their credential, and an
+    account that can log in on none of the endpoints it may use (Lucca's "an account that allows no
+    connection type")."""
+    keys = bool(account.sample_key or account.authorized_keys)
+    problems = list(
+        method_errors(
+            account.auth, keys=keys, password=bool(account.password), certificate=account.certificate
+        )
+    )
+    known = ", ".join(profile.endpoints)
+    for index, name in enumerate(account.endpoints or ()):
+        if name not in profile.endpoints:
+            problems.append((("endpoints", index), f"no endpoint {name!r} (the profile has {known})"))
+    yield from problems
+    if problems:
+        return
+    methods = set(account.methods())
+    accepted = {
+        name: login_methods(profile.endpoints[name]) for name in account.endpoints or profile.endpoints
+    }
+    if not any(methods & here for here in accepted.values()):
+        offered = "; ".join(
+            f"{name} accepts {', '.join(sorted(here)) or 'nothing'}" for name, here in accepted.items()
+        )
+        yield (
+            (),
+            (
+                f"{account.username!r} can log in on no endpoint it may use: it logs in by "
+                f"{', '.join(sorted(methods))}; {offered}"
+            ),
+        )
 
 
 def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Location, str]]:

@@ -10,11 +10,23 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from .duration import Duration
 from .errors import UsageError
 
-__all__ = ["AuthMethod", "DurationField", "IntervalField", "KeyType", "Location", "Model", "Right", "dotted"]
+__all__ = [
+    "AccountAuth",
+    "AuthMethod",
+    "DurationField",
+    "IntervalField",
+    "KeyType",
+    "Location",
+    "Model",
+    "Right",
+    "dotted",
+]
 
 Location = tuple[str | int, ...]
 Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
 AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
+AccountAuth = Literal["publickey", "password", "keyboard-interactive", "certificate"]
+"""How an account may log in: the SSH methods, or an FTPS client certificate (its CN is the user name)."""
 _KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
 
 

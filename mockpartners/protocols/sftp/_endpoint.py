@@ -34,27 +34,12 @@ class SftpServer:
         self.requested_port = port
         self.port = port
         self.credentials = partner.ssh
-        self._authorized = {
-            username: {tuple(line.split()[:2]) for line in account.authorized}
-            for username, account in self.credentials.accounts.items()
-        }
         self._server: asyncssh.SSHAcceptor | None = None
         self._hold: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.limits = partner.connection_limits()
         partner.scenarios.subscribe(self._scenario_changed)
-
-    def authorized(self, username: str) -> set[tuple[str, ...]]:
-        """Public keys (algorithm, base64) that log in as ``username``."""
-        return self._authorized.get(username, set())
-
-    def has_account(self, username: str) -> bool:
-        return username in self._authorized
-
-    def check_password(self, username: str, password: str) -> str:
-        """Why a password is refused ("" if accepted): no profile gives SFTP passwords yet."""
-        return "wrong password"
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -94,6 +79,14 @@ class SftpServer:
         if self._hold is not None:
             self._hold.close()
         self._server = self._hold = None
+
+    def disconnect(self, connection: asyncssh.SSHServerConnection, reason: str) -> None:
+        """Disconnect one client (its account changed), from any thread."""
+
+        async def disconnect() -> None:
+            connection.disconnect(asyncssh.DISC_BY_APPLICATION, reason)
+
+        self._on_loop(disconnect())
 
     async def _drop_connections(self, reason: str) -> None:
         connections = list(self.connections)
