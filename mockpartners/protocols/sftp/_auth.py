@@ -3,6 +3,8 @@
 ONSS offers password and keyboard-interactive but accepts only keys, so a client without a key meets a
 password prompt that never succeeds (guide 4.3.3) and a client with an unknown key hears
 "Server refused our key" (4.3.2). Every attempt is journalled with its method, key and fingerprint.
+Whether it succeeds is the account book's answer (``ports/accounts.py``), the same on every protocol: the
+endpoint offers the methods, each account may use some of them, from its allowlist's addresses.
 
 As OpenSSH's sshd, a connection gets ``limits.auth_attempts`` refused attempts (MaxAuthTries, 6), then
 "Too many authentication failures" (disconnect reason 2, protocol error, what sshd sends): enough for
