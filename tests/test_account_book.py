@@ -224,3 +224,20 @@ def test_a_magda_account_made_while_serving_logs_in_with_its_new_certificate(mag
     assert sorted(listed.stdout.split()) == ["cache", "from_vip", "publiek", "to_vip"]
     login = magda.journal.wait_for(kind="session.login", account="afnemer-0003")
     assert login.detail["method"] == "certificate"
+
+
+def test_retention_ages_the_files_of_accounts_made_while_serving(magda: Partner) -> None:
+    magda.accounts.create("afnemer-0003", certificate=True, ip_allowlist=["127.0.0.1"])
+    magda.clock.freeze()
+    magda.files("afnemer-0003").drop("publiek/OUD.xml", "<codetabel/>")
+    magda.clock.advance("32d")  # past publiek's month, and a retention sweep due
+    swept = magda.journal.wait_for(kind="partner.retention", account="afnemer-0003", path="publiek/OUD.xml")
+    assert swept.detail["retention"] == "1mo"
+    listed = curl_ftps(
+        magda.endpoint(),
+        "afnemer-0003",
+        "/publiek/",
+        "-l",
+        certificate=Certificate.of(magda.account("afnemer-0003")),
+    )
+    assert listed.returncode == 0 and listed.stdout.split() == [], listed.stderr

@@ -32,8 +32,8 @@ class RetentionProcessor(BaseProcessor):
     def sweep(self) -> int:
         """Delete what has outlived its retention in every home; the number of files deleted."""
         deleted = 0
-        for account in self.context.profile.accounts:
-            home = self.context.tree.home(account.username)
+        for username in self.context.accounts.usernames():
+            home = self.context.tree.home(username)
             for folder, _, names in os.walk(home.root):
                 relative_folder = os.path.relpath(folder, home.root).replace(os.sep, "/").removeprefix(".")
                 retention = self.context.profile.folder_rule(relative_folder).retention
@@ -41,7 +41,7 @@ class RetentionProcessor(BaseProcessor):
                     continue
                 for name in names:
                     relative = f"{relative_folder}/{name}".lstrip("/")
-                    deleted += self._expire(account.username, relative, os.path.join(folder, name), retention)
+                    deleted += self._expire(username, relative, os.path.join(folder, name), retention)
         return deleted
 
     def _expire(self, username: str, relative: str, real: str, retention: Duration) -> int:
