@@ -178,9 +178,14 @@ def paramiko_sftp(
     key: str | Path | None = None,
     password: str | None = None,
     passphrase: bytes | None = None,
+    source: str | None = None,
 ) -> tuple[paramiko.Transport, paramiko.SFTPClient]:
-    """A paramiko SFTP session; raises paramiko's own exceptions when the partner refuses the login."""
-    transport = paramiko.Transport((endpoint.host, endpoint.port))
+    """A paramiko SFTP session (from ``source``, a 127.0.0.x address, if given); raises paramiko's own
+    exceptions when the partner refuses the login."""
+    address = (endpoint.host, endpoint.port)
+    transport = paramiko.Transport(
+        socket.create_connection(address, timeout=10, source_address=(source, 0)) if source else address
+    )
     try:
         transport.start_client(timeout=10)
         if key is not None:
@@ -244,10 +249,14 @@ def curl_ftps(
     source: str | None = None,
     ca_file: str | None = None,
     implicit: bool | None = None,
+    password: str = "blabla",
 ) -> subprocess.CompletedProcess[str]:
     """curl as the MAGDA page shows it: ``-u CN:blabla --ftp-ssl --cert --key --cacert`` (plus --ssl-reqd)
-    on ``ftp://``; on an implicit TLS endpoint (or ``implicit=True``), ``ftps://``: TLS from byte one."""
-    options = curl_ftps_options(endpoint, username, certificate=certificate, source=source, ca_file=ca_file)
+    on ``ftp://``; on an implicit TLS endpoint (or ``implicit=True``), ``ftps://``: TLS from byte one. With
+    ``password`` and no certificate, a password login."""
+    options = curl_ftps_options(
+        endpoint, username, certificate=certificate, source=source, ca_file=ca_file, password=password
+    )
     return curl(
         *options, *arguments, f"{ftps_scheme(endpoint, implicit)}://{endpoint.host}:{endpoint.port}{path}"
     )
@@ -278,12 +287,13 @@ def curl_ftps_options(
     certificate: Certificate | None = None,
     source: str | None = None,
     ca_file: str | None = None,
+    password: str = "blabla",
 ) -> list[str]:
     """curl's options for an FTPS endpoint (login, TLS, client certificate), for run or Popen."""
     assert endpoint.tls is not None
     options = [
         "-u",
-        f"{username}:blabla",
+        f"{username}:{password}",
         "--ftp-ssl",
         "--ssl-reqd",
         "--cacert",

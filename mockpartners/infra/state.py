@@ -25,6 +25,7 @@ from .clock import Clock
 from .credentials import (
     SshCredentials,
     TlsCredentials,
+    account_passwords,
     changed_host_keys,
     renew_server_certificate,
     ssh_credentials,
@@ -182,6 +183,10 @@ class StateDir:
     def ssh_credentials(self, profile: Profile, *, new_host_keys: bool = False) -> SshCredentials:
         """Host keys, sample account keys and the wrong key of an SSH partner, created when missing."""
         return ssh_credentials(self.credentials_dir(profile.name), profile, new_host_keys=new_host_keys)
+
+    def account_passwords(self, profile: Profile) -> dict[str, str]:
+        """The accounts' sample passwords: given in the profile, or generated once and kept here."""
+        return account_passwords(self.credentials_dir(profile.name), profile)
 
     def changed_host_keys(self, profile: Profile) -> tuple[KeyPair, ...]:
         return changed_host_keys(self.credentials_dir(profile.name), profile)

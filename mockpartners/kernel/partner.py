@@ -26,11 +26,13 @@ from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
 from ..model.errors import StateError
 from ..model.loading import Profile, Right
+from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
-from ..processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
+from ..processors import Failure, Processor, Scheduler, build_processors
 from ..scenarios import Scenarios, names
+from ._accounts import homes_of_others, profile_accounts
 from ._info import partner_info
 from .contract import ContractReport, evaluate
 from .files import AccountFiles
@@ -58,11 +60,21 @@ class Partner:
         self.scheduler = scheduler
         self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
         """Where listeners report running out of descriptors (once a minute, for the whole process)."""
+        self._upload_folders = profile.inbox_folders()
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
-        self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
-        self.retention = RetentionProcessor(self)
+        self.processors: tuple[Processor, ...] = build_processors(self, profile.processor_specs())
+        """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
+        self.accounts = AccountBook(
+            profile.name,
+            profile,
+            journal,
+            self.guard,
+            prepare=self._account_added,
+            changed=self._accounts_changed,
+        )
+        """Who may log in, how and from where, for every protocol; changed while serving through it."""
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
@@ -79,16 +91,28 @@ class Partner:
             self.ssh = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
         if self.profile.needs("tls"):
             self.tls = self.state.tls_credentials(self.profile)
+        self.accounts.load(profile_accounts(self.profile, self.state, self.ssh))
         self.tree.ensure_homes()
         self._close_interrupted_sessions()
-        if self.pickup is not None:
-            self.pickup.recover()
-        self.retention.start()
+        for processor in self.processors:
+            processor.recover()
+        for processor in self.processors:
+            processor.start()
+
+    def _account_added(self, entry: AccountEntry) -> None:
+        """An account created while serving gets its home (and client certificate) before it can log in."""
+        self.tree.home(entry.username).ensure_folders()
+        if entry.account.certificate and self.tls is not None:
+            self.tls.account_certificate(entry.username)
+
+    def _accounts_changed(self) -> None:
+        """endpoints.json and the cheat-sheet follow the accounts."""
+        self.info_changed()
 
     def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
         """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
         the upload folders; the profile decides whether they start on."""
-        uploads = self.profile.pickup.inboxes if self.profile.pickup else ()
+        uploads = self._upload_folders
         if folder not in uploads and not (folder and "write" in rights and not uploads):
             return rights
         adjusted = list(rights)
@@ -130,14 +154,17 @@ class Partner:
     # -- what sessions tell the partner -------------------------------------------------------------------
 
     def watches(self, relative_path: str) -> bool:
-        """Whether the partner picks up files at this home-relative path."""
-        return self.pickup is not None and self.pickup.watches(relative_path)
+        """Whether a processor of the partner takes files arriving at this home-relative path."""
+        return any(processor.watches(relative_path) for processor in self.processors)
+
+    def _watching(self, relative_path: str) -> list[Processor]:
+        return [processor for processor in self.processors if processor.watches(relative_path)]
 
     def upload_started(self, username: str, relative_path: str) -> None:
         with self._writers_lock:
             self._writers[(username, relative_path)] += 1
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.upload_started(username, relative_path)
+        for processor in self._watching(relative_path):
+            processor.upload_started(username, relative_path)
 
     def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None:
         with self._writers_lock:
@@ -145,17 +172,19 @@ class Partner:
             if self._writers[(username, relative_path)] <= 0:
                 del self._writers[(username, relative_path)]
         self.stamp(self.tree.home(username).root / relative_path)
+        watching = self._watching(relative_path)
+        for processor in watching:
+            processor.upload_ended(username, relative_path, event, complete=complete)
         if complete:
             self.file_arrived(username, relative_path, event)
-        elif self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.incomplete(
-                Request(event.id, username, relative_path, event.time),
-                str(event.detail.get("reason", "the upload did not complete")),
-            )
+            return
+        reason = str(event.detail.get("reason", "the upload did not complete"))
+        for processor in watching:
+            processor.incomplete(username, relative_path, event, reason)
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.arrived(Request(event.id, username, relative_path, event.time))
+        for processor in self._watching(relative_path):
+            processor.file_arrived(username, relative_path, event)
 
     def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
         """How a background job of this partner reports a failure: a ``partner.error`` event that tests,
@@ -211,11 +240,9 @@ class Partner:
                     complete=False,
                     reason="the server stopped during the upload",
                 )
-                if event.account and event.path and self.pickup is not None and self.watches(event.path):
-                    self.pickup.incomplete(
-                        Request(closed.id, event.account, event.path, closed.time),
-                        "the server stopped during the upload",
-                    )
+                if event.account and event.path:
+                    for processor in self._watching(event.path):
+                        processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
             self.journal.record(
                 "session.disconnect", partner=self.name, session=session, reason="the server stopped"
             )
@@ -235,11 +262,11 @@ class Partner:
 
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""
-        return AccountFiles(self, username or self.profile.accounts[0].username)
+        return AccountFiles(self, username or self.accounts.usernames()[0])
 
     def publish(self, path: str, content: bytes | str, *, account: str | None = None) -> list[Event]:
         """Drop a publication: in one account's home, or (``account=None``) in every account's home."""
-        usernames = [account] if account else [item.username for item in self.profile.accounts]
+        usernames = [account] if account else self.accounts.usernames()
         return [self.files(username).drop(path, content, kind="partner.publish") for username in usernames]
 
     def renew_server_certificate(self, *, new_issuing_ca: bool = False) -> TlsCredentials:
@@ -262,17 +289,21 @@ class Partner:
         journal is kept (it only gains a ``partner.reset`` event, where reports start) and nothing outside
         the partner's tree is touched."""
         homes = [self.tree.home(account.username) for account in self.profile.accounts]
-        folders = [home.root for home in homes] + [self.spool]
+        created = homes_of_others(self.tree.root, [home.root for home in homes])
+        folders = [home.root for home in homes] + [self.spool] + created
         _check_inside(folders, self.state.path)
+        self.accounts.reset()
         self.scenarios.reset()
         self.guard.reset()
         self.storage.forget()
         for folder in folders:
             _empty(folder)
+        for folder in created:
+            folder.rmdir()
         for home in homes:
             home.ensure_folders()
-        if self.pickup is not None:
-            self.pickup.forget()
+        for processor in self.processors:
+            processor.forget()
         self.journal.record("partner.reset", partner=self.name)
 
     def window_start(self) -> int:

@@ -132,7 +132,8 @@ class ScenarioSpec:
     """Credentials one of the partner's endpoints must use (keys, certificates: empty, any partner)."""
     endpoints: tuple[type[EndpointModel], ...] = ()
     """Endpoint models one of which the partner must serve (empty: any): a scenario of one protocol's wire."""
-    needs_pickup: bool = False
+    needs_processor: str | None = None
+    """A processor kind the partner must run (``pickup``: the partner answers requests)."""
     parameters: tuple[Parameter, ...] = ()
     default_on: Callable[[Profile], bool] | None = None
 
@@ -142,12 +143,13 @@ class ScenarioSpec:
             return False
         if self.endpoints and not any(isinstance(endpoint, self.endpoints) for endpoint in endpoints):
             return False
-        return not (self.needs_pickup and profile.pickup is None)
+        kinds = {spec.kind for spec in profile.processor_specs()}
+        return self.needs_processor is None or self.needs_processor in kinds
 
 
 def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
     def check(profile: Profile) -> bool:
-        folders = list(profile.pickup.inboxes) if profile.pickup else list(profile.folders)
+        folders = profile.inbox_folders() or tuple(profile.folders)
         return any(right not in profile.folder_rule(folder).rights for folder in folders)
 
     return check
@@ -216,14 +218,14 @@ _SPECS = [
         ANSWERS_LATE,
         "answers come late",
         "the answer file appears only after the delay",
-        needs_pickup=True,
+        needs_processor="pickup",
         parameters=(Parameter("delay", "15m", "how late, e.g. 15m or 2h", 0, 365 * _DAY, duration=True),),
     ),
     ScenarioSpec(
         REJECT_REQUESTS,
         "every request is rejected by the partner",
         "a rejection (or invalid) answer instead of an acknowledgement",
-        needs_pickup=True,
+        needs_processor="pickup",
         parameters=(Parameter("reason", "the request was rejected by the partner", "the reason given"),),
     ),
     # -- TLS: server certificate --------------------------------------------------------------------------

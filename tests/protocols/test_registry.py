@@ -19,14 +19,6 @@ from mockpartners.scenarios import CATALOG, names
 PACKAGE = Path(__file__).parent.parent.parent / "mockpartners"
 BELOW_PROTOCOLS = ("model", "infra", "scenarios", "ports")
 
-LOGIN_CODE = {
-    ("protocols/sftp/_auth.py", names.NO_PUBLICKEY),
-    ("protocols/sftp/_auth.py", names.REFUSE_KEYS),
-    ("protocols/ftps/_handler.py", names.CLIENT_CERTIFICATE_WRONG_CN),
-    ("protocols/ftps/_server.py", names.ADDRESS_NOT_ALLOWLISTED),
-}
-"""Raw names left in login code, which the account book's work rewrites: switch them to ``names`` there."""
-
 
 def test_every_endpoint_model_has_an_adapter_and_every_adapter_a_model() -> None:
     assert set(ADAPTERS) == set(ENDPOINT_PROTOCOLS)
@@ -77,7 +69,7 @@ def test_scenario_names_are_written_once() -> None:
         for line, value in _strings(path)
         if value in CATALOG
     }
-    assert sorted(set(raw) - LOGIN_CODE) == []
+    assert sorted(raw) == []
     assert set(CATALOG) == {
         value for key, value in vars(names).items() if key.isupper() and isinstance(value, str)
     }

@@ -68,6 +68,11 @@ class Listener(ABC, Generic[Spec]):
         """Run ``work`` on the loop that serves this endpoint: called on that loop, it runs after the
         current event, never waited for; from any other thread, waited for if ``wait``."""
 
+    def submit(self, work: Work, *, wait: bool = False) -> None:
+        """Run ``work`` on the loop that serves this endpoint, from any thread (an account cut while one of
+        its sessions is connected)."""
+        self._submit(work, wait=wait)
+
     async def _scenarios_applied(self) -> None:
         """What else the scenarios change once the port is as they say (host keys, a TLS context)."""
 

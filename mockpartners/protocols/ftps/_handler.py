@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from OpenSSL import SSL
 
 from ...infra.limits import StorageRefused
+from ...ports.accounts import AccountAuth
 from ...ports.session import Session
 from ...ports.storage import AccessRefused
 from ...scenarios import Scenarios, names
@@ -66,6 +67,7 @@ class PartnerHandler(CommandJournal, TlsControl):
         self._held_replies: list[Any] | None = None  # replies (str), producers, None: close when done
         self._undecodable = False
         self._room_reserved: dict[str, int] = {}  # real path: bytes reserved before its upload started
+        self._cut_because = ""  # why the partner ended the session, if it did
         super().__init__(conn, server, ioloop)
         self.authorizer = PartnerAuthorizer(self)
 
@@ -96,10 +98,11 @@ class PartnerHandler(CommandJournal, TlsControl):
                 self.respond("421 Too many connections from your internet address.")
             self.close_when_done()
             return
-        if not endpoint.address_listed(self.remote_ip):
-            self.session.record(
-                "session.refused", outcome="refused", reason="address on no account's allowlist"
-            )
+        unlisted = endpoint.partner.accounts.firewall_refusal(self.remote_ip, endpoint.name)
+        if self.scenarios.active(names.ADDRESS_NOT_ALLOWLISTED) is not None:
+            unlisted = f"address on no account's allowlist (scenario {names.ADDRESS_NOT_ALLOWLISTED})"
+        if unlisted:
+            self.session.record("session.refused", outcome="refused", reason=unlisted)
             if endpoint.spec.unlisted_address == "silence":
                 self.del_channel()  # like a firewall that drops: the client waits for a banner in vain
                 self.ioloop.call_later(120, self.close, _errback=self.handle_error)
@@ -112,7 +115,7 @@ class PartnerHandler(CommandJournal, TlsControl):
         for location in list(self._uploads.values()):
             self.upload_ended(location, complete=False, reason="the client disconnected before the transfer")
         if self.session is not None:
-            self.session.ended("client closed")
+            self.session.ended(self._cut_because or "client closed")
 
     def secure_connection(self, ssl_context: SSL.Context) -> None:
         super().secure_connection(ssl_context)
@@ -141,31 +144,40 @@ class PartnerHandler(CommandJournal, TlsControl):
 
     # -- login --------------------------------------------------------------------------------------------
 
-    def login_refusal(self, username: str) -> str:
-        """Why ``username`` may not log in ("" if it may); journals the attempt either way."""
-        reason = self._why_refused(username)
-        self.session.auth_attempt(
-            username, "certificate", not reason, reason, certificate_cn=peer_common_name(self.socket)[1]
+    def login_refusal(self, username: str, password: str) -> str:
+        """Why ``username`` may not log in ("" if it may), as the account book says; journalled either way.
+        The client certificate logs in where the endpoint requires one, the password otherwise."""
+        endpoint = self.server_ref
+        method: AccountAuth = "certificate" if endpoint.spec.client_certificate == "required" else "password"
+        presented, common_name = peer_common_name(self.socket)
+        reason = endpoint.partner.accounts.refusal(
+            username,
+            method,
+            endpoint=endpoint.name,
+            address=self.remote_ip,
+            password=password,
+            certificate_cn=common_name if presented else None,
         )
+        wrong_cn = self.scenarios.active(names.CLIENT_CERTIFICATE_WRONG_CN) is not None
+        if not reason and method == "certificate" and wrong_cn:
+            reason = f"certificate CN {common_name!r} is not the user name {username!r} (scenario)"
+        detail = {"certificate_cn": common_name} if method == "certificate" else {}
+        self.session.auth_attempt(username, method, not reason, reason, **detail)
         if not reason:
-            self.session.logged_in(username, "certificate")
+            self.session.logged_in(username, method, cut=self._account_cut)
         return reason
 
-    def _why_refused(self, username: str) -> str:
-        endpoint = self.server_ref
-        if not endpoint.has_account(username):
-            return f"unknown account {username!r}"
-        if not endpoint.address_allowed(username, self.remote_ip):
-            return f"address {self.remote_ip} is not on the account's allowlist"
-        if endpoint.spec.client_certificate == "required":
-            presented, cn = peer_common_name(self.socket)
-            if not presented:
-                return "no client certificate"
-            if self.scenarios.active("client-certificate-wrong-cn") is not None:
-                return f"certificate CN {cn!r} is not the user name {username!r} (scenario)"
-            if cn != username:
-                return f"certificate CN {cn!r} is not the user name {username!r}"
-        return ""
+    def _account_cut(self, reason: str) -> None:
+        """The account changed and its live sessions are cut: ``421``, then the connection closes (from
+        whatever thread the change came)."""
+
+        async def cut() -> None:
+            if not self._closed:
+                self._cut_because = reason
+                self.respond("421 Your account was changed: log in again.")
+                self.close_when_done()
+
+        self.server_ref.submit(cut())
 
     # -- commands -----------------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from ...model.loading import FtpsEndpoint
 from ...ports.endpoint import EndpointPort
 from ...scenarios import names
 from ..base import Listener, Work, run_to_end
-from ._access import HomeFilesystem, normal_address
+from ._access import HomeFilesystem
 from ._data import DataChannel, PassiveListener
 from ._handler import ACTIVE_MODE, PartnerHandler
 from ._tls import make_context
@@ -53,38 +53,12 @@ class FtpsServer(Listener[FtpsEndpoint]):
         super().__init__(partner, name, spec, host, port)
         self.class_prefix = f"{partner.name.capitalize()}{name.capitalize()}"
         self.ssl_context = make_context(spec, partner.tls, partner.scenarios)
-        self._allowlists = {
-            account.username: self._addresses(account.ip_allowlist) for account in partner.profile.accounts
-        }
         self._handler: type[PartnerHandler] | None = None
         self._server: ControlListener | None = None
         self._loop: IOLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._actions: queue.Queue[tuple[Callable[[], None], threading.Event]] = queue.Queue()
-
-    # -- what the handlers ask ----------------------------------------------------------------------------
-
-    def has_account(self, username: str) -> bool:
-        return username in self._allowlists
-
-    def address_allowed(self, username: str, address: str) -> bool:
-        """Whether ``username`` may log in from ``address`` (an account without an allowlist: anywhere)."""
-        addresses = self._allowlists.get(username)
-        return addresses is None or normal_address(address) in addresses
-
-    def address_listed(self, address: str) -> bool:
-        """The partner's firewall: an address on no account's allowlist never reaches the FTP server."""
-        if self.partner.scenarios.active("address-not-allowlisted") is not None:
-            return False
-        if any(addresses is None for addresses in self._allowlists.values()):
-            return True
-        address = normal_address(address)
-        return any(address in addresses for addresses in self._allowlists.values() if addresses)
-
-    @staticmethod
-    def _addresses(allowlist: tuple[str, ...] | None) -> set[str] | None:
-        return None if allowlist is None else {normal_address(address) for address in allowlist}
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 

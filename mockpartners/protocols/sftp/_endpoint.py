@@ -29,25 +29,10 @@ class SftpServer(Listener[SftpEndpoint]):
             raise RuntimeError("prepare the partner before serving it")
         super().__init__(partner, name, spec, host, port)
         self.credentials = partner.ssh
-        self._authorized = {
-            username: {tuple(line.split()[:2]) for line in account.authorized}
-            for username, account in self.credentials.accounts.items()
-        }
         self._server: asyncssh.SSHAcceptor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak references
-
-    def authorized(self, username: str) -> set[tuple[str, ...]]:
-        """Public keys (algorithm, base64) that log in as ``username``."""
-        return self._authorized.get(username, set())
-
-    def has_account(self, username: str) -> bool:
-        return username in self._authorized
-
-    def check_password(self, username: str, password: str) -> str:
-        """Why a password is refused ("" if accepted): no profile gives SFTP passwords yet."""
-        return "wrong password"
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -70,6 +55,14 @@ class SftpServer(Listener[SftpEndpoint]):
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+
+    def disconnect(self, connection: asyncssh.SSHServerConnection, reason: str) -> None:
+        """Disconnect one client (its account changed), from any thread."""
+
+        async def disconnect() -> None:
+            connection.disconnect(asyncssh.DISC_BY_APPLICATION, reason)
+
+        self.submit(disconnect())
 
     async def _drop_connections(self, reason: str) -> None:
         connections = list(self.connections)
