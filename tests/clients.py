@@ -316,9 +316,11 @@ def lftp_ftps(
     settings: Sequence[str] = (),
     timeout: float = 60,
     implicit: bool | None = None,
+    password: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    """lftp with the MAGDA page's exact settings, logging in with an empty password: ``open ftp://`` with
-    ``ftp:ssl-force``, or ``open ftps://`` on an implicit TLS endpoint (or ``implicit=True``)."""
+    """lftp with the MAGDA page's exact settings, logging in with an empty password (or ``password``):
+    ``open ftp://`` with ``ftp:ssl-force``, or ``open ftps://`` on an implicit TLS endpoint (or
+    ``implicit=True``)."""
     lines = [
         "set ftp:passive-mode true",
         "set ftp:ssl-force true",
@@ -333,7 +335,7 @@ def lftp_ftps(
     if source is not None:
         lines.append(f"set net:socket-bind-ipv4 {source}")
     url = f"{ftps_scheme(endpoint, implicit)}://{endpoint.host}:{endpoint.port}"
-    lines += [*settings, f'open -u {username},"" {url}', commands, "bye"]
+    lines += [*settings, f'open -u {username},"{password}" {url}', commands, "bye"]
     return subprocess.run(
         [require("lftp"), "-f", "/dev/stdin"],
         input="\n".join(lines) + "\n",
