@@ -178,9 +178,14 @@ def paramiko_sftp(
     key: str | Path | None = None,
     password: str | None = None,
     passphrase: bytes | None = None,
+    source: str | None = None,
 ) -> tuple[paramiko.Transport, paramiko.SFTPClient]:
-    """A paramiko SFTP session; raises paramiko's own exceptions when the partner refuses the login."""
-    transport = paramiko.Transport((endpoint.host, endpoint.port))
+    """A paramiko SFTP session (from ``source``, a 127.0.0.x address, if given); raises paramiko's own
+    exceptions when the partner refuses the login."""
+    address = (endpoint.host, endpoint.port)
+    transport = paramiko.Transport(
+        socket.create_connection(address, timeout=10, source_address=(source, 0)) if source else address
+    )
     try:
         transport.start_client(timeout=10)
         if key is not None:
@@ -243,10 +248,25 @@ def curl_ftps(
     certificate: Certificate | None = None,
     source: str | None = None,
     ca_file: str | None = None,
+    implicit: bool | None = None,
+    password: str = "blabla",
 ) -> subprocess.CompletedProcess[str]:
-    """curl as the MAGDA page shows it: ``-u CN:blabla --ftp-ssl --cert --key --cacert`` (plus --ssl-reqd)."""
-    options = curl_ftps_options(endpoint, username, certificate=certificate, source=source, ca_file=ca_file)
-    return curl(*options, *arguments, f"ftp://{endpoint.host}:{endpoint.port}{path}")
+    """curl as the MAGDA page shows it: ``-u CN:blabla --ftp-ssl --cert --key --cacert`` (plus --ssl-reqd)
+    on ``ftp://``; on an implicit TLS endpoint (or ``implicit=True``), ``ftps://``: TLS from byte one. With
+    ``password`` and no certificate, a password login."""
+    options = curl_ftps_options(
+        endpoint, username, certificate=certificate, source=source, ca_file=ca_file, password=password
+    )
+    return curl(
+        *options, *arguments, f"{ftps_scheme(endpoint, implicit)}://{endpoint.host}:{endpoint.port}{path}"
+    )
+
+
+def ftps_scheme(endpoint: EndpointInfo, implicit: bool | None = None) -> str:
+    """The URL scheme curl and lftp take for an FTPS endpoint: ``ftps`` is implicit TLS, ``ftp`` (with TLS
+    forced) explicit; ``implicit`` overrides what the endpoint is, to come to the wrong kind of port."""
+    assert endpoint.tls is not None
+    return "ftps" if (endpoint.tls.mode == "implicit" if implicit is None else implicit) else "ftp"
 
 
 def curl_ftps_upload(
@@ -267,12 +287,13 @@ def curl_ftps_options(
     certificate: Certificate | None = None,
     source: str | None = None,
     ca_file: str | None = None,
+    password: str = "blabla",
 ) -> list[str]:
     """curl's options for an FTPS endpoint (login, TLS, client certificate), for run or Popen."""
     assert endpoint.tls is not None
     options = [
         "-u",
-        f"{username}:blabla",
+        f"{username}:{password}",
         "--ftp-ssl",
         "--ssl-reqd",
         "--cacert",
@@ -294,8 +315,12 @@ def lftp_ftps(
     source: str | None = None,
     settings: Sequence[str] = (),
     timeout: float = 60,
+    implicit: bool | None = None,
+    password: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    """lftp with the MAGDA page's exact settings, logging in with an empty password."""
+    """lftp with the MAGDA page's exact settings, logging in with an empty password (or ``password``):
+    ``open ftp://`` with ``ftp:ssl-force``, or ``open ftps://`` on an implicit TLS endpoint (or
+    ``implicit=True``)."""
     lines = [
         "set ftp:passive-mode true",
         "set ftp:ssl-force true",
@@ -309,7 +334,8 @@ def lftp_ftps(
         lines += [f"set ssl:cert-file {certificate.certificate}", f"set ssl:key-file {certificate.key}"]
     if source is not None:
         lines.append(f"set net:socket-bind-ipv4 {source}")
-    lines += [*settings, f'open -u {username},"" ftp://{endpoint.host}:{endpoint.port}', commands, "bye"]
+    url = f"{ftps_scheme(endpoint, implicit)}://{endpoint.host}:{endpoint.port}"
+    lines += [*settings, f'open -u {username},"{password}" {url}', commands, "bye"]
     return subprocess.run(
         [require("lftp"), "-f", "/dev/stdin"],
         input="\n".join(lines) + "\n",
@@ -330,6 +356,44 @@ class SessionReusingFTP(ftplib.FTP_TLS):
         return conn, size
 
 
+class ImplicitFTP(ftplib.FTP_TLS):
+    """ftplib over implicit TLS ("FTPS", port 990), which ftplib lacks: the socket is wrapped as ``connect``
+    makes it, so the handshake comes before the greeting, as with curl's ``ftps://`` and lftp's ``open
+    ftps://``. ``login`` then sees a TLS socket and sends no ``AUTH TLS``."""
+
+    _sock: socket.socket | None = None
+
+    @property  # type: ignore[override]
+    def sock(self) -> socket.socket | None:
+        return self._sock
+
+    @sock.setter
+    def sock(self, value: socket.socket | None) -> None:
+        if value is not None and not isinstance(value, ssl.SSLSocket):
+            value = self.context.wrap_socket(value, server_hostname=self.host)  # type: ignore[attr-defined]
+        self._sock = value
+
+
+class ImplicitReusingFTP(ImplicitFTP, SessionReusingFTP):
+    """Implicit TLS, resuming the control connection's TLS session on data connections."""
+
+
+def tls_client_context(
+    ca_file: str, certificate: Certificate | None = None, tls_version: ssl.TLSVersion | None = None
+) -> ssl.SSLContext:
+    """Python's ssl as a TLS client: trusting ``ca_file``, presenting ``certificate``, speaking only
+    ``tls_version`` if given (old versions at any security level, as an old client would)."""
+    context = ssl.create_default_context(cafile=ca_file)
+    if certificate is not None:
+        context.load_cert_chain(certificate.certificate, certificate.key)
+    if tls_version is not None:
+        with warnings.catch_warnings():  # old TLS versions are deprecated: that is the point of asking
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = tls_version
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return context
+
+
 def ftplib_tls(
     endpoint: EndpointInfo,
     certificate: Certificate | None = None,
@@ -338,20 +402,17 @@ def ftplib_tls(
     tls_version: ssl.TLSVersion | None = None,
     reuse_session: bool = True,
     ca_file: str | None = None,
+    implicit: bool | None = None,
 ) -> ftplib.FTP_TLS:
     """Python's ftplib.FTP_TLS, connected (not yet logged in) and trusting the partner's root CA; it resumes
     the control connection's TLS session on data connections unless ``reuse_session=False`` (plain
-    ftplib, which a partner requiring reuse refuses with ``522``)."""
+    ftplib, which a partner requiring reuse refuses with ``522``). On an implicit TLS endpoint (or with
+    ``implicit=True``) the handshake comes first (:class:`ImplicitFTP`)."""
     assert endpoint.tls is not None
-    context = ssl.create_default_context(cafile=ca_file or endpoint.tls.ca_file)
-    if certificate is not None:
-        context.load_cert_chain(certificate.certificate, certificate.key)
-    if tls_version is not None:
-        with warnings.catch_warnings():  # old TLS versions are deprecated: that is the point of asking
-            warnings.simplefilter("ignore", DeprecationWarning)
-            context.minimum_version = context.maximum_version = tls_version
-        context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    kind = SessionReusingFTP if reuse_session else ftplib.FTP_TLS
+    context = tls_client_context(ca_file or endpoint.tls.ca_file, certificate, tls_version)
+    kind: type[ftplib.FTP_TLS] = SessionReusingFTP if reuse_session else ftplib.FTP_TLS
+    if ftps_scheme(endpoint, implicit) == "ftps":
+        kind = ImplicitReusingFTP if reuse_session else ImplicitFTP
     client = kind(context=context, timeout=10, source_address=(source, 0) if source else None)
     client.connect(endpoint.host, endpoint.port)
     return client

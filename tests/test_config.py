@@ -186,7 +186,10 @@ def test_allowlist_refuses_ranges_and_an_eighth_address(tmp_path: Path) -> None:
         load_profile(crowded)
 
     seven = ", ".join(["2001:db8::1", *(f"192.0.2.{number}" for number in range(1, 7))])
-    fine = _write(tmp_path, f"extends: magda\naccounts:\n  - username: a\n    ip_allowlist: [{seven}]\n")
+    fine = _write(
+        tmp_path,
+        f"extends: magda\naccounts:\n  - username: a\n    certificate: true\n    ip_allowlist: [{seven}]\n",
+    )
     assert load_profile(fine).accounts[0].ip_allowlist is not None
 
     wrong = _write(

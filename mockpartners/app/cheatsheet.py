@@ -33,7 +33,7 @@ def _partner(partner: PartnerInfo) -> list[str]:
         moved = f" (nominal port {endpoint.nominal_port})" if endpoint.port != endpoint.nominal_port else ""
         if endpoint.tls is not None:
             tls = endpoint.tls
-            moved += f"  explicit TLS >= {tls.minimum_version}, passive ports {tls.passive_ports}"
+            moved += f"  {tls.mode} TLS >= {tls.minimum_version}, passive ports {tls.passive_ports}"
         lines.append(f"  {endpoint.url()}{moved}")
         for key in endpoint.host_keys:
             algorithm = f"{key.algorithm} {key.bits}" if key.bits else key.algorithm
@@ -43,7 +43,7 @@ def _partner(partner: PartnerInfo) -> list[str]:
             lines.append(f"    issued by {endpoint.tls.issuer}; trust the root {endpoint.tls.ca_file}")
     lines.append("  accounts")
     for account in partner.accounts:
-        lines.extend(f"    {line}" for line in _credentials(account))
+        lines.extend(f"    {line}" for line in _credentials(account, tuple(partner.endpoints)))
     if partner.wrong_key:
         lines.append(f"    (a key no account accepts: {partner.wrong_key.private_key})")
     if partner.training_certificates:
@@ -52,12 +52,24 @@ def _partner(partner: PartnerInfo) -> list[str]:
         lines.append(f"    (certificates the partner refuses, for training: {names}, in {folder})")
     lines.append("  try")
     for endpoint in partner.endpoints.values():
-        commands = sftp_commands if endpoint.protocol == "sftp" else ftps_commands
-        lines.extend(f"    {command}" for command in commands(endpoint, partner.accounts[0]))
+        lines.extend(f"    {command}" for command in _first_commands(endpoint, partner.accounts))
     return lines
 
 
-def _credentials(account: AccountInfo) -> list[str]:
+def _first_commands(endpoint: EndpointInfo, accounts: tuple[AccountInfo, ...]) -> list[str]:
+    """Commands for the first account that may log in on ``endpoint`` with its sample credentials."""
+    commands = _COMMANDS.get(endpoint.protocol)
+    if commands is None:
+        return []
+    for account in accounts:
+        if not account.endpoints or endpoint.name in account.endpoints:
+            found = commands(endpoint, account)
+            if found:
+                return found
+    return []
+
+
+def _credentials(account: AccountInfo, endpoints: tuple[str, ...]) -> list[str]:
     lines = []
     if account.key is not None:
         text = f"{account.username:<12} key {account.key.private_key}"
@@ -70,46 +82,95 @@ def _credentials(account: AccountInfo) -> list[str]:
         lines.append(f"{'':<12} key {certificate.key}")
         if certificate.pkcs12:
             lines.append(f"{'':<12} PKCS#12 {certificate.pkcs12} (password {certificate.pkcs12_password})")
-        if account.ip_allowlist is not None:
-            lines.append(f"{'':<12} allowed from {', '.join(account.ip_allowlist)}")
-    return lines or [f"{account.username:<12} (no sample credentials)"]
+    if account.password is not None:
+        lines.append(f"{account.username:<12} password {account.password}")
+    if not lines:
+        lines.append(f"{account.username:<12} (no sample credentials)")
+    if account.ip_allowlist is not None:
+        lines.append(f"{'':<12} allowed from {', '.join(account.ip_allowlist)}")
+    if account.endpoints and set(account.endpoints) != set(endpoints):
+        lines.append(f"{'':<12} only on {', '.join(account.endpoints)}")
+    return lines
 
 
 def sftp_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
-    """OpenSSH ``sftp`` and ``curl`` command lines that log in with the account's sample key."""
-    if account.key is None:
+    """OpenSSH ``sftp`` and ``curl`` command lines that log in with the account's sample key, or else its
+    password (``sftp`` asks for it)."""
+    if account.key is None and account.password is None:
         return []
-    key = shlex.quote(account.key.private_key)
     options = ""
     if endpoint.known_hosts_file:
         options = f" -o UserKnownHostsFile={shlex.quote(endpoint.known_hosts_file)}"
-    sftp = f"sftp -P {endpoint.port} -i {key}{options} {account.username}@{endpoint.host}"
     pin = ""
     if endpoint.host_keys:
         pin = f" --hostpubsha256 {endpoint.host_keys[0].sha256.removeprefix('SHA256:')}"
+    url = f"sftp://{endpoint.host}:{endpoint.port}/"
+    if account.key is None:
+        assert account.password is not None
+        user = shlex.quote(f"{account.username}:{account.password}")
+        sftp = f"sftp -P {endpoint.port}{options} {account.username}@{endpoint.host}"
+        return [sftp, f"curl -u {user}{pin} {url}"]
+    key = shlex.quote(account.key.private_key)
+    sftp = f"sftp -P {endpoint.port} -i {key}{options} {account.username}@{endpoint.host}"
     password = f" --pass {shlex.quote(account.key.passphrase)}" if account.key.passphrase else ""
     curl = (
         f"curl -u {account.username}: --key {key} --pubkey {shlex.quote(account.key.public_key)}"
-        f"{password}{pin} sftp://{endpoint.host}:{endpoint.port}/"
+        f"{password}{pin} {url}"
     )
     return [sftp, curl]
 
 
 def ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
-    """curl and lftp command lines as the MAGDA page writes them, with the account's certificate."""
-    if account.certificate is None or endpoint.tls is None:
+    """curl and lftp command lines as the MAGDA page writes them, with the account's certificate, or, where
+    the endpoint takes no client certificate, with its password: ``ftp://`` with TLS required for explicit
+    TLS, ``ftps://`` (TLS from the first byte) for implicit TLS."""
+    if endpoint.tls is None:
+        return []
+    if endpoint.tls.client_certificate == "none":
+        return _password_ftps_commands(endpoint, account)
+    if account.certificate is None:
         return []
     certificate = shlex.quote(account.certificate.certificate)
     key = shlex.quote(account.certificate.key)
     ca_file = shlex.quote(endpoint.tls.ca_file)
-    url = f"ftp://{endpoint.host}:{endpoint.port}"
+    url, required = _ftps_url(endpoint)
     curl = (
-        f"curl -u {account.username}:blabla --ssl-reqd --cert {certificate} --key {key} --cacert {ca_file}"
+        f"curl -u {account.username}:blabla{required} --cert {certificate} --key {key} --cacert {ca_file}"
         f" {url}/from_vip/ -l"
     )
     script = (
-        "set ftp:ssl-force true; set ftp:ssl-protect-data true;"
+        f"{_lftp_tls(endpoint)}"
         f" set ssl:cert-file {account.certificate.certificate}; set ssl:key-file {account.certificate.key};"
         f' set ssl:ca-file {endpoint.tls.ca_file}; open -u {account.username},"" {url}; ls; bye'
     )
     return [curl, f"lftp -e {shlex.quote(script)}"]
+
+
+def _password_ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
+    assert endpoint.tls is not None
+    if account.password is None:
+        return []
+    ca_file = shlex.quote(endpoint.tls.ca_file)
+    url, required = _ftps_url(endpoint)
+    user = shlex.quote(f"{account.username}:{account.password}")
+    login = f'open -u {account.username},"{account.password}" {url}'
+    script = f"{_lftp_tls(endpoint)} set ssl:ca-file {endpoint.tls.ca_file}; {login}; ls; bye"
+    return [f"curl -u {user}{required} --cacert {ca_file} {url}/ -l", f"lftp -e {shlex.quote(script)}"]
+
+
+def _ftps_url(endpoint: EndpointInfo) -> tuple[str, str]:
+    """The URL and curl's TLS option: ``ftps://`` for implicit TLS, ``ftp://`` with ``--ssl-reqd`` else."""
+    assert endpoint.tls is not None
+    if endpoint.tls.mode == "implicit":
+        return f"ftps://{endpoint.host}:{endpoint.port}", ""
+    return f"ftp://{endpoint.host}:{endpoint.port}", " --ssl-reqd"
+
+
+def _lftp_tls(endpoint: EndpointInfo) -> str:
+    """lftp's TLS settings as MAGDA's page gives them (``ftps://`` needs no ``ssl-force``)."""
+    implicit = endpoint.tls is not None and endpoint.tls.mode == "implicit"
+    return ("" if implicit else "set ftp:ssl-force true; ") + "set ftp:ssl-protect-data true;"
+
+
+_COMMANDS = {"sftp": sftp_commands, "ftps": ftps_commands}
+"""Paste-ready commands per protocol (a protocol without an entry gets none)."""

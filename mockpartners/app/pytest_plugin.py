@@ -41,6 +41,7 @@ from ..infra.state import StateDir
 from ..kernel.partner import Partner
 from ..model.errors import JournalTimeout, MockPartnersError
 from ..model.loading import builtin_names, load_profile
+from ..scenarios import names
 from .runtime import Runtime
 
 if TYPE_CHECKING:
@@ -49,14 +50,13 @@ if TYPE_CHECKING:
 __all__ = ["SharedSuites", "SuiteFactory"]
 
 _LASTING = ["partner.certificate", "endpoint.restart", "scenario.on"]
-_LISTENER_SCENARIOS = ("port-closed", "firewall-drop")
 
 
 def _lasting(event: Event) -> bool:
     """Whether ``event`` changed what a reset cannot be sure to undo: a renewed certificate (kept in the
     state directory), or a listener that let go of its port for a while (closed, dropping, restarted),
     which another process on the machine may have taken meanwhile."""
-    return event.kind != "scenario.on" or event.detail.get("scenario") in _LISTENER_SCENARIOS
+    return event.kind != "scenario.on" or event.detail.get("scenario") in names.LISTENING
 
 
 SETTLE_SECONDS = 2.0
@@ -200,14 +200,7 @@ def mockpartners_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
         state = StateDir(directory)
         state.prepare()
         for name in builtin_names():
-            profile = load_profile(name)
-            if profile.uses("sftp"):
-                state.ssh_credentials(profile)
-                state.changed_host_keys(profile)
-            if profile.uses("ftps"):
-                credentials = state.tls_credentials(profile)
-                for kind in ("untrusted", "expired", "renewed"):
-                    credentials.scenario_server(kind)
+            state.make_credentials(load_profile(name))
     return directory
 
 

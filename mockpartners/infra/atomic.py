@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotARegularFile", "open_regular", "write_atomically", "write_new", "writing_atomically"]
+from ..model.errors import StateError
+
+__all__ = [
+    "NotARegularFile",
+    "load_or_create_secret",
+    "open_regular",
+    "write_atomically",
+    "write_new",
+    "writing_atomically",
+]
 
 
 class NotARegularFile(OSError):
@@ -77,3 +87,18 @@ def write_new(path: Path, data: bytes, mode: int = 0o600) -> None:
     there: credentials are never overwritten."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, data, mode=mode, replace=False)
+
+
+def load_or_create_secret(path: Path, what: str) -> str:
+    """The secret kept in ``path`` (a passphrase, a sample password), made on first use: 24 hex digits,
+    readable by this user only, never replaced once written."""
+    if not path.exists():
+        write_new(path, secrets.token_hex(12).encode() + b"\n", 0o600)
+    try:
+        with open_regular(path) as handle:
+            secret = handle.read(1024).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise StateError(f"{path}: cannot read {what}: {error}") from None
+    if not secret:
+        raise StateError(f"{path} is empty: it should hold {what}; delete it to generate a new one")
+    return secret

@@ -171,6 +171,34 @@ class CertificateAuthority:
         password = _write_pkcs12(folder, legacy=legacy_pkcs12) if pkcs12 else None
         return load_issued(folder, password)
 
+    def expired_twin(self, folder: Path) -> CertificateAuthority:
+        """This root again (same name, same key, same extensions) but expired long ago, made on first use.
+
+        A verifier that trusts only the twin refuses every certificate this CA issued as expired
+        (X509 error 10 at the CA's depth, TLS alert ``certificate_expired``), whatever the TLS library: no
+        verification clock to move, which Python's ``ssl`` cannot do.
+        """
+        if self.certificate.issuer != self.certificate.subject:
+            raise StateError(f"{self.folder}: only a root CA has an expired twin")
+        if not (folder / "ca.pem").exists():
+            key = serialization.load_pem_private_key(_read(self.folder / "ca.key"), password=None)
+            assert isinstance(key, rsa.RSAPrivateKey), "trustme keys are RSA here"
+            not_before, not_after = expired_window()
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(self.certificate.subject)
+                .issuer_name(self.certificate.subject)
+                .public_key(self.certificate.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(not_before)
+                .not_valid_after(not_after)
+            )
+            for extension in self.certificate.extensions:
+                builder = builder.add_extension(extension.value, extension.critical)
+            twin = builder.sign(key, hashes.SHA256())
+            write_new(folder / "ca.pem", twin.public_bytes(serialization.Encoding.PEM), 0o644)
+        return CertificateAuthority(folder, x509.load_pem_x509_certificate(_read(folder / "ca.pem")))
+
 
 def load_issued(folder: Path, pkcs12_password: str | None = None) -> IssuedCertificate:
     """Read a certificate folder back; a corrupt one is a clear error."""

@@ -11,17 +11,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncssh
-
-from ..model._schema import FtpsEndpoint, Profile, SftpEndpoint
+from ..model._schema import Profile
 from ..model.errors import StateError
+from .atomic import load_or_create_secret
 from .certificates import CertificateAuthority, IssuedCertificate, expired_window
-from .ssh_keys import KeyPair, key_file_name, load_or_create_key_pair
+from .ssh_keys import KeyPair, key_file_name, load_or_create_key_pair, public_key_line
 
 __all__ = [
     "AccountCredentials",
     "SshCredentials",
     "TlsCredentials",
+    "account_passwords",
     "changed_host_keys",
     "renew_server_certificate",
     "retire",
@@ -61,6 +61,11 @@ class TlsCredentials:
     training: dict[str, IssuedCertificate]
     """Certificates the partner refuses, for training: ``expired``, ``wrong-cn``, ``untrusted``."""
 
+    def account_certificate(self, username: str) -> IssuedCertificate:
+        """The client certificate of ``username`` (its CN), issued by the client CA on first use, with its
+        PKCS#12 forms."""
+        return _account_certificate(self.client_ca, self.base, username)
+
     def scenario_server(self, kind: str) -> IssuedCertificate:
         """Server certificates for the certificate scenarios (made on first use): ``untrusted`` (another
         CA), ``expired`` (same chain), ``renewed`` (a new issuing CA under the same root)."""
@@ -81,6 +86,17 @@ class TlsCredentials:
         )
         return renewed.issue(folder, common_name, names, organization=certificates.server_organization)
 
+    def expired_client_ca(self) -> CertificateAuthority:
+        """The client CA expired (same name and key): trusted alone, it makes every client certificate
+        fail as expired (scenario ``client-certificate-expired``). Made on first use."""
+        return self.client_ca.expired_twin(self.base / "scenarios" / "expired-client-ca")
+
+    def make_scenario_credentials(self) -> None:
+        """Everything the certificate scenarios serve or trust, made now rather than on first use."""
+        for kind in ("untrusted", "expired", "renewed"):
+            self.scenario_server(kind)
+        self.expired_client_ca()
+
 
 def retire(*paths: Path) -> None:
     """Move files or folders aside into ``retired-TIMESTAMP`` next to them: never deleted."""
@@ -93,14 +109,7 @@ def retire(*paths: Path) -> None:
 
 
 def ssh_credentials(base: Path, profile: Profile, *, new_host_keys: bool = False) -> SshCredentials:
-    key_types = list(
-        dict.fromkeys(
-            key
-            for endpoint in profile.endpoints.values()
-            if isinstance(endpoint, SftpEndpoint)
-            for key in endpoint.host_keys
-        )
-    )
+    key_types = _host_key_types(profile)
     if new_host_keys and (base / "host").exists():
         retire(*(entry for entry in (base / "host").iterdir() if entry.is_file()))
     host_keys = tuple(
@@ -130,17 +139,31 @@ def ssh_credentials(base: Path, profile: Profile, *, new_host_keys: bool = False
     return SshCredentials(host_keys, accounts, wrong)
 
 
+def account_passwords(base: Path, profile: Profile) -> dict[str, str]:
+    """Each account's sample password: the one its profile gives, or one generated on first use into
+    ``accounts/USER/password`` (readable by this user only) and kept ever after."""
+    passwords = {}
+    for account in profile.accounts:
+        if isinstance(account.password, str):
+            passwords[account.username] = account.password
+        elif account.password:
+            path = base / "accounts" / account.username / "password"
+            passwords[account.username] = load_or_create_secret(path, f"the password of {account.username}")
+    return passwords
+
+
 def changed_host_keys(base: Path, profile: Profile) -> tuple[KeyPair, ...]:
     """Other host keys of the same types, for the "host key changed" scenario (made on first use)."""
-    key_types = dict.fromkeys(
-        key
-        for endpoint in profile.endpoints.values()
-        if isinstance(endpoint, SftpEndpoint)
-        for key in endpoint.host_keys
-    )
     return tuple(
         load_or_create_key_pair(base / "host-changed" / key_file_name(key_type, host=True), key_type)
-        for key_type in key_types
+        for key_type in _host_key_types(profile)
+    )
+
+
+def _host_key_types(profile: Profile) -> list[str]:
+    """The host key types the profile's endpoints present, each once, in the order they are first named."""
+    return list(
+        dict.fromkeys(key for endpoint in profile.endpoints.values() for key in endpoint.host_key_types())
     )
 
 
@@ -161,10 +184,7 @@ def tls_credentials(base: Path, profile: Profile) -> TlsCredentials:
     client_ca = CertificateAuthority.load_or_create(base / "client-ca", names.organization, names.client_ca)
     untrusted_ca = CertificateAuthority.load_or_create(base / "untrusted-ca", "Somebody else", "Untrusted CA")
     with_certificates = [account.username for account in profile.accounts if account.certificate]
-    accounts = {
-        username: client_ca.issue(base / "accounts" / username, username, pkcs12=True, legacy_pkcs12=True)
-        for username in with_certificates
-    }
+    accounts = {username: _account_certificate(client_ca, base, username) for username in with_certificates}
     training = {}
     if with_certificates:
         training = _training_certificates(base, client_ca, untrusted_ca, with_certificates[0])
@@ -175,6 +195,10 @@ def renew_server_certificate(base: Path, profile: Profile, *, new_issuing_ca: bo
     """A new server certificate (and, on request, a new issuing CA) under the same root."""
     retire(base / "server", *([base / "server-issuing-ca"] if new_issuing_ca else []))
     return tls_credentials(base, profile)
+
+
+def _account_certificate(client_ca: CertificateAuthority, base: Path, username: str) -> IssuedCertificate:
+    return client_ca.issue(base / "accounts" / username, username, pkcs12=True, legacy_pkcs12=True)
 
 
 def _training_certificates(
@@ -194,8 +218,7 @@ def _training_certificates(
 def _server_names(profile: Profile) -> tuple[str, ...]:
     names = [profile.real_host] if profile.real_host else []
     for endpoint in profile.endpoints.values():
-        if isinstance(endpoint, FtpsEndpoint):
-            names.extend(endpoint.server_names)
+        names.extend(endpoint.certificate_names())
     return tuple(dict.fromkeys([*names, "localhost", "127.0.0.1", "::1"]))
 
 
@@ -210,7 +233,6 @@ def _public_key_line(value: str) -> str:
                 f"authorized key {value!r}: neither a public key line nor a readable file ({error.strerror})"
             ) from None
     try:
-        asyncssh.import_public_key(text)
-    except (asyncssh.KeyImportError, ValueError) as error:
-        raise StateError(f"authorized key {value[:60]!r}: not an OpenSSH public key ({error})") from None
-    return text
+        return public_key_line(text)
+    except ValueError as error:
+        raise StateError(f"authorized key {value[:60]!r}: {error}") from None

@@ -49,6 +49,9 @@ class TlsInfo:
     minimum_version: str
     passive_ports: str
     client_certificate: str
+    mode: str = "explicit"
+    """``explicit`` (``AUTH TLS`` on a plain connection: curl ``ftp://`` with ``--ssl-reqd``) or ``implicit``
+    (TLS from the first byte: curl ``ftps://``)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,17 @@ class AccountInfo:
     home: str
     description: str = ""
     key: KeyInfo | None = None
+    """The sample key pair, while the account accepts it."""
     certificate: CertificateInfo | None = None
     ip_allowlist: tuple[str, ...] | None = None
+    password: str | None = None
+    """The sample password (given in the profile, generated, or set while serving)."""
+    auth: tuple[str, ...] = ()
+    """How it may log in: ``publickey``, ``password``, ``keyboard-interactive``, ``certificate``."""
+    endpoints: tuple[str, ...] = ()
+    """The names of the endpoints it may use."""
+    public_keys: tuple[str, ...] = ()
+    """The public keys (OpenSSH lines) it accepts."""
 
     @property
     def private_key(self) -> Path:
@@ -227,6 +239,7 @@ def _account(data: dict[str, Any]) -> AccountInfo:
             "key": _key(data["key"]),
             "certificate": _certificate(data.get("certificate")),
             "ip_allowlist": tuple(allowlist) if allowlist is not None else None,
+            **{name: tuple(data.get(name, ())) for name in ("auth", "endpoints", "public_keys")},
         }
     )
 

@@ -6,7 +6,6 @@ trusted host key or a client's key is not silently swapped for a new one.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import asyncssh
 
 from ..model.errors import StateError
 from ._verified_keys import remember_verified, verified
-from .atomic import write_new
+from .atomic import load_or_create_secret, write_new
 
-__all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair"]
+__all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair", "public_key_line"]
 
 _ALGORITHMS = {"rsa": "ssh-rsa", "ed25519": "ssh-ed25519", "ecdsa": "ecdsa-sha2-nistp"}
 
@@ -65,6 +64,19 @@ def fingerprints(key: asyncssh.SSHKey) -> tuple[str, str]:
     return key.get_fingerprint("sha256"), key.get_fingerprint("md5")
 
 
+def public_key_line(text: str) -> str:
+    """``text`` as one OpenSSH public key line (``ssh-ed25519 AAAA... comment``), or a ValueError saying why
+    it is not one."""
+    line = text.strip()
+    if "\n" in line or "\r" in line:
+        raise ValueError("one key per line: this text holds several lines")
+    try:
+        asyncssh.import_public_key(line)
+    except (asyncssh.KeyImportError, ValueError) as error:
+        raise ValueError(f"not an OpenSSH public key line ({error})") from None
+    return line
+
+
 def _generate(key_type: str) -> asyncssh.SSHKey:
     family, _, size = key_type.partition("-")
     if family == "rsa":
@@ -79,17 +91,12 @@ def _passphrase(passphrase_file: Path | None, private_path: Path) -> str | None:
     decrypt a key that exists."""
     if passphrase_file is None:
         return None
-    if not passphrase_file.exists():
-        if private_path.exists():
-            raise StateError(
-                f"{passphrase_file} is missing: it holds the passphrase of {private_path}; restore it, or "
-                "move the key and its .pub away so that a new key and passphrase are generated"
-            )
-        write_new(passphrase_file, os.urandom(12).hex().encode() + b"\n", 0o600)
-    try:
-        return passphrase_file.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as error:
-        raise StateError(f"{passphrase_file}: cannot read the key's passphrase: {error}") from None
+    if not passphrase_file.exists() and private_path.exists():
+        raise StateError(
+            f"{passphrase_file} is missing: it holds the passphrase of {private_path}; restore it, or "
+            "move the key and its .pub away so that a new key and passphrase are generated"
+        )
+    return load_or_create_secret(passphrase_file, "the key's passphrase")
 
 
 def load_or_create_key_pair(

@@ -25,6 +25,7 @@ from .clock import Clock
 from .credentials import (
     SshCredentials,
     TlsCredentials,
+    account_passwords,
     changed_host_keys,
     renew_server_certificate,
     ssh_credentials,
@@ -183,12 +184,25 @@ class StateDir:
         """Host keys, sample account keys and the wrong key of an SSH partner, created when missing."""
         return ssh_credentials(self.credentials_dir(profile.name), profile, new_host_keys=new_host_keys)
 
+    def account_passwords(self, profile: Profile) -> dict[str, str]:
+        """The accounts' sample passwords: given in the profile, or generated once and kept here."""
+        return account_passwords(self.credentials_dir(profile.name), profile)
+
     def changed_host_keys(self, profile: Profile) -> tuple[KeyPair, ...]:
         return changed_host_keys(self.credentials_dir(profile.name), profile)
 
     def tls_credentials(self, profile: Profile) -> TlsCredentials:
         """CA chains, server and client certificates of a TLS partner, created when missing."""
         return tls_credentials(self.credentials_dir(profile.name) / "tls", profile)
+
+    def make_credentials(self, profile: Profile) -> None:
+        """Every credential the profile's endpoints need, the scenarios' ones included, made now: a state
+        prepared once and copied into fresh ones (the pytest plugin) starts without generating keys."""
+        if profile.needs("ssh"):
+            self.ssh_credentials(profile)
+            self.changed_host_keys(profile)
+        if profile.needs("tls"):
+            self.tls_credentials(profile).make_scenario_credentials()
 
     def renew_server_certificate(self, profile: Profile, *, new_issuing_ca: bool = False) -> TlsCredentials:
         """Retire the server certificate (and the issuing CA if asked) and issue new ones, same root."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..infra.certificates import IssuedCertificate
 from ..infra.endpoints import AccountInfo, CertificateInfo, KeyInfo, PartnerInfo
 from ..infra.ssh_keys import KeyPair
+from ..ports.accounts import AccountEntry
 
 if TYPE_CHECKING:
     from .partner import Partner
@@ -22,23 +23,30 @@ def partner_info(partner: Partner) -> PartnerInfo:
         partner.profile.real_host,
         str(partner.tree.root),
         dict(partner.endpoint_infos),
-        tuple(_account(partner, account.username) for account in partner.profile.accounts),
+        tuple(_account(partner, entry) for entry in partner.accounts),
         key_info(partner.ssh.wrong_key) if partner.ssh else None,
         {name: certificate_info(issued) for name, issued in training.items()},
     )
 
 
-def _account(partner: Partner, username: str) -> AccountInfo:
-    account = next(item for item in partner.profile.accounts if item.username == username)
-    pair = partner.ssh.accounts[username].key if partner.ssh else None
-    issued = partner.tls.accounts.get(username) if partner.tls else None
+def _account(partner: Partner, entry: AccountEntry) -> AccountInfo:
+    username = entry.username
+    credentials = partner.ssh.accounts.get(username) if partner.ssh else None
+    pair = credentials.key if credentials else None
+    issued = None
+    if partner.tls is not None and entry.account.certificate:
+        issued = partner.tls.accounts.get(username) or partner.tls.account_certificate(username)
     return AccountInfo(
         username,
         str(partner.tree.home(username).root),
-        account.description,
-        key_info(pair),
+        entry.account.description,
+        key_info(pair) if pair is not None and tuple(pair.public_line.split()[:2]) in entry.key_ids else None,
         certificate_info(issued) if issued else None,
-        account.ip_allowlist,
+        entry.account.ip_allowlist,
+        entry.password,
+        entry.methods,
+        entry.endpoints(partner.profile),
+        entry.public_keys,
     )
 
 

@@ -27,11 +27,13 @@ from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
 from ..model.errors import StateError
 from ..model.loading import Profile, Right
+from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
-from ..processors import Failure, PickupProcessor, Request, RetentionProcessor, Scheduler
-from ..scenarios import Scenarios
+from ..processors import Failure, Processor, Scheduler, build_processors
+from ..scenarios import Scenarios, names
+from ._accounts import homes_of_others, profile_accounts
 from ._emptying import empty, with_parents
 from ._info import partner_info
 from .contract import ContractReport, evaluate
@@ -62,11 +64,21 @@ class Partner:
         self.scheduler = scheduler.lane(profile.name)
         self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
         """Where listeners report running out of descriptors (once a minute, for the whole process)."""
+        self._upload_folders = profile.inbox_folders()
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
-        self.pickup = PickupProcessor(self, profile.pickup) if profile.pickup else None
-        self.retention = RetentionProcessor(self)
+        self.processors: tuple[Processor, ...] = build_processors(self, profile.processor_specs())
+        """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
+        self.accounts = AccountBook(
+            profile.name,
+            profile,
+            journal,
+            self.guard,
+            prepare=self._account_added,
+            changed=self._accounts_changed,
+        )
+        """Who may log in, how and from where, for every protocol; changed while serving through it."""
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
@@ -79,24 +91,36 @@ class Partner:
 
     def prepare(self, *, new_host_keys: bool = False) -> None:
         """Credentials and homes on disk; then finish whatever a previous run left half done."""
-        if self.profile.uses("sftp"):
+        if self.profile.needs("ssh"):
             self.ssh = self.state.ssh_credentials(self.profile, new_host_keys=new_host_keys)
-        if self.profile.uses("ftps"):
+        if self.profile.needs("tls"):
             self.tls = self.state.tls_credentials(self.profile)
+        self.accounts.load(profile_accounts(self.profile, self.state, self.ssh))
         self.tree.ensure_homes()
         self._close_interrupted_sessions()
-        if self.pickup is not None:
-            self.pickup.recover()
-        self.retention.start()
+        for processor in self.processors:
+            processor.recover()
+        for processor in self.processors:
+            processor.start()
+
+    def _account_added(self, entry: AccountEntry) -> None:
+        """An account created while serving gets its home (and client certificate) before it can log in."""
+        self.tree.home(entry.username).ensure_folders()
+        if entry.account.certificate and self.tls is not None:
+            self.tls.account_certificate(entry.username)
+
+    def _accounts_changed(self) -> None:
+        """endpoints.json and the cheat-sheet follow the accounts."""
+        self.info_changed()
 
     def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
         """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
         the upload folders; the profile decides whether they start on."""
-        uploads = self.profile.pickup.inboxes if self.profile.pickup else ()
+        uploads = self._upload_folders
         if folder not in uploads and not (folder and "write" in rights and not uploads):
             return rights
         adjusted = list(rights)
-        for scenario, right in (("rename-refused", "rename"), ("setstat-refused", "setstat")):
+        for scenario, right in ((names.RENAME_REFUSED, "rename"), (names.SETSTAT_REFUSED, "setstat")):
             if scenario not in self.scenarios.specs:
                 continue
             on = self.scenarios.active(scenario) is not None
@@ -134,14 +158,17 @@ class Partner:
     # -- what sessions tell the partner -------------------------------------------------------------------
 
     def watches(self, relative_path: str) -> bool:
-        """Whether the partner picks up files at this home-relative path."""
-        return self.pickup is not None and self.pickup.watches(relative_path)
+        """Whether a processor of the partner takes files arriving at this home-relative path."""
+        return any(processor.watches(relative_path) for processor in self.processors)
+
+    def _watching(self, relative_path: str) -> list[Processor]:
+        return [processor for processor in self.processors if processor.watches(relative_path)]
 
     def upload_started(self, username: str, relative_path: str) -> None:
         with self._writers_lock:
             self._writers[(username, relative_path)] += 1
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.upload_started(username, relative_path)
+        for processor in self._watching(relative_path):
+            processor.upload_started(username, relative_path)
 
     def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None:
         with self._writers_lock:
@@ -149,17 +176,19 @@ class Partner:
             if self._writers[(username, relative_path)] <= 0:
                 del self._writers[(username, relative_path)]
         self.stamp(self.tree.home(username).root / relative_path)
+        watching = self._watching(relative_path)
+        for processor in watching:
+            processor.upload_ended(username, relative_path, event, complete=complete)
         if complete:
             self.file_arrived(username, relative_path, event)
-        elif self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.incomplete(
-                Request(event.id, username, relative_path, event.time),
-                str(event.detail.get("reason", "the upload did not complete")),
-            )
+            return
+        reason = str(event.detail.get("reason", "the upload did not complete"))
+        for processor in watching:
+            processor.incomplete(username, relative_path, event, reason)
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
-        if self.pickup is not None and self.pickup.watches(relative_path):
-            self.pickup.arrived(Request(event.id, username, relative_path, event.time))
+        for processor in self._watching(relative_path):
+            processor.file_arrived(username, relative_path, event)
 
     def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
         """How a background job of this partner reports a failure: a ``partner.error`` event that tests,
@@ -215,11 +244,9 @@ class Partner:
                     complete=False,
                     reason="the server stopped during the upload",
                 )
-                if event.account and event.path and self.pickup is not None and self.watches(event.path):
-                    self.pickup.incomplete(
-                        Request(closed.id, event.account, event.path, closed.time),
-                        "the server stopped during the upload",
-                    )
+                if event.account and event.path:
+                    for processor in self._watching(event.path):
+                        processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
             self.journal.record(
                 "session.disconnect", partner=self.name, session=session, reason="the server stopped"
             )
@@ -239,11 +266,11 @@ class Partner:
 
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""
-        return AccountFiles(self, username or self.profile.accounts[0].username)
+        return AccountFiles(self, username or self.accounts.usernames()[0])
 
     def publish(self, path: str, content: bytes | str, *, account: str | None = None) -> list[Event]:
         """Drop a publication: in one account's home, or (``account=None``) in every account's home."""
-        usernames = [account] if account else [item.username for item in self.profile.accounts]
+        usernames = [account] if account else self.accounts.usernames()
         return [self.files(username).drop(path, content, kind="partner.publish") for username in usernames]
 
     def renew_server_certificate(self, *, new_issuing_ca: bool = False) -> TlsCredentials:
@@ -268,9 +295,11 @@ class Partner:
         reports and :attr:`journal` start. Nothing outside the partner's tree is touched. Clients still
         connected are not cut (the pytest fixtures wait for them to leave)."""
         homes = [self.tree.home(account.username) for account in self.profile.accounts]
-        folders = [home.root for home in homes] + [self.spool]
+        created = homes_of_others(self.tree.root, [home.root for home in homes])
+        folders = [home.root for home in homes] + [self.spool] + created
         _check_inside(folders, self.state.path)
         self.scheduler.cancel_all(keep_recurring=True)  # retention keeps its turns
+        self.accounts.reset()
         self.scenarios.reset()
         self.guard.reset()
         self.storage.forget()
@@ -279,8 +308,11 @@ class Partner:
             if not empty(home.root, with_parents(self.profile.folders), mode):
                 home.ensure_folders()
         empty(self.spool, with_parents(["pending", "done"]), mode)
-        if self.pickup is not None:
-            self.pickup.forget()
+        for folder in created:  # the homes of accounts made while serving go with them
+            empty(folder, frozenset(), mode)
+            folder.rmdir()
+        for processor in self.processors:
+            processor.forget()
         self.journal.start = self.journal.record("partner.reset", partner=self.name).id
 
     def window_start(self) -> int:

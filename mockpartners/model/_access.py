@@ -11,17 +11,36 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import ByteSize, Field, field_validator
+from pydantic import BeforeValidator, ByteSize, Field, field_validator
 
-from ._types import DurationField, KeyType, Location, Model
+from ._types import AccountAuth, DurationField, KeyType, Location, Model
 from .duration import Duration
 
 if TYPE_CHECKING:
     from ._schema import Profile
 
-__all__ = ["Account", "Allowlist", "FailedLogins", "Limits", "Paths", "access_errors"]
+__all__ = [
+    "Account",
+    "Allowlist",
+    "FailedLogins",
+    "Limits",
+    "Paths",
+    "access_errors",
+    "account_access_errors",
+    "default_methods",
+    "method_errors",
+]
+
+MAXIMUM_PASSWORD = 128
+
+
+def _not_a_number(value: Any) -> Any:
+    """YAML reads ``password: 1234`` as a number: say so, rather than "expected a string or a bool"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("write the password in quotes ('1234'): YAML reads it as a number")
+    return value
 
 
 class Account(Model):
@@ -33,7 +52,35 @@ class Account(Model):
     passphrase: bool = False
     authorized_keys: tuple[str, ...] = ()
     certificate: bool = False
+    password: Annotated[bool | str, BeforeValidator(_not_a_number)] = False
+    """``true``: a sample password generated into the state directory (``accounts/USER/password``, 0600);
+    a string: that very password (a sample credential: endpoints.json shows it)."""
+    auth: tuple[AccountAuth, ...] | None = Field(default=None, min_length=1)
+    """The methods it may log in by; by default those its credentials allow (see :meth:`methods`)."""
+    endpoints: tuple[str, ...] | None = Field(default=None, min_length=1)
+    """The names of the endpoints it may use; by default all of them."""
     ip_allowlist: tuple[str, ...] | None = None
+
+    @field_validator("password")
+    @classmethod
+    def _one_line(cls, password: bool | str) -> bool | str:
+        """FTP sends the password on one command line, SSH as a string: no control characters."""
+        if isinstance(password, str):
+            if not password:
+                raise ValueError("an empty password: give one, or true to generate one")
+            if len(password) > MAXIMUM_PASSWORD:
+                raise ValueError(f"a password has at most {MAXIMUM_PASSWORD} characters")
+            if not password.isprintable():
+                raise ValueError("a password cannot hold control characters (FTP sends it on one line)")
+        return password
+
+    def methods(self) -> tuple[AccountAuth, ...]:
+        """How it may log in: ``auth`` when given, else what its credentials allow, so that ONSS's key
+        accounts log in by key only and MAGDA's certificate accounts by certificate only."""
+        if self.auth is not None:
+            return self.auth
+        keys = bool(self.sample_key or self.authorized_keys)
+        return default_methods(keys=keys, password=bool(self.password), certificate=self.certificate)
 
     @field_validator("username")
     @classmethod
@@ -105,31 +152,66 @@ class Paths(Model):
     """True: ``cache\\to_vip`` is ``cache/to_vip``, as on a Windows-hosted server."""
 
 
+def default_methods(*, keys: bool, password: bool, certificate: bool) -> tuple[AccountAuth, ...]:
+    """The methods an account's credentials allow: a key, a password (typed, or at a keyboard-interactive
+    prompt), a client certificate."""
+    methods: list[AccountAuth] = ["publickey"] if keys else []
+    if password:
+        methods += ["password", "keyboard-interactive"]
+    if certificate:
+        methods.append("certificate")
+    return tuple(methods)
+
+
+_CREDENTIAL = {
+    "publickey": "a key (sample_key or authorized_keys)",
+    "password": "a password",
+    "keyboard-interactive": "a password",
+    "certificate": "a certificate (certificate: true)",
+}
+
+
+def method_errors(
+    auth: tuple[AccountAuth, ...] | None, *, keys: bool, password: bool, certificate: bool
+) -> Iterable[tuple[Location, str]]:
+    """Methods named in ``auth`` whose credential the account lacks, or no method at all."""
+    held = set(default_methods(keys=keys, password=password, certificate=certificate))
+    if auth is None and not held:
+        yield (
+            (),
+            "the account has no way to log in: give it a password, a sample_key, authorized_keys or "
+            "certificate: true",
+        )
+    for index, method in enumerate(auth or ()):
+        if method not in held:
+            yield ("auth", index), f"{method} needs {_CREDENTIAL[method]}, which the account does not have"
+
+
 def access_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     """User names that break the profile's pattern or repeat, and allowlists that break its rules."""
-    yield from _username_errors(profile)
-    for index, account in enumerate(profile.accounts):
-        for location, message in _allowlist_errors(profile.allowlist, account.ip_allowlist or ()):
-            yield ("accounts", index, "ip_allowlist", *location), message
-
-
-def _username_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
-    seen: set[str] = set()
-    pattern = None
     if profile.username_pattern is not None:
         try:
-            pattern = re.compile(profile.username_pattern)
+            re.compile(profile.username_pattern)
         except re.error as error:
             yield ("username_pattern",), f"not a valid regular expression: {error}"
+            return
+    seen: set[str] = set()
     for index, account in enumerate(profile.accounts):
-        if pattern is not None and not pattern.fullmatch(account.username):
-            yield (
-                ("accounts", index, "username"),
-                (f"{account.username!r} does not match username_pattern {profile.username_pattern!r}"),
-            )
+        for location, message in account_access_errors(profile, account):
+            yield ("accounts", index, *location), message
         if account.username in seen:
             yield ("accounts", index, "username"), f"{account.username!r} is declared twice"
         seen.add(account.username)
+
+
+def account_access_errors(profile: Profile, account: Account) -> Iterable[tuple[Location, str]]:
+    """One account against the profile's rules: its user name's pattern, its allowlist (a compiled
+    ``username_pattern`` is assumed: :func:`access_errors` checks it first)."""
+    pattern = profile.username_pattern
+    if pattern is not None and not re.fullmatch(pattern, account.username):
+        yield ("username",), f"{account.username!r} does not match username_pattern {pattern!r}"
+    for location, message in _allowlist_errors(profile.allowlist, account.ip_allowlist or ()):
+        yield ("ip_allowlist", *location), message
 
 
 _RANGE_MARKS = ("/", "-", "*")

@@ -5,27 +5,40 @@ Loading (YAML, ``extends``, ``--set``, error messages with lines) is in :mod:`mo
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Iterable
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors
-from ._types import AuthMethod, DurationField, KeyType, Location, Right
+from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
+from ._endpoint import Credential, EndpointModel
+from ._processors import (
+    PROCESSOR_KINDS,
+    Answers,
+    AnswerTemplate,
+    Pickup,
+    ProcessorSpec,
+    Retention,
+    processor_errors,
+    processor_specs,
+)
+from ._types import AccountAuth, AuthMethod, DurationField, IntervalField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
 
 __all__ = [
+    "ENDPOINT_MODELS",
     "ENDPOINT_PROTOCOLS",
+    "PROCESSOR_KINDS",
     "SFTP_EXTENSIONS",
     "Account",
     "Allowlist",
     "AnswerTemplate",
     "Answers",
     "ContractRule",
+    "Credential",
     "Endpoint",
+    "EndpointModel",
     "EventMatcher",
     "FailedLogins",
     "Folder",
@@ -33,31 +46,16 @@ __all__ = [
     "Limits",
     "Paths",
     "Pickup",
+    "ProcessorSpec",
     "Profile",
+    "Retention",
     "Right",
     "SftpEndpoint",
+    "account_errors",
     "consistency_errors",
+    "login_methods",
 ]
 
-TEMPLATE_VARIABLES = frozenset(
-    {
-        "name",
-        "stem",
-        "suffix",
-        "account",
-        "folder",
-        "answer_folder",
-        "partner",
-        "received_at",
-        "processed_at",
-        "date",
-        "time",
-        "size",
-        "sha256",
-        "request_id",
-        "reason",
-    }
-)
 SftpExtension = Literal[
     "posix-rename@openssh.com",
     "statvfs@openssh.com",
@@ -73,28 +71,40 @@ SFTP_EXTENSIONS: tuple[SftpExtension, ...] = get_args(SftpExtension)
 these and more: the guides name none, and these are what WinSCP, OpenSSH and paramiko use)."""
 
 
-class SftpEndpoint(_Model):
+class SftpEndpoint(EndpointModel):
     """An SSH/SFTP service."""
 
+    credentials: ClassVar[frozenset[Credential]] = frozenset({"ssh"})
     protocol: Literal["sftp"]
     port: int = Field(ge=1, le=65535)
     unprivileged_port: int | None = Field(default=None, ge=1024, le=65535)
     host_keys: tuple[KeyType, ...] = ("rsa-4096", "ed25519")
     auth_offered: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
-    auth_accepted: tuple[AuthMethod, ...] = ("publickey",)
+    auth_accepted: tuple[AuthMethod, ...] = ("publickey", "password", "keyboard-interactive")
+    """Methods that can succeed on this endpoint, whatever the account (ONSS: keys only); each account
+    says which of them it may use (its ``auth``)."""
     banner: str | None = None
     extensions: tuple[SftpExtension, ...] = SFTP_EXTENSIONS[:6]
     """The SFTP extensions the server announces; any other is refused with OP_UNSUPPORTED."""
 
+    def host_key_types(self) -> tuple[str, ...]:
+        return self.host_keys
 
-class FtpsEndpoint(_Model):
-    """An FTP service with explicit TLS (AUTH TLS on the control port), logging in by client certificate."""
 
+class FtpsEndpoint(EndpointModel):
+    """An FTP service over TLS, logging in by client certificate: explicit TLS (``AUTH TLS`` on the control
+    port, "FTPES", port 21) or implicit TLS (the handshake at connect, before the greeting, port 990)."""
+
+    credentials: ClassVar[frozenset[Credential]] = frozenset({"tls"})
     protocol: Literal["ftps"]
+    tls: Literal["explicit", "implicit"] = "explicit"
     port: int = Field(default=21, ge=1, le=65535)
     unprivileged_port: int | None = Field(default=2121, ge=1024, le=65535)
     server_names: tuple[str, ...] = ()
     tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    tls_handshake_timeout: DurationField = Duration(seconds=30)
+    """Implicit TLS: how long the server waits for the client's handshake before it closes the connection
+    (a plain FTP client there waits for a greeting that never comes, and would hold its connection)."""
     tls_before_login: bool = True
     protected_data: bool = True
     client_certificate: Literal["required", "none"] = "required"
@@ -107,6 +117,21 @@ class FtpsEndpoint(_Model):
     failed_login_delay: DurationField = Duration(seconds=1)
     unlisted_address: Literal["close", "silence"] = "close"
     banner: str = "FTP server ready."
+
+    @model_validator(mode="before")
+    @classmethod
+    def _implicit_ports(cls, data: Any) -> Any:
+        """Implicit TLS has its own nominal port, 990 (9990 when not root), unless the profile gives one."""
+        if isinstance(data, dict) and data.get("tls") == "implicit":
+            return {"port": 990, "unprivileged_port": 9990, **data}
+        return data
+
+    @field_validator("tls_handshake_timeout")
+    @classmethod
+    def _some_time(cls, value: Duration) -> Duration:
+        if value.total_seconds() <= 0:
+            raise ValueError("expected a duration above zero, like 30s (no client could finish a handshake)")
+        return value
 
     @field_validator("passive_ports")
     @classmethod
@@ -122,9 +147,23 @@ class FtpsEndpoint(_Model):
         low, high = self.passive_ports.split("-")
         return range(int(low), int(high) + 1)
 
+    def certificate_names(self) -> tuple[str, ...]:
+        return self.server_names
+
 
 Endpoint = Annotated[SftpEndpoint | FtpsEndpoint, Field(discriminator="protocol")]
-ENDPOINT_PROTOCOLS = ("sftp", "ftps")
+"""Adding a protocol: its model here, its adapter in ``mockpartners.protocols``' registry."""
+ENDPOINT_MODELS: tuple[type[EndpointModel], ...] = get_args(get_args(Endpoint)[0])
+ENDPOINT_PROTOCOLS = tuple(model.protocol_name() for model in ENDPOINT_MODELS)
+
+
+def login_methods(endpoint: SftpEndpoint | FtpsEndpoint) -> frozenset[AccountAuth]:
+    """How clients can log in on an endpoint: SSH methods it both offers and accepts; on FTPS the client
+    certificate where one is required (its CN is the user name, the password is not read: MAGDA), the
+    password otherwise."""
+    if isinstance(endpoint, SftpEndpoint):
+        return frozenset(endpoint.auth_offered) & frozenset(endpoint.auth_accepted)
+    return frozenset({"certificate" if endpoint.client_certificate == "required" else "password"})
 
 
 class CertificateNames(_Model):
@@ -143,58 +182,6 @@ class Folder(_Model):
     rights: tuple[Right, ...] = ()
     retention: DurationField | None = None
     description: str = ""
-
-
-class AnswerTemplate(_Model):
-    """Name and content of a file the partner writes, with ``${name}``-style variables."""
-
-    name: str = Field(min_length=1)
-    content: str
-
-    @field_validator("name", "content")
-    @classmethod
-    def _known_variables(cls, text: str) -> str:
-        template = string.Template(text)
-        if not template.is_valid():
-            raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
-        unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
-        if unknown:
-            known = ", ".join(sorted(TEMPLATE_VARIABLES))
-            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
-        return text
-
-
-class Answers(_Model):
-    accepted: AnswerTemplate
-    rejected: AnswerTemplate | None = None
-    invalid: AnswerTemplate | None = None
-
-
-class Pickup(_Model):
-    """How the partner picks up requests from inboxes and answers them, whatever the protocol."""
-
-    inboxes: dict[str, str] = Field(min_length=1)
-    name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-    temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
-    unmatched: Literal["reject", "ignore"] = "reject"
-    rejection_reason: str = "incorrect file name"
-    direct_uploads: Literal["allowed", "violation", "harsh"] = "allowed"
-    copy_to: str | None = None
-    after_pickup: Literal["remove", "keep"] = "remove"
-    repeated_answers: Literal["number", "replace"] = "number"
-    """A request sent again before its answer was fetched: "number" keeps the first answer and names the
-    new one NAME.2.EXT (then .3...); "replace" overwrites it."""
-    delay: DurationField = Duration()
-    answers: Answers
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        return pattern
 
 
 class EventMatcher(_Model):
@@ -236,8 +223,10 @@ class Profile(_Model):
     certificates: CertificateNames = CertificateNames()
     wrong_key: KeyType | None = None
     folders: dict[str, Folder]
-    retention_check: DurationField = Duration(seconds=3600)
+    retention_check: IntervalField = Duration(seconds=3600)
     pickup: Pickup | None = None
+    """One pickup processor (shorthand for a ``kind: pickup`` item of ``processors``)."""
+    processors: tuple[ProcessorSpec, ...] = ()
     contract: dict[str, ContractRule] = {}
 
     def folder_rule(self, folder: str) -> Folder:
@@ -250,29 +239,73 @@ class Profile(_Model):
             parts.pop()
         return self.folders.get("/", Folder())
 
+    def processor_specs(self) -> tuple[ProcessorSpec, ...]:
+        """Every processor the partner runs, declared or implied (see :mod:`._processors`)."""
+        return processor_specs(self)
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        """The folders whose arriving files a processor takes (the upload folders)."""
+        return tuple(folder for spec in self.processor_specs() for folder in spec.inbox_folders())
+
     def uses(self, protocol: str) -> bool:
         return any(endpoint.protocol == protocol for endpoint in self.endpoints.values())
 
+    def needs(self, credential: Credential) -> bool:
+        """Whether an endpoint needs these credentials made (see ``EndpointModel.credentials``)."""
+        return any(credential in endpoint.credentials for endpoint in self.endpoints.values())
+
 
 def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
-    """Problems no single field shows: user names, folders that pickup names, allowlists."""
+    """Problems no single field shows: user names, folders that processors name, allowlists, accounts that
+    cannot log in anywhere."""
     yield from access_errors(profile)
+    for index, account in enumerate(profile.accounts):
+        for location, message in account_errors(profile, account):
+            yield ("accounts", index, *location), message
     for folder in profile.folders:
         if folder != "/" and (folder.startswith("/") or ".." in folder.split("/") or folder.endswith("/")):
             yield (
                 ("folders", folder),
                 "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)",
             )
-    if profile.pickup is not None:
-        for inbox, answer_folder in profile.pickup.inboxes.items():
-            for folder in (inbox, answer_folder):
-                if folder not in profile.folders:
-                    yield ("pickup", "inboxes", inbox), f"folder {folder!r} is not declared under folders"
-        if profile.pickup.copy_to is not None and profile.pickup.copy_to not in profile.folders:
-            yield ("pickup", "copy_to"), f"folder {profile.pickup.copy_to!r} is not declared under folders"
+    yield from processor_errors(profile)
     for name, rule in profile.contract.items():
         for location, message in _contract_errors(profile, rule):
             yield ("contract", name, *location), message
+
+
+def account_errors(profile: Profile, account: Account) -> Iterable[tuple[Location, str]]:
+    """Endpoints an account names that do not exist, methods it names without their credential, and an
+    account that can log in on none of the endpoints it may use (Lucca's "an account that allows no
+    connection type")."""
+    keys = bool(account.sample_key or account.authorized_keys)
+    problems = list(
+        method_errors(
+            account.auth, keys=keys, password=bool(account.password), certificate=account.certificate
+        )
+    )
+    known = ", ".join(profile.endpoints)
+    for index, name in enumerate(account.endpoints or ()):
+        if name not in profile.endpoints:
+            problems.append((("endpoints", index), f"no endpoint {name!r} (the profile has {known})"))
+    yield from problems
+    if problems:
+        return
+    methods = set(account.methods())
+    accepted = {
+        name: login_methods(profile.endpoints[name]) for name in account.endpoints or profile.endpoints
+    }
+    if not any(methods & here for here in accepted.values()):
+        offered = "; ".join(
+            f"{name} accepts {', '.join(sorted(here)) or 'nothing'}" for name, here in accepted.items()
+        )
+        yield (
+            (),
+            (
+                f"{account.username!r} can log in on no endpoint it may use: it logs in by "
+                f"{', '.join(sorted(methods))}; {offered}"
+            ),
+        )
 
 
 def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Location, str]]:

@@ -5,16 +5,28 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .duration import Duration
 from .errors import UsageError
 
-__all__ = ["AuthMethod", "DurationField", "KeyType", "Location", "Model", "Right"]
+__all__ = [
+    "AccountAuth",
+    "AuthMethod",
+    "DurationField",
+    "IntervalField",
+    "KeyType",
+    "Location",
+    "Model",
+    "Right",
+    "dotted",
+]
 
 Location = tuple[str | int, ...]
 Right = Literal["list", "read", "write", "delete", "rename", "mkdir", "setstat"]
 AuthMethod = Literal["publickey", "password", "keyboard-interactive"]
+AccountAuth = Literal["publickey", "password", "keyboard-interactive", "certificate"]
+"""How an account may log in: the SSH methods, or an FTPS client certificate (its CN is the user name)."""
 _KEY_TYPE = re.compile(r"^(rsa-(2048|3072|4096)|ed25519|ecdsa-(256|384|521))$")
 
 
@@ -30,6 +42,16 @@ def _duration(value: Any) -> Duration:
 DurationField = Annotated[Duration, BeforeValidator(_duration)]
 
 
+def _at_least_a_second(value: Duration) -> Duration:
+    if value.total_seconds() < 1:
+        raise ValueError("expected at least 1s (a sweep repeated without a pause would keep a core busy)")
+    return value
+
+
+IntervalField = Annotated[Duration, BeforeValidator(_duration), AfterValidator(_at_least_a_second)]
+"""How often a recurring partner-side job runs (a retention sweep)."""
+
+
 def _key_type(value: Any) -> str:
     if not isinstance(value, str) or not _KEY_TYPE.match(value):
         raise ValueError("expected a key type: rsa-2048, rsa-3072, rsa-4096, ed25519, ecdsa-256/384/521")
@@ -37,6 +59,12 @@ def _key_type(value: Any) -> str:
 
 
 KeyType = Annotated[str, BeforeValidator(_key_type)]
+
+
+def dotted(location: Location) -> str:
+    """A place in a profile as its messages write it: ``folders.IN.rights[1]``."""
+    joined = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in location)
+    return joined.replace(".[", "[")
 
 
 class Model(BaseModel):

@@ -47,6 +47,10 @@ class Document:
     def has(self, location: Location) -> bool:
         return tuple(location) in self.lines
 
+    def written_depth(self, location: Location) -> int:
+        """How many leading parts of ``location`` this document writes (0: none of it)."""
+        return next((length for length in range(len(location), 0, -1) if self.has(location[:length])), 0)
+
 
 def parse(text: str, source: str) -> Document:
     """Parse ``text`` as a YAML mapping; raise ``ValueError`` with the line on any syntax problem."""

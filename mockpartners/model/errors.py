@@ -50,3 +50,7 @@ class UsageError(MockPartnersError):
 
 class UnknownScenarioError(MockPartnersError):
     """A scenario name the partner does not offer."""
+
+
+class UnknownAccountError(MockPartnersError):
+    """An account name the partner does not have (now: accounts change while serving)."""

@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from . import _yaml
 from ._schema import (
     ENDPOINT_PROTOCOLS,
+    PROCESSOR_KINDS,
     Account,
     Allowlist,
     Answers,
@@ -29,11 +30,14 @@ from ._schema import (
     Folder,
     FtpsEndpoint,
     Pickup,
+    ProcessorSpec,
     Profile,
+    Retention,
     Right,
     SftpEndpoint,
     consistency_errors,
 )
+from ._types import dotted
 from .errors import ProfileError, UnknownPartnerError, UsageError
 
 __all__ = [
@@ -48,7 +52,9 @@ __all__ = [
     "Folder",
     "FtpsEndpoint",
     "Pickup",
+    "ProcessorSpec",
     "Profile",
+    "Retention",
     "Right",
     "SftpEndpoint",
     "builtin_names",
@@ -114,19 +120,18 @@ def _apply_settings(data: dict[str, Any], settings: Sequence[str], name: str) ->
 
 
 def _describe(documents: Sequence[_yaml.Document], location: _yaml.Location, settings: Sequence[str]) -> str:
-    dotted = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in location)
-    dotted = dotted.replace(".[", "[") or "(top level)"
+    shown_location = dotted(location) or "(top level)"
     for setting in settings:
         set_path = setting.split("=", 1)[0].strip().split(".")[1:]
         shown = [str(part) for part in location]
         if shown[: len(set_path)] == set_path or set_path[: len(shown)] == shown:
-            return f"--set {setting}: {dotted}"
-    for document in documents:
-        if document.has(location) or document is documents[-1]:
-            line = document.line_of(location)
-            where = f"{document.source}, line {line}" if line else document.source
-            return f"{where}: {dotted}"
-    return dotted
+            return f"--set {setting}: {shown_location}"
+    # the file that writes most of it (a key missing in a user's item is the user's); none: the last one
+    depths = [document.written_depth(location) for document in documents]
+    document = documents[depths.index(max(depths))] if max(depths) else documents[-1]
+    line = document.line_of(location)
+    where = f"{document.source}, line {line}" if line else document.source
+    return f"{where}: {shown_location}"
 
 
 def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], settings: Sequence[str]) -> Profile:
@@ -135,16 +140,11 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
     except ValidationError as error:
         problems = []
         for item in _first_causes(error.errors(include_url=False)):
-            location = _clean_location(item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
+            location, message = _problem(item)
             got = item.get("input")
             shown = (
-                ""
-                if item["type"] in {"missing", "extra_forbidden"} or isinstance(got, dict | list)
-                else f" (got {got!r})"
+                "" if item["type"] in _SHOWN_ELSEWHERE or isinstance(got, dict | list) else f" (got {got!r})"
             )
-            if item["type"] == "extra_forbidden":
-                message = "unknown key (check its spelling and indentation)"
             problems.append(f"{_describe(documents, location, settings)}: {message}{shown}")
         raise ProfileError(_join(problems)) from None
     problems = [
@@ -154,6 +154,32 @@ def _validate(data: dict[str, Any], documents: Sequence[_yaml.Document], setting
     if problems:
         raise ProfileError(_join(problems))
     return profile
+
+
+_SHOWN_ELSEWHERE = {"missing", "extra_forbidden", "union_tag_invalid", "union_tag_not_found"}
+"""Errors whose message says all (the value given, if any, is in it): no "(got ...)" after them."""
+_PLAIN_MESSAGES = {
+    "extra_forbidden": "unknown key (check its spelling and indentation)",
+    "tuple_type": "expected a list",
+    "model_attributes_type": "expected a mapping of keys",
+}
+_TAGS = {"protocol": ENDPOINT_PROTOCOLS, "kind": PROCESSOR_KINDS}
+"""What names the kind of an endpoint or a processor, and the values it takes."""
+
+
+def _problem(item: ErrorDetails) -> tuple[_yaml.Location, str]:
+    """Where a pydantic error is, and what it means in the profile's words: an endpoint or processor of
+    a kind we do not know names its ``protocol`` or ``kind`` and the known ones."""
+    location = _clean_location(item["loc"])
+    if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(item.get("ctx", {}).get("discriminator", "")).strip("'")
+        known = ", ".join(_TAGS.get(key, ()))
+        if item["type"] == "union_tag_not_found":
+            return (*location, key), f"missing: say which {key} (known: {known})"
+        tag = item.get("ctx", {}).get("tag")
+        return (*location, key), f"unknown {key} {tag!r}; known {key}s: {known}"
+    message = _PLAIN_MESSAGES.get(item["type"], item["msg"].removeprefix("Value error, "))
+    return location, message
 
 
 def _first_causes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -171,9 +197,11 @@ def _first_causes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
 
 
 def _clean_location(location: tuple[int | str, ...]) -> _yaml.Location:
-    """pydantic adds validator names and the union tag (endpoints.ftps.ftps.port): drop them."""
+    """pydantic adds validator names and the union tag (endpoints.ftps.ftps.port, processors.0.pickup.delay):
+    drop them."""
     parts = [part for part in location if not str(part).startswith("function-")]
-    if len(parts) > 2 and parts[0] == "endpoints" and parts[2] in ENDPOINT_PROTOCOLS:
+    tags = {"endpoints": ENDPOINT_PROTOCOLS, "processors": PROCESSOR_KINDS}
+    if len(parts) > 2 and parts[2] in tags.get(str(parts[0]), ()):
         del parts[2]
     return tuple(parts)
 

@@ -16,6 +16,7 @@ from ..infra.journal import Journal
 from ..infra.scheduler import Failure, Lane
 from ..model.loading import Profile
 from ..scenarios import Scenarios
+from .accounts import AccountBook
 from .storage import PartnerTree
 
 __all__ = ["ProcessorContext"]
@@ -38,6 +39,10 @@ class ProcessorContext(Protocol):
     def tree(self) -> PartnerTree: ...
     @property
     def scenarios(self) -> Scenarios: ...
+    @property
+    def accounts(self) -> AccountBook:
+        """The accounts as they are now (created while serving included)."""
+
     @property
     def spool(self) -> Path:
         """The partner's own desk, outside every home: what it took from the inboxes."""

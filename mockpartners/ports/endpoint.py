@@ -1,8 +1,9 @@
 """What a protocol adapter may ask of the partner whose endpoint it serves: the port it works through.
 
-An adapter opens sessions (which check rights and journal), reads the profile and the credentials the
-partner generated (host keys, TLS chains), follows the scenarios that change how it listens, counts its
-connections, and reports running out of descriptors. It never sees the partner itself.
+An adapter opens sessions (which check rights and journal), asks the account book who may log in, reads
+the profile and the credentials the partner generated (host keys, TLS chains), follows the scenarios that
+change how it listens, counts its connections, and reports running out of descriptors. It never sees the
+partner itself.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ..infra.limits import ConnectionLimits, OnceLog
 from ..infra.ssh_keys import KeyPair
 from ..model.loading import Profile
 from ..scenarios import Scenarios
+from .accounts import AccountBook
 from .session import Session
 
 __all__ = ["EndpointPort"]
@@ -29,6 +31,10 @@ class EndpointPort(Protocol):
     def journal(self) -> Journal: ...
     @property
     def scenarios(self) -> Scenarios: ...
+    @property
+    def accounts(self) -> AccountBook:
+        """Who may log in, how and from where: asked at every login, never copied (accounts change)."""
+
     @property
     def ssh(self) -> SshCredentials | None: ...
     @property

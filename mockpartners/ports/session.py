@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -18,6 +18,7 @@ from ..infra.journal import Event, Journal
 from ..infra.limits import ConnectionLimits, StorageLimits, StorageRefused
 from ..model.loading import Right
 from ..scenarios import Scenarios, SessionFaults
+from .accounts import AccountBook
 from .guard import Ban, LoginGuard
 from .storage import AccessRefused, Home, Location, PartnerTree
 
@@ -34,6 +35,8 @@ class SessionOwner(Protocol):
     def journal(self) -> Journal: ...
     @property
     def guard(self) -> LoginGuard: ...
+    @property
+    def accounts(self) -> AccountBook: ...
     @property
     def tree(self) -> PartnerTree: ...
     @property
@@ -149,13 +152,19 @@ class Session:
         """The ban now in force on the client's address (a session may be banned while it tries)."""
         return self.partner.guard.ban(self.address)
 
-    def logged_in(self, username: str, method: str) -> Home:
+    def logged_in(self, username: str, method: str, cut: Callable[[str], None] | None = None) -> Home:
+        """The login succeeded; ``cut`` is how the adapter ends this session when a change of the account
+        asks for it (the account book keeps it while the session lives)."""
         self.home = self.partner.tree.home(username)
         self.partner.guard.succeeded(self.id)
         self.record("session.login", method=method)
+        if cut is not None:
+            self.partner.accounts.joined(username, self, cut)
         return self.home
 
     def ended(self, reason: str = "") -> None:
+        if self.home is not None:
+            self.partner.accounts.left(self)
         if self._admitted_by is not None:
             self._admitted_by.release(self.address)
             self._admitted_by = None

@@ -1,17 +1,24 @@
-"""Partner-side behaviour, whatever the protocol: pickup, answers and retention."""
+"""Partner-side behaviour, whatever the protocol: pickup, answers and retention, built from a profile's
+processor specs through the registry of kinds (``_registry``)."""
 
 from ..infra.scheduler import Failure, Job, Scheduler
+from ._base import BaseProcessor, Processor
 from ._pickup import PickupProcessor, Request
+from ._registry import PROCESSOR_CLASSES, build_processors
 from ._retention import RetentionProcessor
 from ._spool import Spool, Ticket
 
 __all__ = [
+    "PROCESSOR_CLASSES",
+    "BaseProcessor",
     "Failure",
     "Job",
     "PickupProcessor",
+    "Processor",
     "Request",
     "RetentionProcessor",
     "Scheduler",
     "Spool",
     "Ticket",
+    "build_processors",
 ]

@@ -1,9 +1,10 @@
 """Partner-side pickup: requests arriving in an inbox are accepted, rejected or found invalid, and answered.
 
 Protocol-agnostic: it learns of arrivals from journal events (an upload closed, a file moved in, a file
-dropped through the API) and works on the file tree only. What it does is the profile's ``pickup``
-section, so ONSS's "a .filepart is rejected for an incorrect name" and MAGDA's "copied to cache/to_vip,
-removed from to_vip, answered in from_vip" are data, not code.
+dropped through the API) and works on the file tree only. What it does is a ``kind: pickup`` spec (or the
+profile's ``pickup`` shorthand), so ONSS's "a .filepart is rejected for an incorrect name" and MAGDA's
+"copied to cache/to_vip, removed from to_vip, answered in from_vip" are data, not code. A profile may have
+several, each on its own inboxes; they share the partner's spool, each resuming only its own tickets.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from ..infra.scheduler import Job
 from ..model.duration import Duration
 from ..model.loading import AnswerTemplate, Pickup
 from ..ports.context import ProcessorContext
+from ..scenarios import names
 from ._answers import digest, numbered, render
+from ._base import BaseProcessor
 from ._spool import Spool, Ticket
 
 __all__ = ["PickupProcessor", "Request"]
@@ -62,7 +65,7 @@ class Request:
         return posixpath.basename(self.path)
 
 
-class PickupProcessor:
+class PickupProcessor(BaseProcessor):
     def __init__(self, context: ProcessorContext, rules: Pickup) -> None:
         self.context = context
         self.rules = rules
@@ -75,7 +78,10 @@ class PickupProcessor:
         """Whether a file at this home-relative path sits directly in an inbox."""
         return posixpath.dirname(relative_path) in self.rules.inboxes
 
-    def arrived(self, request: Request) -> None:
+    def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
+        self._arrived(Request(event.id, username, relative_path, event.time))
+
+    def _arrived(self, request: Request) -> None:
         """A complete file arrived: take it when the pickup delay has passed on the virtual clock.
 
         A name the partner does not look for is ignored at once (its scanner would never see it).
@@ -86,7 +92,7 @@ class PickupProcessor:
             return
         with self._lock:
             self._latest[(request.username, request.path)] = request.request_id
-        late = self.context.scenarios.active("answers-late")
+        late = self.context.scenarios.active(names.ANSWERS_LATE)
         delay = Duration.parse(str(late["delay"])) if late else self.rules.delay
         due = delay.after(request.received_at)
         self.context.scheduler.schedule(due, self._job(request))
@@ -115,19 +121,21 @@ class PickupProcessor:
             request = Request(event.id, username, path, event.time)
             self.context.scheduler.schedule(event.time, self._job(request, premature=True))
 
-    def incomplete(self, request: Request, reason: str) -> None:
+    def incomplete(self, username: str, relative_path: str, event: Event, reason: str) -> None:
         """An upload that did not complete: the partner never takes a partial file as a request."""
+        request = Request(event.id, username, relative_path, event.time)
         self._record("partner.incomplete", request, reason=reason)
 
     def recover(self) -> None:
         """After a restart: finish what was half done, then take what arrived but was never taken."""
         self.spool.prepare()
         for ticket in self.spool.unfinished():
-            self._resume(ticket)
+            if ticket.inbox in self.rules.inboxes:  # another pickup's ticket is that pickup's to resume
+                self._resume(ticket)
         for event in self.context.journal.unanswered_arrivals(self.context.name, _FOLLOW_UPS):
             path = str(event.detail["arrival"])
             if self.watches(path) and event.account and not self.spool.knows(event.id):
-                self.arrived(Request(event.id, event.account, path, event.time))
+                self._arrived(Request(event.id, event.account, path, event.time))
 
     def _job(self, request: Request, *, premature: bool = False) -> Job:
         """Taking one request: a failure is a ``partner.error`` and the request is tried again where it
@@ -276,7 +284,7 @@ class PickupProcessor:
 
     def _decide(self, name: str) -> tuple[str, str]:
         refused = "rejected" if self.rules.unmatched == "reject" else "ignore"
-        rejecting = self.context.scenarios.active("reject-requests")
+        rejecting = self.context.scenarios.active(names.REJECT_REQUESTS)
         for suffix in self.rules.temporary_suffixes:
             if name.endswith(suffix):
                 return refused, (

@@ -1,8 +1,9 @@
 """Retention: the partner deletes files older than their folder's retention period, on the virtual clock.
 
-It runs at start and then every ``retention_check`` of virtual time, so advancing a frozen clock by two
-months runs it at once. Every deletion is journalled (``partner.retention``); a sweep that fails is a
-``partner.error`` and the next one comes all the same.
+It runs at start and then every ``check`` of virtual time (a ``kind: retention`` spec; the profile's
+``retention_check`` when the spec gives none, or when folders with a retention imply the processor), so
+advancing a frozen clock by two months runs it at once. Every deletion is journalled
+(``partner.retention``); a sweep that fails is a ``partner.error`` and the next one comes all the same.
 """
 
 from __future__ import annotations
@@ -12,27 +13,27 @@ from datetime import UTC, datetime
 
 from ..infra.scheduler import Job
 from ..model.duration import Duration
+from ..model.loading import Retention
 from ..ports.context import ProcessorContext
+from ._base import BaseProcessor
 
 __all__ = ["RetentionProcessor"]
 
 
-class RetentionProcessor:
-    def __init__(self, context: ProcessorContext) -> None:
+class RetentionProcessor(BaseProcessor):
+    def __init__(self, context: ProcessorContext, spec: Retention) -> None:
         self.context = context
-        self.enabled = any(folder.retention is not None for folder in context.profile.folders.values())
+        self.every = spec.check or context.profile.retention_check
 
     def start(self) -> None:
-        if self.enabled:
-            every = self.context.profile.retention_check
-            job = Job(self.sweep, "retention", self.context.job_failed("retention"), every=every)
-            self.context.scheduler.schedule(self.context.clock.now(), job)
+        job = Job(self.sweep, "retention", self.context.job_failed("retention"), every=self.every)
+        self.context.scheduler.schedule(self.context.clock.now(), job)
 
     def sweep(self) -> int:
         """Delete what has outlived its retention in every home; the number of files deleted."""
         deleted = 0
-        for account in self.context.profile.accounts:
-            home = self.context.tree.home(account.username)
+        for username in self.context.accounts.usernames():
+            home = self.context.tree.home(username)
             for folder, _, names in os.walk(home.root):
                 relative_folder = os.path.relpath(folder, home.root).replace(os.sep, "/").removeprefix(".")
                 retention = self.context.profile.folder_rule(relative_folder).retention
@@ -40,7 +41,7 @@ class RetentionProcessor:
                     continue
                 for name in names:
                     relative = f"{relative_folder}/{name}".lstrip("/")
-                    deleted += self._expire(account.username, relative, os.path.join(folder, name), retention)
+                    deleted += self._expire(username, relative, os.path.join(folder, name), retention)
         return deleted
 
     def _expire(self, username: str, relative: str, real: str, retention: Duration) -> int:

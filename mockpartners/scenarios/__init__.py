@@ -1,7 +1,18 @@
 """Named scenarios: the partners' documented errors and generic faults, switched on and off at will."""
 
+from . import names
 from ._catalog import CATALOG, Parameter, ScenarioSpec
 from ._faults import SessionFaults
 from ._state import ScenarioInfo, Scenarios
+from ._tls import tls_policy
 
-__all__ = ["CATALOG", "Parameter", "ScenarioInfo", "ScenarioSpec", "Scenarios", "SessionFaults"]
+__all__ = [
+    "CATALOG",
+    "Parameter",
+    "ScenarioInfo",
+    "ScenarioSpec",
+    "Scenarios",
+    "SessionFaults",
+    "names",
+    "tls_policy",
+]

@@ -1,8 +1,9 @@
 """Every named scenario: what it changes, what a client should show, and its parameters.
 
 Scenarios reproduce, on purpose, the errors the partners' guides describe (and generic network and disk
-faults). Which ones a partner offers follows from its profile: SFTP ones for SFTP endpoints, certificate
-ones for FTPS, answer ones when the partner picks up requests.
+faults). Which ones a partner offers follows from its profile: key ones where an endpoint uses SSH keys,
+certificate ones where one uses TLS, FTP ones for FTP endpoints, answer ones when the partner picks up
+requests.
 """
 
 from __future__ import annotations
@@ -12,9 +13,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..model._schema import FtpsEndpoint, Profile
+from ..model._schema import Credential, EndpointModel, FtpsEndpoint, Profile
 from ..model.duration import Duration, shown
 from ..model.errors import UsageError
+from .names import (
+    ADDRESS_NOT_ALLOWLISTED,
+    ANSWERS_LATE,
+    BANDWIDTH,
+    CLIENT_CERTIFICATE_EXPIRED,
+    CLIENT_CERTIFICATE_UNTRUSTED,
+    CLIENT_CERTIFICATE_WRONG_CN,
+    DISCONNECT_AFTER_BYTES,
+    DISK_FULL,
+    FAIL_NTH_WRITE,
+    FAIL_WRITES,
+    FIREWALL_DROP,
+    HOST_KEY_CHANGED,
+    LATENCY,
+    NO_PUBLICKEY,
+    PASSIVE_PORT_CLOSED,
+    PORT_CLOSED,
+    PROT_C_REFUSED,
+    REFUSE_KEYS,
+    REJECT_REQUESTS,
+    RENAME_REFUSED,
+    RESTART_MID_TRANSFER,
+    SERVER_CERTIFICATE_EXPIRED,
+    SERVER_CERTIFICATE_RENEWED,
+    SERVER_CERTIFICATE_UNTRUSTED,
+    SESSION_REUSE_REQUIRED,
+    SETSTAT_REFUSED,
+    TLS_BELOW_MINIMUM,
+)
 
 __all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
 
@@ -98,199 +128,206 @@ class ScenarioSpec:
     name: str
     description: str
     expect: str
-    protocols: frozenset[str] = frozenset()
-    """Protocols that must be among the partner's endpoints (empty: any partner)."""
-    needs_pickup: bool = False
+    needs: frozenset[Credential] = frozenset()
+    """Credentials one of the partner's endpoints must use (keys, certificates: empty, any partner)."""
+    endpoints: tuple[type[EndpointModel], ...] = ()
+    """Endpoint models one of which the partner must serve (empty: any): a scenario of one protocol's wire."""
+    needs_processor: str | None = None
+    """A processor kind the partner must run (``pickup``: the partner answers requests)."""
     parameters: tuple[Parameter, ...] = ()
     default_on: Callable[[Profile], bool] | None = None
 
     def applies_to(self, profile: Profile) -> bool:
-        protocols = {endpoint.protocol for endpoint in profile.endpoints.values()}
-        if self.protocols and not self.protocols & protocols:
+        endpoints = profile.endpoints.values()
+        if self.needs and not any(self.needs <= endpoint.credentials for endpoint in endpoints):
             return False
-        return not (self.needs_pickup and profile.pickup is None)
+        if self.endpoints and not any(isinstance(endpoint, self.endpoints) for endpoint in endpoints):
+            return False
+        kinds = {spec.kind for spec in profile.processor_specs()}
+        return self.needs_processor is None or self.needs_processor in kinds
 
 
 def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
     def check(profile: Profile) -> bool:
-        folders = list(profile.pickup.inboxes) if profile.pickup else list(profile.folders)
+        folders = profile.inbox_folders() or tuple(profile.folders)
         return any(right not in profile.folder_rule(folder).rights for folder in folders)
 
     return check
 
 
-def _ftps(attribute: str) -> Callable[[Profile], bool]:
+def _endpoint_says(attribute: str) -> Callable[[Profile], bool]:
+    """On by default where an endpoint's setting says so (``session_reuse_required: true``...)."""
+
     def check(profile: Profile) -> bool:
-        return any(
-            bool(getattr(endpoint, attribute))
-            for endpoint in profile.endpoints.values()
-            if isinstance(endpoint, FtpsEndpoint)
-        )
+        return any(bool(getattr(endpoint, attribute, False)) for endpoint in profile.endpoints.values())
 
     return check
 
 
 _DAY = 86400
+_SSH: frozenset[Credential] = frozenset({"ssh"})
+_TLS: frozenset[Credential] = frozenset({"tls"})
+_FTP = (FtpsEndpoint,)
 
 _SPECS = [
     # -- any protocol: the port ---------------------------------------------------------------------------
     ScenarioSpec(
-        "port-closed",
+        PORT_CLOSED,
         "nothing listens on the partner's ports",
         "connection refused (WinSCP: 'Network error: Connection refused'; guide 4.2)",
     ),
     ScenarioSpec(
-        "firewall-drop",
+        FIREWALL_DROP,
         "connections are accepted by nobody, as behind a firewall that drops them",
         "a timeout, no greeting (OpenSSH: 'Connection timed out during banner exchange')",
     ),
-    # -- SFTP ---------------------------------------------------------------------------------------------
+    # -- SSH ----------------------------------------------------------------------------------------------
     ScenarioSpec(
-        "host-key-changed",
+        HOST_KEY_CHANGED,
         "the SFTP server presents another host key",
         "OpenSSH: 'REMOTE HOST IDENTIFICATION HAS CHANGED'; WinSCP: a changed-key warning",
-        frozenset({"sftp"}),
+        needs=_SSH,
     ),
     ScenarioSpec(
-        "refuse-keys",
+        REFUSE_KEYS,
         "every public key is refused, the right one included",
         "'Server refused our key', then a password prompt (guide 4.3.2)",
-        frozenset({"sftp"}),
+        needs=_SSH,
     ),
     ScenarioSpec(
-        "no-publickey",
+        NO_PUBLICKEY,
         "public-key authentication is not offered at all",
         "a password prompt without 'Server refused our key' (guide 4.3.3)",
-        frozenset({"sftp"}),
+        needs=_SSH,
     ),
     # -- folder rights ------------------------------------------------------------------------------------
     ScenarioSpec(
-        "rename-refused",
+        RENAME_REFUSED,
         "RENAME is refused in the upload folders (status 3, FTP 550)",
         "WinSCP: 'Permission denied ... Request code: 18', NAME.filepart left behind (guide 4.4)",
         default_on=_inbox_lacks("rename"),
     ),
     ScenarioSpec(
-        "setstat-refused",
+        SETSTAT_REFUSED,
         "SETSTAT/FSETSTAT (MFMT) are refused in the upload folders",
         "WinSCP: 'Permission denied ... Request code: 9'; the file is processed all the same (4.5)",
         default_on=_inbox_lacks("setstat"),
     ),
     # -- partner-side -------------------------------------------------------------------------------------
     ScenarioSpec(
-        "answers-late",
+        ANSWERS_LATE,
         "answers come late",
         "the answer file appears only after the delay",
-        needs_pickup=True,
+        needs_processor="pickup",
         parameters=(Parameter("delay", "15m", "how late, e.g. 15m or 2h", 0, 365 * _DAY, duration=True),),
     ),
     ScenarioSpec(
-        "reject-requests",
+        REJECT_REQUESTS,
         "every request is rejected by the partner",
         "a rejection (or invalid) answer instead of an acknowledgement",
-        needs_pickup=True,
+        needs_processor="pickup",
         parameters=(Parameter("reason", "the request was rejected by the partner", "the reason given"),),
     ),
-    # -- FTPS: server certificate -------------------------------------------------------------------------
+    # -- TLS: server certificate --------------------------------------------------------------------------
     ScenarioSpec(
-        "server-certificate-untrusted",
+        SERVER_CERTIFICATE_UNTRUSTED,
         "the server presents a certificate from an unknown CA",
         "curl: 'SSL certificate problem: unable to get local issuer certificate'; WinSCP: warning",
-        frozenset({"ftps"}),
+        needs=_TLS,
     ),
     ScenarioSpec(
-        "server-certificate-renewed",
+        SERVER_CERTIFICATE_RENEWED,
         "the server presents a renewed certificate under a new issuing CA",
         "clients trusting the root go on; clients that pinned the old certificate fail",
-        frozenset({"ftps"}),
+        needs=_TLS,
     ),
     ScenarioSpec(
-        "server-certificate-expired",
+        SERVER_CERTIFICATE_EXPIRED,
         "the server presents an expired certificate",
         "curl: 'SSL certificate problem: certificate has expired'",
-        frozenset({"ftps"}),
+        needs=_TLS,
     ),
-    # -- FTPS: client certificate -------------------------------------------------------------------------
+    # -- TLS: client certificate --------------------------------------------------------------------------
     ScenarioSpec(
-        "client-certificate-expired",
+        CLIENT_CERTIFICATE_EXPIRED,
         "every client certificate is refused as expired",
         "the TLS handshake fails with 'certificate expired'",
-        frozenset({"ftps"}),
+        needs=_TLS,
     ),
     ScenarioSpec(
-        "client-certificate-wrong-cn",
+        CLIENT_CERTIFICATE_WRONG_CN,
         "every login is refused as if the CN did not match the user name",
         "'530 Login incorrect.'",
-        frozenset({"ftps"}),
+        needs=_TLS,
     ),
     ScenarioSpec(
-        "client-certificate-untrusted",
+        CLIENT_CERTIFICATE_UNTRUSTED,
         "every client certificate is refused as issued by an unknown CA",
         "the TLS handshake fails with 'unknown ca'",
-        frozenset({"ftps"}),
+        needs=_TLS,
     ),
     ScenarioSpec(
-        "address-not-allowlisted",
+        ADDRESS_NOT_ALLOWLISTED,
         "every client address is refused, as if not on the allowlist",
         "the connection closes before the greeting",
-        frozenset({"ftps"}),
+        endpoints=_FTP,
     ),
     ScenarioSpec(
-        "tls-below-minimum",
+        TLS_BELOW_MINIMUM,
         "the server's minimum TLS version is raised (to 1.3)",
         "a client limited to an older TLS version fails the handshake with 'protocol version'",
-        frozenset({"ftps"}),
+        needs=_TLS,
         parameters=(
             Parameter("minimum", "1.3", "the minimum TLS version", choices=("1.0", "1.1", "1.2", "1.3")),
         ),
     ),
     ScenarioSpec(
-        "prot-c-refused",
+        PROT_C_REFUSED,
         "transfers without PROT P are refused",
         "'522 SSL/TLS required on the data channel.'",
-        frozenset({"ftps"}),
-        default_on=_ftps("protected_data"),
+        endpoints=_FTP,
+        default_on=_endpoint_says("protected_data"),
     ),
     ScenarioSpec(
-        "passive-port-closed",
+        PASSIVE_PORT_CLOSED,
         "PASV and EPSV announce a port of the range where nothing listens",
         "curl: 'Failed to connect'; lftp: retries; ftplib: ConnectionRefusedError",
-        frozenset({"ftps"}),
+        endpoints=_FTP,
     ),
     ScenarioSpec(
-        "session-reuse-required",
+        SESSION_REUSE_REQUIRED,
         "data connections must resume the control connection's TLS session",
         "'522 SSL connection failed: session reuse required' for clients that do not",
-        frozenset({"ftps"}),
-        default_on=_ftps("session_reuse_required"),
+        endpoints=_FTP,
+        default_on=_endpoint_says("session_reuse_required"),
     ),
     # -- generic faults -----------------------------------------------------------------------------------
     ScenarioSpec(
-        "latency",
+        LATENCY,
         "every reply is delayed",
         "slow but working sessions",
         parameters=(Parameter("ms", 200, "delay per reply, in milliseconds", 0, 600_000),),
     ),
     ScenarioSpec(
-        "bandwidth",
+        BANDWIDTH,
         "transfers are capped",
         "slow transfers",
         parameters=(Parameter("bytes_per_second", 65536, "the cap", 1024, 2**30),),
     ),
     ScenarioSpec(
-        "disconnect-after-bytes",
+        DISCONNECT_AFTER_BYTES,
         "the connection is cut once a transfer has moved N bytes",
         "a transfer aborted halfway: 'Connection reset' / 'connection lost'",
         parameters=(Parameter("bytes", 65536, "bytes transferred before the cut", 1, 2**40),),
     ),
     ScenarioSpec(
-        "fail-nth-write",
+        FAIL_NTH_WRITE,
         "the Nth write (SFTP WRITE, FTP STOR) fails",
         "SFTP 'Failure' (status 4); FTP '451 Requested action aborted: local error in processing'",
         parameters=(Parameter("n", 1, "which write fails, counted from the scenario's start", 1, 10**9),),
     ),
     ScenarioSpec(
-        "fail-writes",
+        FAIL_WRITES,
         "writes fail at random, repeatably",
         "occasional write failures, same run after run",
         parameters=(
@@ -299,12 +336,12 @@ _SPECS = [
         ),
     ),
     ScenarioSpec(
-        "disk-full",
+        DISK_FULL,
         "the partner's disk is full",
         "SFTP 'Failure' (no space on filesystem); FTP '452 Insufficient storage space'",
     ),
     ScenarioSpec(
-        "restart-mid-transfer",
+        RESTART_MID_TRANSFER,
         "the server restarts once a transfer has moved N bytes",
         "every connection is cut; reconnecting works",
         parameters=(Parameter("bytes", 65536, "bytes", 1, 2**40),),

@@ -10,6 +10,15 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from ._state import Scenarios
+from .names import (
+    BANDWIDTH,
+    DISCONNECT_AFTER_BYTES,
+    DISK_FULL,
+    FAIL_NTH_WRITE,
+    FAIL_WRITES,
+    LATENCY,
+    RESTART_MID_TRANSFER,
+)
 
 __all__ = ["SessionFaults"]
 
@@ -27,38 +36,38 @@ class SessionFaults:
 
     def reply_delay(self) -> float:
         """Seconds to wait before answering a request (scenario ``latency``)."""
-        latency = self.scenarios.active("latency")
+        latency = self.scenarios.active(LATENCY)
         return float(latency["ms"]) / 1000 if latency else 0.0
 
     def transfer_delay(self, size: int) -> float:
         """Seconds that moving ``size`` bytes should take (scenario ``bandwidth``)."""
-        bandwidth = self.scenarios.active("bandwidth")
+        bandwidth = self.scenarios.active(BANDWIDTH)
         return size / max(1, int(bandwidth["bytes_per_second"])) if bandwidth else 0.0
 
     def moved_bytes(self, size: int) -> Cut | None:
         """Count transferred bytes; say when the connection must be cut or the server restarted."""
         before, self.moved = self.moved, self.moved + size
-        for name, action in (("disconnect-after-bytes", "disconnect"), ("restart-mid-transfer", "restart")):
+        for name, action in ((DISCONNECT_AFTER_BYTES, "disconnect"), (RESTART_MID_TRANSFER, "restart")):
             parameters = self.scenarios.active(name)
             if parameters and before < int(parameters["bytes"]) <= self.moved:
                 self.fired(name, f"{action} after {self.moved} bytes")
-                if name == "restart-mid-transfer":
+                if name == RESTART_MID_TRANSFER:
                     self.scenarios.off(name)  # one restart per activation
                 return action  # type: ignore[return-value]
         return None
 
     def write_failure(self) -> WriteFailure | None:
         """Whether this write fails, and how (``disk-full``, ``fail-nth-write``, ``fail-writes``)."""
-        if self.scenarios.active("disk-full") is not None:
-            self.fired("disk-full", "no space left on device")
-            return "disk-full"
-        nth = self.scenarios.active("fail-nth-write")
-        if nth is not None and self.scenarios.count("fail-nth-write") == int(nth["n"]):
-            self.fired("fail-nth-write", f"write number {nth['n']} failed")
+        if self.scenarios.active(DISK_FULL) is not None:
+            self.fired(DISK_FULL, "no space left on device")
+            return DISK_FULL
+        nth = self.scenarios.active(FAIL_NTH_WRITE)
+        if nth is not None and self.scenarios.count(FAIL_NTH_WRITE) == int(nth["n"]):
+            self.fired(FAIL_NTH_WRITE, f"write number {nth['n']} failed")
             return "failure"
-        random = self.scenarios.active("fail-writes")
-        if random is not None and self.scenarios.chance("fail-writes", float(random["probability"])):
-            self.fired("fail-writes", "a random write failed")
+        random = self.scenarios.active(FAIL_WRITES)
+        if random is not None and self.scenarios.chance(FAIL_WRITES, float(random["probability"])):
+            self.fired(FAIL_WRITES, "a random write failed")
             return "failure"
         return None
 

@@ -25,6 +25,7 @@ from ...model.errors import (
     JournalTimeout,
     MockPartnersError,
     ProfileError,
+    UnknownAccountError,
     UnknownPartnerError,
     UnknownScenarioError,
     UsageError,
@@ -133,7 +134,7 @@ class Control:
 
     def account(self, partner: Partner, username: str) -> str:
         """``username`` if the partner has that account: unknown names never reach the file tree."""
-        known = [account.username for account in partner.profile.accounts]
+        known = partner.accounts.usernames()
         if username not in known:
             raise NotFound(f"{partner.name} has no account {username!r} (it has {', '.join(known)})")
         return username
@@ -155,7 +156,7 @@ def status_for(error: MockPartnersError) -> int:
     """The HTTP status of one of our errors."""
     if isinstance(error, AccessRefused):
         return {"invalid_name": 400, "not_found": 404}.get(error.kind, 403)
-    if isinstance(error, UnknownPartnerError | UnknownScenarioError | NotFound):
+    if isinstance(error, UnknownPartnerError | UnknownScenarioError | UnknownAccountError | NotFound):
         return 404
     if isinstance(error, UsageError | ProfileError):
         return 400

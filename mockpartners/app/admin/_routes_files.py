@@ -218,7 +218,7 @@ async def publish(request: web.Request) -> web.Response:
     path = home_path(text_field(body, "path", required=True) or "")
     account = text_field(body, "account")
     data = _content(body)
-    files = control.files(partner, account or partner.profile.accounts[0].username)
+    files = control.files(partner, account or partner.accounts.usernames()[0])
     published = await control.run(_publish, partner, files, path, data, account)
     return json_response({"events": [event.to_dict() for event in published]}, status=201)
 

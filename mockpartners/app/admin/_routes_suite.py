@@ -95,7 +95,7 @@ async def renew_certificate(request: web.Request) -> web.Response:
     body = await json_body(request, ("new_issuing_ca",))
     control = request.app[CONTROL]
     chosen = control.partner(request.match_info["partner"])
-    if not chosen.profile.uses("ftps"):
+    if not chosen.profile.needs("tls"):
         raise Conflict(f"{chosen.name} serves no FTPS endpoint: it has no server certificate to renew")
     credentials = await control.run(
         chosen.renew_server_certificate, new_issuing_ca=flag_field(body, "new_issuing_ca")

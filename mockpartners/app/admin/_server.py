@@ -16,7 +16,15 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ...model.errors import MockPartnersError, PortInUseError, UsageError
-from . import _routes_clock, _routes_files, _routes_journal, _routes_report, _routes_scenarios, _routes_suite
+from . import (
+    _routes_accounts,
+    _routes_clock,
+    _routes_files,
+    _routes_journal,
+    _routes_report,
+    _routes_scenarios,
+    _routes_suite,
+)
 from ._bodies import MAXIMUM_JSON
 from ._guard import authentication, browser_guard, is_loopback
 from ._http import CONTROL, Control, error_response, status_for
@@ -33,6 +41,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamRespons
     *_routes_suite.ROUTES,
     *_routes_journal.ROUTES,
     *_routes_files.ROUTES,
+    *_routes_accounts.ROUTES,
     *_routes_scenarios.ROUTES,
     *_routes_clock.ROUTES,
     *_routes_report.ROUTES,

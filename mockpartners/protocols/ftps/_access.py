@@ -6,7 +6,6 @@ every right comes from the profile's folders, exactly as for SFTP.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from pyftpdlib.authorizers import AuthenticationFailed
 from pyftpdlib.filesystems import AbstractedFS
 
 from ...model.loading import Right
+from ...ports.accounts import normal_address
 from ...ports.storage import AccessRefused, Home, Location
 
 if TYPE_CHECKING:
@@ -96,8 +96,9 @@ class PartnerAuthorizer:
         self.handler = handler
 
     def validate_authentication(self, username: str, password: str, handler: PartnerHandler) -> None:
-        """The password is ignored: the client certificate is the credential (its CN is the user name)."""
-        if handler.login_refusal(username):
+        """The account book decides: by the client certificate where the endpoint requires one (its CN is
+        the user name, the password is not read: MAGDA), by the password otherwise."""
+        if handler.login_refusal(username, password):
             raise AuthenticationFailed("Login incorrect.")
 
     def get_home_dir(self, username: str) -> str:
@@ -136,13 +137,3 @@ class PartnerAuthorizer:
 
     def terminate_impersonation(self, username: str) -> None:
         """See impersonate_user."""
-
-
-def normal_address(address: str) -> str:
-    """One spelling per address (IPv4-mapped IPv6 addresses as IPv4), to compare client addresses."""
-    try:
-        parsed = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return address
-    mapped = getattr(parsed, "ipv4_mapped", None)
-    return str(mapped or parsed)

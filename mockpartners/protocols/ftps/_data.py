@@ -194,7 +194,7 @@ class DataChannel(TLS_DTPHandler):  # type: ignore[misc]
             return
         if action == "restart":
             self._paused = True
-            self.ioloop.call_later(0, self.cmd_channel.server_ref.restart, _errback=self.handle_error)
+            self.cmd_channel.server_ref.restart_soon()
             return
         if not self._paced_bytes:
             self._paced_since = time.monotonic()

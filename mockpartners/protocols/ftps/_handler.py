@@ -17,16 +17,17 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from OpenSSL import SSL
-from pyftpdlib.handlers import TLS_FTPHandler
 
 from ...infra.limits import StorageRefused
+from ...ports.accounts import AccountAuth
 from ...ports.session import Session
 from ...ports.storage import AccessRefused
-from ...scenarios import Scenarios
+from ...scenarios import Scenarios, names
 from ._access import HomeFilesystem, PartnerAuthorizer
 from ._data import REUSE_REFUSAL, DataChannel
 from ._journal import KINDS, TRANSFERS, UPLOADS, CommandJournal
 from ._tls import TlsCheck, certificate_refused, peer_common_name
+from ._tls_control import TlsControl
 
 if TYPE_CHECKING:
     from ._server import FtpsServer
@@ -49,7 +50,7 @@ _ALERTS = {
 _NOT_UTF8 = "file name is not valid UTF-8"
 
 
-class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
+class PartnerHandler(CommandJournal, TlsControl):
     """The control connection of one client."""
 
     server_ref: ClassVar[FtpsServer]
@@ -66,6 +67,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         self._held_replies: list[Any] | None = None  # replies (str), producers, None: close when done
         self._undecodable = False
         self._room_reserved: dict[str, int] = {}  # real path: bytes reserved before its upload started
+        self._cut_because = ""  # why the partner ended the session, if it did
         super().__init__(conn, server, ioloop)
         self.authorizer = PartnerAuthorizer(self)
 
@@ -96,10 +98,11 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
                 self.respond("421 Too many connections from your internet address.")
             self.close_when_done()
             return
-        if not endpoint.address_listed(self.remote_ip):
-            self.session.record(
-                "session.refused", outcome="refused", reason="address on no account's allowlist"
-            )
+        unlisted = endpoint.partner.accounts.firewall_refusal(self.remote_ip, endpoint.name)
+        if self.scenarios.active(names.ADDRESS_NOT_ALLOWLISTED) is not None:
+            unlisted = f"address on no account's allowlist (scenario {names.ADDRESS_NOT_ALLOWLISTED})"
+        if unlisted:
+            self.session.record("session.refused", outcome="refused", reason=unlisted)
             if endpoint.spec.unlisted_address == "silence":
                 self.del_channel()  # like a firewall that drops: the client waits for a banner in vain
                 self.ioloop.call_later(120, self.close, _errback=self.handle_error)
@@ -112,7 +115,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         for location in list(self._uploads.values()):
             self.upload_ended(location, complete=False, reason="the client disconnected before the transfer")
         if self.session is not None:
-            self.session.ended("client closed")
+            self.session.ended(self._cut_because or "client closed")
 
     def secure_connection(self, ssl_context: SSL.Context) -> None:
         super().secure_connection(ssl_context)
@@ -126,6 +129,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
             cipher=self.socket.get_cipher_name(),
             client_certificate=peer_common_name(self.socket)[1],
         )
+        super().handle_ssl_established()
 
     def handle_failed_ssl_handshake(self) -> None:
         """A client certificate refused in the handshake (missing, expired, untrusted) is a failed login:
@@ -140,31 +144,40 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
 
     # -- login --------------------------------------------------------------------------------------------
 
-    def login_refusal(self, username: str) -> str:
-        """Why ``username`` may not log in ("" if it may); journals the attempt either way."""
-        reason = self._why_refused(username)
-        self.session.auth_attempt(
-            username, "certificate", not reason, reason, certificate_cn=peer_common_name(self.socket)[1]
+    def login_refusal(self, username: str, password: str) -> str:
+        """Why ``username`` may not log in ("" if it may), as the account book says; journalled either way.
+        The client certificate logs in where the endpoint requires one, the password otherwise."""
+        endpoint = self.server_ref
+        method: AccountAuth = "certificate" if endpoint.spec.client_certificate == "required" else "password"
+        presented, common_name = peer_common_name(self.socket)
+        reason = endpoint.partner.accounts.refusal(
+            username,
+            method,
+            endpoint=endpoint.name,
+            address=self.remote_ip,
+            password=password,
+            certificate_cn=common_name if presented else None,
         )
+        wrong_cn = self.scenarios.active(names.CLIENT_CERTIFICATE_WRONG_CN) is not None
+        if not reason and method == "certificate" and wrong_cn:
+            reason = f"certificate CN {common_name!r} is not the user name {username!r} (scenario)"
+        detail = {"certificate_cn": common_name} if method == "certificate" else {}
+        self.session.auth_attempt(username, method, not reason, reason, **detail)
         if not reason:
-            self.session.logged_in(username, "certificate")
+            self.session.logged_in(username, method, cut=self._account_cut)
         return reason
 
-    def _why_refused(self, username: str) -> str:
-        endpoint = self.server_ref
-        if not endpoint.has_account(username):
-            return f"unknown account {username!r}"
-        if not endpoint.address_allowed(username, self.remote_ip):
-            return f"address {self.remote_ip} is not on the account's allowlist"
-        if endpoint.spec.client_certificate == "required":
-            presented, cn = peer_common_name(self.socket)
-            if not presented:
-                return "no client certificate"
-            if self.scenarios.active("client-certificate-wrong-cn") is not None:
-                return f"certificate CN {cn!r} is not the user name {username!r} (scenario)"
-            if cn != username:
-                return f"certificate CN {cn!r} is not the user name {username!r}"
-        return ""
+    def _account_cut(self, reason: str) -> None:
+        """The account changed and its live sessions are cut: ``421``, then the connection closes (from
+        whatever thread the change came)."""
+
+        async def cut() -> None:
+            if not self._closed:
+                self._cut_because = reason
+                self.respond("421 Your account was changed: log in again.")
+                self.close_when_done()
+
+        self.server_ref.submit(cut())
 
     # -- commands -----------------------------------------------------------------------------------------
 
@@ -237,14 +250,18 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         try:
             yield
         finally:
-            held, self._held_replies = self._held_replies, None
-            for data in held:
-                if data is None:
-                    super().close_when_done()
-                elif isinstance(data, str):
-                    super().push(data)
-                else:
-                    super().push_with_producer(data)
+            self.release_replies()
+
+    def release_replies(self) -> None:
+        """Send the held replies in order (``None`` among them: close once they are out)."""
+        held, self._held_replies = self._held_replies or [], None
+        for data in held:
+            if data is None:
+                super().close_when_done()
+            elif isinstance(data, str):
+                super().push(data)
+            else:
+                super().push_with_producer(data)
 
     def push(self, data: str) -> None:
         if self._held_replies is not None:
@@ -275,13 +292,13 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
 
     def _process_command(self, cmd: str, *args: Any, **kwargs: Any) -> None:
         arg = args[0] if args else ""
-        if cmd in TRANSFERS and self.scenarios.active("prot-c-refused") is not None and not self._prot:
+        if cmd in TRANSFERS and self.scenarios.active(names.PROT_C_REFUSED) is not None and not self._prot:
             self._refuse(cmd, 522, "SSL/TLS required on the data channel.", arg)
         elif cmd in TRANSFERS and self.data_channel is not None and self.data_channel.reuse_refused:
             self._refuse_data_channel(cmd, arg)
         elif self._write_refused(cmd, arg) or self._storage_refused(cmd, arg):
             return
-        elif cmd in ("PASV", "EPSV") and self.scenarios.active("passive-port-closed") is not None:
+        elif cmd in ("PASV", "EPSV") and self.scenarios.active(names.PASSIVE_PORT_CLOSED) is not None:
             self._announce_closed_port(cmd)
         else:
             super().process_command(cmd, *args, **kwargs)
@@ -299,7 +316,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         failure = self.session.faults.write_failure() if cmd in UPLOADS else None
         if failure is None:
             return False
-        if failure == "disk-full":
+        if failure == names.DISK_FULL:
             self._refuse(cmd, 452, "Insufficient storage space.", arg)
         else:
             self._refuse(cmd, 451, "Requested action aborted: local error in processing.", arg)
@@ -340,7 +357,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
         return None
 
     def reuse_required(self) -> bool:
-        return self.scenarios.active("session-reuse-required") is not None
+        return self.scenarios.active(names.SESSION_REUSE_REQUIRED) is not None
 
     def data_refused(self, reason: str) -> None:
         self.session.record("ftp.data", outcome="refused", reason=reason)
@@ -356,7 +373,7 @@ class PartnerHandler(CommandJournal, TLS_FTPHandler):  # type: ignore[misc]
             reply = f"227 Entering passive mode ({address},{high},{low})."
         self.respond(reply)
         self.log_cmd(cmd, "", int(reply[:3]), reply[4:])
-        self.session.faults.fired("passive-port-closed", f"announced port {port}, where nothing listens")
+        self.session.faults.fired(names.PASSIVE_PORT_CLOSED, f"announced port {port}, where nothing listens")
 
 
 def _storage_reply(refusal: StorageRefused) -> tuple[int, str]:

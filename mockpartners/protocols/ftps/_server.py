@@ -1,7 +1,7 @@
 """An FTPS endpoint of a partner: pyftpdlib's server on its own thread and I/O loop.
 
-pyftpdlib's loop is not asyncio, so it runs on a thread of its own; ``start`` and ``stop`` are coroutines
-only to look like every other adapter to the suite.
+pyftpdlib's loop is not asyncio, so it runs on a thread of its own: what every listener does (port scenarios,
+restart) runs there, through :meth:`FtpsServer._submit`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
-import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pyftpdlib.handlers import TLS_FTPHandler
 from pyftpdlib.ioloop import IOLoop
@@ -23,24 +22,15 @@ from ...infra.endpoints import EndpointInfo, TlsInfo
 from ...infra.limits import RESOURCE_ERRORS, OnceLog, out_of_resources
 from ...model.loading import FtpsEndpoint
 from ...ports.endpoint import EndpointPort
-from ..base import bind_error, silent_listener
-from ._access import HomeFilesystem, normal_address
+from ...scenarios import names
+from ..base import Listener, Work, run_to_end
+from ._access import HomeFilesystem
 from ._data import DataChannel, PassiveListener
 from ._handler import ACTIVE_MODE, PartnerHandler
 from ._tls import make_context
+from ._tls_control import ImplicitTls
 
 __all__ = ["FtpsServer"]
-
-_CONTEXT_SCENARIOS = frozenset(
-    {
-        "server-certificate-untrusted",
-        "server-certificate-renewed",
-        "server-certificate-expired",
-        "client-certificate-expired",
-        "client-certificate-untrusted",
-        "tls-below-minimum",
-    }
-)
 
 log = logging.getLogger("mockpartners.ftps")
 
@@ -51,57 +41,24 @@ if not _library_log.handlers:
     _library_log.setLevel(logging.WARNING)
 
 
-class FtpsServer:
+class FtpsServer(Listener[FtpsEndpoint]):
     """Serves one ``protocol: ftps`` endpoint of a profile."""
 
     protocol = "ftps"
+    follows: ClassVar[frozenset[str]] = names.LISTENING | names.TLS_CONTEXT
 
     def __init__(self, partner: EndpointPort, name: str, spec: FtpsEndpoint, host: str, port: int) -> None:
         if partner.tls is None:
             raise RuntimeError("prepare the partner before serving it")
-        self.partner = partner
-        self.name = name
-        self.spec = spec
-        self.host = host
-        self.requested_port = port
-        self.port = port
+        super().__init__(partner, name, spec, host, port)
         self.class_prefix = f"{partner.name.capitalize()}{name.capitalize()}"
         self.ssl_context = make_context(spec, partner.tls, partner.scenarios)
-        self._allowlists = {
-            account.username: self._addresses(account.ip_allowlist) for account in partner.profile.accounts
-        }
-        self.limits = partner.connection_limits()
         self._handler: type[PartnerHandler] | None = None
         self._server: ControlListener | None = None
         self._loop: IOLoop | None = None
-        self._hold: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._actions: queue.Queue[tuple[Callable[[], None], threading.Event]] = queue.Queue()
-        partner.scenarios.subscribe(self._scenario_changed)
-
-    # -- what the handlers ask ----------------------------------------------------------------------------
-
-    def has_account(self, username: str) -> bool:
-        return username in self._allowlists
-
-    def address_allowed(self, username: str, address: str) -> bool:
-        """Whether ``username`` may log in from ``address`` (an account without an allowlist: anywhere)."""
-        addresses = self._allowlists.get(username)
-        return addresses is None or normal_address(address) in addresses
-
-    def address_listed(self, address: str) -> bool:
-        """The partner's firewall: an address on no account's allowlist never reaches the FTP server."""
-        if self.partner.scenarios.active("address-not-allowlisted") is not None:
-            return False
-        if any(addresses is None for addresses in self._allowlists.values()):
-            return True
-        address = normal_address(address)
-        return any(address in addresses for addresses in self._allowlists.values() if addresses)
-
-    @staticmethod
-    def _addresses(allowlist: tuple[str, ...] | None) -> set[str] | None:
-        return None if allowlist is None else {normal_address(address) for address in allowlist}
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 
@@ -109,20 +66,33 @@ class FtpsServer:
         self._handler = handler_classes(self)
         self._loop = IOLoop()
         try:
-            self._listen(self.requested_port)
-        except OSError as error:
+            await super().start()
+        except BaseException:
             self._loop.close()
-            raise bind_error(self.partner.name, self.name, self.host, self.requested_port, error) from None
-        self._apply_scenarios()
+            raise
         self._thread = threading.Thread(
             target=self._serve, name=f"mockpartners-{self.class_prefix}", daemon=True
         )
         self._thread.start()
 
-    def _listen(self, port: int) -> None:
+    async def _open(self, port: int) -> int:
         self._server = ControlListener((self.host, port), self._handler, ioloop=self._loop)
         self._server.resource_log = self.partner.resource_log
-        self.port = self._server.socket.getsockname()[1]
+        return int(self._server.socket.getsockname()[1])
+
+    async def _close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _drop_connections(self, reason: str) -> None:
+        """Every channel of the loop closed at once: control and data connections, passive listeners."""
+        assert self._loop is not None
+        for channel in list(self._loop.socket_map.values()):
+            channel.close()
+
+    async def _scenarios_applied(self) -> None:
+        self.reload_credentials()
 
     def _serve(self) -> None:
         assert self._loop is not None
@@ -131,10 +101,9 @@ class FtpsServer:
             self._run_actions()
         self._run_actions()
         self._loop.close()
-        if self._hold is not None:
-            self._hold.close()
 
     async def stop(self) -> None:
+        await super().stop()
         self._stopping.set()
         if self._thread is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 10)
@@ -142,15 +111,19 @@ class FtpsServer:
 
     # -- work on the server's own thread ------------------------------------------------------------------
 
-    def do(self, action: Callable[[], None]) -> None:
-        """Run ``action`` on the server's thread (pyftpdlib is not thread-safe) and wait for it."""
-        if self._thread is None or threading.current_thread() is self._thread:
-            action()
-            return
-        done = threading.Event()
-        self._actions.put((action, done))
-        if not done.wait(timeout=30) and self._thread.is_alive():
-            raise TimeoutError(f"{self.partner.name} {self.name}: the server did not answer in time")
+    def _submit(self, work: Work, *, wait: bool) -> None:
+        """pyftpdlib is not thread-safe: work from another thread waits in a queue the server's thread
+        empties between two turns of its loop."""
+        if self._thread is None or not self._thread.is_alive():
+            run_to_end(work)
+        elif threading.current_thread() is self._thread:
+            assert self._loop is not None
+            self._loop.call_later(0, run_to_end, work, _errback=lambda: log.exception("listener step failed"))
+        else:
+            done = threading.Event()
+            self._actions.put((lambda: run_to_end(work), done))
+            if wait and not done.wait(timeout=30) and self._thread.is_alive():
+                raise TimeoutError(f"{self.partner.name} {self.name}: the server did not answer in time")
 
     def _run_actions(self) -> None:
         while True:
@@ -161,42 +134,9 @@ class FtpsServer:
             try:
                 action()
             except Exception:
-                log.exception("scenario action failed")
+                log.exception("listener step failed")
             finally:
                 done.set()
-
-    # -- scenarios ----------------------------------------------------------------------------------------
-
-    def _scenario_changed(self, name: str, parameters: dict[str, Any] | None) -> None:
-        if name in ("port-closed", "firewall-drop"):
-            self.do(self._apply_scenarios)
-        elif name in _CONTEXT_SCENARIOS:
-            self.reload_credentials()
-
-    def _apply_scenarios(self) -> None:
-        """Listen (or not) as the port scenarios say: closed, a firewall that drops, or the real server."""
-        scenarios = self.partner.scenarios
-        closed = scenarios.active("port-closed") is not None
-        dropping = scenarios.active("firewall-drop") is not None
-        if (closed or dropping) and self._server is not None:
-            self._server.close()
-            self._server = None
-        if self._hold is not None and (closed or not dropping):
-            self._hold.close()
-            self._hold = None
-        if dropping and not closed and self._hold is None:
-            self._hold = silent_listener(self.host, self.port)
-        if not closed and not dropping and self._server is None:
-            self._listen(self.port)
-
-    def restart(self) -> None:
-        """What a restarting server does to its clients: every connection cut, then listening again."""
-        assert self._loop is not None
-        for channel in list(self._loop.socket_map.values()):
-            channel.close()
-        self._server = None
-        self._apply_scenarios()
-        self.partner.journal.record("endpoint.restart", partner=self.partner.name, endpoint=self.name)
 
     def reload_credentials(self) -> None:
         """A new TLS context (renewed certificate, certificate scenarios) for every new connection."""
@@ -216,6 +156,7 @@ class FtpsServer:
             self.spec.tls_minimum,
             self.spec.passive_ports,
             self.spec.client_certificate,
+            self.spec.tls,
         )
         return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
 
@@ -264,7 +205,8 @@ def _commands(server: FtpsServer) -> dict[str, Any]:
 
 
 def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
-    """A handler class (and its data channel class) bound to one endpoint."""
+    """A handler class (and its data channel class) bound to one endpoint; an implicit TLS port's starts
+    with :class:`ImplicitTls` (the handshake at connect, before the greeting)."""
     spec = server.spec
     data_channel = type(f"{server.class_prefix}DataChannel", (DataChannel,), {})
     attributes: dict[str, Any] = {
@@ -283,5 +225,7 @@ def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
         "auth_failed_timeout": spec.failed_login_delay.total_seconds(),
         "banner": spec.banner,
         "use_sendfile": False,
+        "handshake_timeout": spec.tls_handshake_timeout.total_seconds(),
     }
-    return type(f"{server.class_prefix}Handler", (PartnerHandler,), attributes)
+    bases = (ImplicitTls, PartnerHandler) if spec.tls == "implicit" else (PartnerHandler,)
+    return type(f"{server.class_prefix}Handler", bases, attributes)

@@ -7,7 +7,6 @@ verify clients do; the verify callback notes why, so the journal can say which i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
@@ -16,7 +15,7 @@ from OpenSSL import SSL, crypto
 
 from ...infra.credentials import TlsCredentials
 from ...model.loading import FtpsEndpoint
-from ...scenarios import Scenarios
+from ...scenarios import Scenarios, tls_policy
 
 __all__ = [
     "TlsCheck",
@@ -27,12 +26,6 @@ __all__ = [
     "whole_writes",
 ]
 
-_VERSIONS = {
-    "1.0": SSL.TLS1_VERSION,
-    "1.1": SSL.TLS1_1_VERSION,
-    "1.2": SSL.TLS1_2_VERSION,
-    "1.3": SSL.TLS1_3_VERSION,
-}
 # X509_V_ERR_* numbers (openssl/x509_vfy.h) and what the partner's journal says of them
 _VERIFY_ERRORS = {
     9: "client certificate not yet valid",
@@ -58,43 +51,15 @@ class TlsCheck:
 def make_context(
     spec: FtpsEndpoint, credentials: TlsCredentials, scenarios: Scenarios | None = None
 ) -> SSL.Context:
-    """The endpoint's TLS context, as the certificate and TLS scenarios that are on say."""
-    active = {name: scenarios.active(name) for name in scenarios.specs} if scenarios is not None else {}
-    on = {name for name, parameters in active.items() if parameters is not None}
-    server = credentials.server
-    for scenario, kind in _SERVER_CERTIFICATES.items():
-        if scenario in on:
-            server = credentials.scenario_server(kind)
-    minimum: str = spec.tls_minimum
-    if "tls-below-minimum" in on:
-        minimum = str((active["tls-below-minimum"] or {})["minimum"])
-    context = SSL.Context(SSL.TLS_SERVER_METHOD)
-    context.set_min_proto_version(_VERSIONS.get(minimum, SSL.TLS1_3_VERSION))
-    context.set_options(SSL.OP_NO_COMPRESSION)
-    context.use_certificate_chain_file(str(server.certificate_path))
-    context.use_privatekey_file(str(server.key_path))
-    context.check_privatekey()
-    # one session cache for the control and data channels: required for TLS session reuse
-    context.set_session_id(b"mockpartners-ftps")
-    context.set_session_cache_mode(SSL.SESS_CACHE_SERVER)
-    if spec.client_certificate == "required":
-        trusted = credentials.untrusted_ca if "client-certificate-untrusted" in on else credentials.client_ca
-        context.load_verify_locations(str(trusted.certificate_path))
-        context.add_client_ca(credentials.client_ca.certificate)
-        context.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, _verify)
-        store = context.get_cert_store()
-        if "client-certificate-expired" in on and store is not None:
-            store.set_time(_FAR_FUTURE)  # every client certificate has expired by then
+    """The endpoint's TLS context from the partner's one TLS policy (the scenarios that are on choose the
+    certificates), with the observers that let the journal say why a handshake failed."""
+    required = spec.client_certificate == "required"
+    policy = tls_policy(credentials, spec.tls_minimum, client_certificate=required, scenarios=scenarios)
+    context = policy.pyopenssl_context()
+    if policy.clients is not None:
+        context.set_verify(context.get_verify_mode(), _verify)
     context.set_info_callback(_alerts)
     return context
-
-
-_SERVER_CERTIFICATES = {
-    "server-certificate-untrusted": "untrusted",
-    "server-certificate-renewed": "renewed",
-    "server-certificate-expired": "expired",
-}
-_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 _WRITE_ALERT = 0x4000 | 0x08  # SSL_CB_ALERT | SSL_CB_WRITE

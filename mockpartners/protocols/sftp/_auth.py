@@ -3,6 +3,8 @@
 ONSS offers password and keyboard-interactive but accepts only keys, so a client without a key meets a
 password prompt that never succeeds (guide 4.3.3) and a client with an unknown key hears
 "Server refused our key" (4.3.2). Every attempt is journalled with its method, key and fingerprint.
+Whether it succeeds is the account book's answer (``ports/accounts.py``), the same on every protocol: the
+endpoint offers the methods, each account may use some of them, from its allowlist's addresses.
 
 As OpenSSH's sshd, a connection gets ``limits.auth_attempts`` refused attempts (MaxAuthTries, 6), then
 "Too many authentication failures" (disconnect reason 2, protocol error, what sshd sends): enough for
@@ -12,7 +14,6 @@ was trying (failed logins count at once, whatever connection made them) is cut a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,9 @@ import asyncssh
 from asyncssh.constants import MSG_SERVICE_ACCEPT, MSG_SERVICE_REQUEST
 from asyncssh.packet import SSHPacket, String
 
+from ...ports.accounts import AccountAuth
 from ...ports.session import Session
+from ...scenarios import names
 from ._cork import cork
 from ._subsystem import PartnerSftpHandler, SftpSubsystem
 
@@ -43,6 +46,7 @@ class SshConnection(asyncssh.SSHServer):
         self._seen_keys: set[tuple[str, str]] = set()
         self._failures = 0
         self._connection: asyncssh.SSHServerConnection | None = None
+        self._cut_because = ""
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._connection = conn
@@ -62,7 +66,7 @@ class SshConnection(asyncssh.SSHServer):
             self.endpoint.connections.discard(self._connection)
         session = self._session()
         session.lost = True
-        session.disconnect_reason = str(exc) if exc else "client closed"
+        session.disconnect_reason = self._cut_because or (str(exc) if exc else "client closed")
         if self.sftp_channels == 0:
             session.ended(session.disconnect_reason)
 
@@ -81,7 +85,7 @@ class SshConnection(asyncssh.SSHServer):
         return True
 
     def public_key_auth_supported(self) -> bool:
-        if self.endpoint.partner.scenarios.active("no-publickey") is not None:
+        if self.endpoint.partner.scenarios.active(names.NO_PUBLICKEY) is not None:
             return False
         return "publickey" in self.spec.auth_offered
 
@@ -94,11 +98,8 @@ class SshConnection(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         self._cut_if_banned()
         fingerprint = key.get_fingerprint("sha256")
-        reason = self._refusal(username, "publickey")
-        offered = tuple(key.export_public_key().decode().split()[:2])
-        if not reason and offered not in self.endpoint.authorized(username):
-            reason = "this key is not registered for the account (Server refused our key)"
-        if not reason and self.endpoint.partner.scenarios.active("refuse-keys") is not None:
+        reason = self._refusal(username, "publickey", key=key.export_public_key().decode().split()[:2])
+        if not reason and self.endpoint.partner.scenarios.active(names.REFUSE_KEYS) is not None:
             reason = "every key is refused (scenario refuse-keys): Server refused our key"
         if (username, fingerprint) not in self._seen_keys:
             # clients ask about a key, then sign with it: one journal line per key is enough
@@ -115,7 +116,7 @@ class SshConnection(asyncssh.SSHServer):
 
     def validate_password(self, username: str, password: str) -> bool:
         self._cut_if_banned()
-        reason = self._refusal(username, "password") or self.endpoint.check_password(username, password)
+        reason = self._refusal(username, "password", password=password)
         self._session().auth_attempt(username, "password", not reason, reason)
         return self._decided("password", reason)
 
@@ -127,9 +128,7 @@ class SshConnection(asyncssh.SSHServer):
     def validate_kbdint_response(self, username: str, responses: Sequence[str]) -> bool:
         self._cut_if_banned()
         password = responses[0] if responses else ""
-        reason = self._refusal(username, "keyboard-interactive") or self.endpoint.check_password(
-            username, password
-        )
+        reason = self._refusal(username, "keyboard-interactive", password=password)
         self._session().auth_attempt(username, "keyboard-interactive", not reason, reason)
         return self._decided("keyboard-interactive", reason)
 
@@ -163,18 +162,19 @@ class SshConnection(asyncssh.SSHServer):
 
     def auth_completed(self) -> None:
         session = self._session()
-        session.logged_in(session.username or "", self._method)
+        session.logged_in(session.username or "", self._method, cut=self._cut)
 
-    def _refusal(self, username: str, method: str) -> str:
-        pattern = self.endpoint.partner.profile.username_pattern
-        if pattern and not re.fullmatch(pattern, username):
-            return f"user name {username!r} does not match {pattern}"
-        if method not in self.spec.auth_accepted:
-            accepted = ", ".join(self.spec.auth_accepted)
-            return f"{method} authentication is offered but never accepted (accepted: {accepted})"
-        if not self.endpoint.has_account(username):
-            return f"unknown account {username!r}"
-        return ""
+    def _refusal(self, username: str, method: AccountAuth, **presented: Any) -> str:
+        """The account book's answer: the same checks and reasons on every protocol."""
+        return self.endpoint.partner.accounts.refusal(
+            username, method, endpoint=self.endpoint.name, address=self._session().address, **presented
+        )
+
+    def _cut(self, reason: str) -> None:
+        """The account changed and its live sessions are cut: disconnect, from whatever thread asks."""
+        if self._connection is not None:
+            self._cut_because = reason
+            self.endpoint.disconnect(self._connection, "Your account was changed: log in again.")
 
     def _session(self) -> Session:
         assert self.session is not None, "connection_made always runs first"

@@ -3,68 +3,42 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncssh
 
 from ...infra.endpoints import EndpointInfo, HostKeyInfo
 from ...model.loading import SftpEndpoint
 from ...ports.endpoint import EndpointPort
-from ..base import bind_error, silent_listener
+from ...scenarios import names
+from ..base import Listener, Work
 from ._auth import SshConnection
 
 __all__ = ["SftpServer"]
 
 
-class SftpServer:
-    """Serves one ``protocol: sftp`` endpoint of a profile."""
+class SftpServer(Listener[SftpEndpoint]):
+    """Serves one ``protocol: sftp`` endpoint of a profile, on the suite's asyncio loop."""
 
     protocol = "sftp"
+    follows: ClassVar[frozenset[str]] = names.LISTENING | {names.HOST_KEY_CHANGED}
 
     def __init__(self, partner: EndpointPort, name: str, spec: SftpEndpoint, host: str, port: int) -> None:
         if partner.ssh is None:
             raise RuntimeError("prepare the partner before serving it")
-        self.partner = partner
-        self.name = name
-        self.spec = spec
-        self.host = host
-        self.requested_port = port
-        self.port = port
+        super().__init__(partner, name, spec, host, port)
         self.credentials = partner.ssh
-        self._authorized = {
-            username: {tuple(line.split()[:2]) for line in account.authorized}
-            for username, account in self.credentials.accounts.items()
-        }
         self._server: asyncssh.SSHAcceptor | None = None
-        self._hold: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
-        self.limits = partner.connection_limits()
-        partner.scenarios.subscribe(self._scenario_changed)
-
-    def authorized(self, username: str) -> set[tuple[str, ...]]:
-        """Public keys (algorithm, base64) that log in as ``username``."""
-        return self._authorized.get(username, set())
-
-    def has_account(self, username: str) -> bool:
-        return username in self._authorized
-
-    def check_password(self, username: str, password: str) -> str:
-        """Why a password is refused ("" if accepted): no profile gives SFTP passwords yet."""
-        return "wrong password"
+        self._tasks: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak references
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        try:
-            await self._listen(self.requested_port)
-        except OSError as error:
-            raise bind_error(self.partner.name, self.name, self.host, self.requested_port, error) from None
-        await self._apply_scenarios()
+        await super().start()
 
-    async def _listen(self, port: int) -> None:
+    async def _open(self, port: int) -> int:
         options: dict[str, Any] = {
             "server_host_keys": self._host_keys(),
             "encoding": None,  # channels carry bytes, with no line editor: SFTP is the only thing served
@@ -74,26 +48,21 @@ class SftpServer:
         if self.spec.banner:
             options["banner"] = self.spec.banner
         self._server = await asyncssh.create_server(lambda: SshConnection(self), self.host, port, **options)
-        self.port = self._server.sockets[0].getsockname()[1]
+        return int(self._server.sockets[0].getsockname()[1])
 
-    async def stop(self) -> None:
-        await self._close_listeners()
-        await self._drop_connections("server stopping")
-
-    async def restart(self) -> None:
-        """What a restarting server does to its clients: every connection cut, then listening again."""
-        await self._close_listeners()
-        await self._drop_connections("server restarting")
-        await self._apply_scenarios()
-        self.partner.journal.record("endpoint.restart", partner=self.partner.name, endpoint=self.name)
-
-    async def _close_listeners(self) -> None:
+    async def _close(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        if self._hold is not None:
-            self._hold.close()
-        self._server = self._hold = None
+            self._server = None
+
+    def disconnect(self, connection: asyncssh.SSHServerConnection, reason: str) -> None:
+        """Disconnect one client (its account changed), from any thread."""
+
+        async def disconnect() -> None:
+            connection.disconnect(asyncssh.DISC_BY_APPLICATION, reason)
+
+        self.submit(disconnect())
 
     async def _drop_connections(self, reason: str) -> None:
         connections = list(self.connections)
@@ -102,44 +71,28 @@ class SftpServer:
         for connection in connections:
             await connection.wait_closed()
 
-    # -- scenarios ----------------------------------------------------------------------------------------
-
-    def _scenario_changed(self, name: str, parameters: dict[str, Any] | None) -> None:
-        if name in ("port-closed", "firewall-drop", "host-key-changed"):
-            self._on_loop(self._apply_scenarios())
-
-    def _on_loop(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """Run on the server's loop; wait for it unless we already are on that loop."""
+    def _submit(self, work: Work, *, wait: bool) -> None:
         assert self._loop is not None
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is self._loop:
-            self._loop.create_task(coroutine)
+            task = self._loop.create_task(work)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         else:
-            asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+            future = asyncio.run_coroutine_threadsafe(work, self._loop)
+            if wait:
+                future.result(timeout=30)
 
-    async def _apply_scenarios(self) -> None:
-        """Listen (or not) as the port scenarios say: closed, a firewall that drops, or the real server."""
-        scenarios = self.partner.scenarios
-        closed = scenarios.active("port-closed") is not None
-        dropping = scenarios.active("firewall-drop") is not None
-        if (closed or dropping) and self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        if dropping and self._hold is None and not closed:
-            self._hold = silent_listener(self.host, self.port)
-        if not dropping and self._hold is not None:
-            await self._close_listeners()
-        if not closed and not dropping and self._server is None:
-            await self._listen(self.port)
+    async def _scenarios_applied(self) -> None:
+        """Scenario ``host-key-changed``: new connections get the other host keys."""
         if self._server is not None:
             self._server.update(server_host_keys=self._host_keys())
 
     def _host_keys(self) -> list[asyncssh.SSHKey]:
-        if self.partner.scenarios.active("host-key-changed") is not None:
+        if self.partner.scenarios.active(names.HOST_KEY_CHANGED) is not None:
             return [pair.key for pair in self.partner.changed_host_keys()]
         return [pair.key for pair in self.credentials.host_keys]
 
@@ -157,9 +110,6 @@ class SftpServer:
             keys,
             str(known_hosts) if known_hosts else None,
         )
-
-    def reload_credentials(self) -> None:
-        """Host keys change only at start (``--new-host-keys``): nothing to reload while serving."""
 
     def known_hosts_lines(self) -> list[str]:
         """OpenSSH known_hosts lines for this endpoint as it listens now."""

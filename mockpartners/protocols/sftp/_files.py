@@ -22,6 +22,7 @@ from ...infra.limits import StorageRefused
 from ...model.loading import Right
 from ...ports.session import Operation, Session
 from ...ports.storage import AccessRefused, Location
+from ...scenarios import names
 from ._handles import OpenFile, access_error, after, attributes, open_flags, open_rights, paced, storage_error
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class SftpFiles(asyncssh.SFTPServer):
     def write(self, file_obj: object, offset: int, data: bytes) -> int | Awaitable[int]:
         handle: OpenFile = file_obj  # type: ignore[assignment]
         failure = self.session.faults.write_failure()
-        if failure == "disk-full":
+        if failure == names.DISK_FULL:
             handle.failed = "a write failed: no space left on device (scenario disk-full)"
             raise OSError(errno.ENOSPC, "No space left on device")
         if failure is not None:
@@ -157,7 +158,7 @@ class SftpFiles(asyncssh.SFTPServer):
         if action == "disconnect":
             self.connection.abort()
         elif action == "restart":
-            asyncio.get_running_loop().create_task(self.ssh.endpoint.restart())
+            self.ssh.endpoint.restart_soon()
         delay = faults.reply_delay() + faults.transfer_delay(size)
         return after(delay, result) if delay else result
 

@@ -1,0 +1,151 @@
+"""Routes of a partner's accounts: list, create, read, change, remove, while the partner serves.
+
+Every change goes through the partner's account book, which checks it as a profile's account (a change
+that would leave the account unable to log in anywhere is a 400 saying why), journals it
+(``account.created``, ``account.changed``, ``account.removed``) and applies it to the next login on every
+protocol; ``cut_sessions`` also ends the account's live sessions. endpoints.json follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from ...kernel.partner import Partner
+from ...model.errors import UsageError
+from ...ports.accounts import KEEP
+from ._bodies import json_body
+from ._http import CONTROL, flag_field, json_response, parameters, text_field
+
+__all__ = ["ROUTES"]
+
+ACCOUNTS = "/v1/partners/{partner}/accounts"
+ACCOUNT = ACCOUNTS + "/{account}"
+
+_CHANGEABLE = ("password", "public_keys", "endpoints", "ip_allowlist", "auth", "description")
+_LISTS = ("public_keys", "endpoints", "ip_allowlist", "auth")
+
+
+def _view(partner: Partner, username: str) -> dict[str, Any]:
+    """The account as endpoints.json shows it, and how many sessions are logged in as it now."""
+    return {**asdict(partner.account(username)), "live_sessions": partner.accounts.live_sessions(username)}
+
+
+def _strings(body: Mapping[str, Any], name: str) -> list[str] | None:
+    """A list of strings, or null (what null means depends on the field: every endpoint, any address)."""
+    value = body[name]
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f"{name}: expected a list of strings or null, got {value!r}"[:300])
+    return value
+
+
+def _password(body: Mapping[str, Any]) -> str | bool | None:
+    """A password, true (generate one) or null (none)."""
+    value = body["password"]
+    if value is not None and not isinstance(value, str | bool):
+        raise UsageError(
+            f"password: expected a string, true (generate one) or null, got {type(value).__name__}"
+        )
+    return value
+
+
+def _fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The account fields present in ``body``, typed; absent ones are left out (unchanged)."""
+    fields: dict[str, Any] = {}
+    for name in _CHANGEABLE:
+        if name not in body:
+            continue
+        if name in _LISTS:
+            fields[name] = _strings(body, name)
+        elif name == "password":
+            fields[name] = _password(body)
+        else:
+            fields[name] = text_field(body, name) or ""
+    if fields.get("public_keys", ()) is None:
+        fields["public_keys"] = []  # null: no key
+    return fields
+
+
+async def list_accounts(request: web.Request) -> web.Response:
+    parameters(request, ())
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    views = await control.run(lambda: [_view(partner, name) for name in partner.accounts.usernames()])
+    return json_response({"partner": partner.name, "accounts": views})
+
+
+async def get_account(request: web.Request) -> web.Response:
+    parameters(request, ())
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    return json_response(await control.run(_view, partner, username))
+
+
+def _create(partner: Partner, username: str, fields: dict[str, Any], certificate: bool) -> dict[str, Any]:
+    partner.accounts.create(username, certificate=certificate, **fields)
+    return _view(partner, username)
+
+
+async def create_account(request: web.Request) -> web.Response:
+    """A new account, usable at once on the endpoints it may use (``password: true`` generates one)."""
+    parameters(request, ())
+    body = await json_body(request, ("username", "certificate", *_CHANGEABLE))
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = text_field(body, "username", required=True) or ""
+    fields = _fields(body)
+    certificate = flag_field(body, "certificate")
+    return json_response(await control.run(_create, partner, username, fields, certificate), status=201)
+
+
+def _change(partner: Partner, username: str, fields: dict[str, Any], cut_sessions: bool) -> dict[str, Any]:
+    partner.accounts.change(
+        username, cut_sessions=cut_sessions, **{name: fields.get(name, KEEP) for name in _CHANGEABLE}
+    )
+    return _view(partner, username)
+
+
+async def change_account(request: web.Request) -> web.Response:
+    """Change what the body gives; new logins see it at once, live sessions are cut on request."""
+    parameters(request, ())
+    body = await json_body(request, (*_CHANGEABLE, "cut_sessions"))
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    fields = _fields(body)
+    return json_response(
+        await control.run(_change, partner, username, fields, flag_field(body, "cut_sessions"))
+    )
+
+
+def _remove(partner: Partner, username: str, cut_sessions: bool) -> dict[str, Any]:
+    view = _view(partner, username)
+    partner.accounts.remove(username, cut_sessions=cut_sessions)
+    return {**view, "removed": True}
+
+
+async def remove_account(request: web.Request) -> web.Response:
+    """The account can no longer log in; ``?cut_sessions=true`` also ends its live sessions."""
+    values = parameters(request, ("cut_sessions",))
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    cut = values.get("cut_sessions", "false")
+    if cut not in ("true", "false"):
+        raise UsageError(f"cut_sessions: expected true or false, got {cut!r}")
+    return json_response(await control.run(_remove, partner, username, cut == "true"))
+
+
+ROUTES = [
+    ("GET", ACCOUNTS, list_accounts),
+    ("POST", ACCOUNTS, create_account),
+    ("GET", ACCOUNT, get_account),
+    ("PATCH", ACCOUNT, change_account),
+    ("DELETE", ACCOUNT, remove_account),
+]

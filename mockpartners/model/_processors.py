@@ -1,0 +1,185 @@
+"""What a partner does on its own side, as data: processor specs, one per kind, and their cross-checks.
+
+A profile lists its processors under ``processors:``, each a mapping with a ``kind`` (the registry in
+:mod:`mockpartners.processors` builds the processor of each kind). Two forms stay valid because every
+profile written so far uses them: ``pickup:`` is one pickup processor, and a folder with a ``retention``
+implies a retention processor that runs every ``retention_check``. Later partners add kinds here (the XFB
+gateway's file states, INSEE's TEDECO spool, mail notifications) without touching the partner.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
+
+from pydantic import Field, field_validator
+
+from ._types import DurationField, IntervalField, Location, Model, dotted
+from .duration import Duration
+
+if TYPE_CHECKING:
+    from ._schema import Profile
+
+__all__ = [
+    "PROCESSOR_KINDS",
+    "TEMPLATE_VARIABLES",
+    "AnswerTemplate",
+    "Answers",
+    "Pickup",
+    "ProcessorSpec",
+    "Retention",
+    "declared_processors",
+    "processor_errors",
+    "processor_specs",
+]
+
+TEMPLATE_VARIABLES = frozenset(
+    {
+        "name",
+        "stem",
+        "suffix",
+        "account",
+        "folder",
+        "answer_folder",
+        "partner",
+        "received_at",
+        "processed_at",
+        "date",
+        "time",
+        "size",
+        "sha256",
+        "request_id",
+        "reason",
+    }
+)
+
+
+class AnswerTemplate(Model):
+    """Name and content of a file the partner writes, with ``${name}``-style variables."""
+
+    name: str = Field(min_length=1)
+    content: str
+
+    @field_validator("name", "content")
+    @classmethod
+    def _known_variables(cls, text: str) -> str:
+        template = string.Template(text)
+        if not template.is_valid():
+            raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
+        unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
+        if unknown:
+            known = ", ".join(sorted(TEMPLATE_VARIABLES))
+            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
+        return text
+
+
+class Answers(Model):
+    accepted: AnswerTemplate
+    rejected: AnswerTemplate | None = None
+    invalid: AnswerTemplate | None = None
+
+
+class Pickup(Model):
+    """How the partner picks up requests from inboxes and answers them, whatever the protocol."""
+
+    kind: Literal["pickup"] = "pickup"
+    inboxes: dict[str, str] = Field(min_length=1)
+    name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
+    unmatched: Literal["reject", "ignore"] = "reject"
+    rejection_reason: str = "incorrect file name"
+    direct_uploads: Literal["allowed", "violation", "harsh"] = "allowed"
+    copy_to: str | None = None
+    after_pickup: Literal["remove", "keep"] = "remove"
+    repeated_answers: Literal["number", "replace"] = "number"
+    """A request sent again before its answer was fetched: "number" keeps the first answer and names the
+    new one NAME.2.EXT (then .3...); "replace" overwrites it."""
+    delay: DurationField = Duration()
+    answers: Answers
+
+    @field_validator("name_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return pattern
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        """The folders whose arriving files this processor takes: the upload folders."""
+        return tuple(self.inboxes)
+
+
+class Retention(Model):
+    """The partner deletes files older than their folder's ``retention``, on the virtual clock."""
+
+    kind: Literal["retention"] = "retention"
+    check: IntervalField | None = None
+    """How often (virtual time) it runs; none: the profile's ``retention_check``."""
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return ()
+
+
+ProcessorSpec = Annotated[Pickup | Retention, Field(discriminator="kind")]
+PROCESSOR_KINDS: tuple[str, ...] = tuple(
+    model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
+)
+"""The kinds a profile may declare (each spec's ``kind``), in the order of the union above."""
+
+
+def declared_processors(profile: Profile) -> list[tuple[Location, ProcessorSpec]]:
+    """The processors the profile writes out, each with where it is written (``pickup`` or
+    ``processors[i]``)."""
+    declared: list[tuple[Location, ProcessorSpec]] = []
+    if profile.pickup is not None:
+        declared.append((("pickup",), profile.pickup))
+    declared += [(("processors", index), spec) for index, spec in enumerate(profile.processors)]
+    return declared
+
+
+def processor_specs(profile: Profile) -> tuple[ProcessorSpec, ...]:
+    """Every processor the partner runs: the declared ones, then the retention that folders with a
+    ``retention`` imply when none is declared (so a profile that only gives retentions keeps working)."""
+    specs = [spec for _, spec in declared_processors(profile)]
+    declared_retention = any(isinstance(spec, Retention) for spec in specs)
+    if not declared_retention and any(folder.retention is not None for folder in profile.folders.values()):
+        specs.append(Retention())
+    return tuple(specs)
+
+
+def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
+    """Problems no single spec shows: folders a spec names that the profile lacks, an inbox two pickups
+    take, a second retention, a retention with nothing to delete."""
+    takers: dict[str, Location] = {}
+    retention: Location | None = None
+    for location, spec in declared_processors(profile):
+        if isinstance(spec, Pickup):
+            yield from _pickup_errors(profile, location, spec, takers)
+        elif retention is not None:
+            yield location, f"a second retention processor ({dotted(retention)} sweeps every folder already)"
+        else:
+            retention = location
+            if all(folder.retention is None for folder in profile.folders.values()):
+                yield location, "a retention processor with nothing to delete: no folder has a retention"
+
+
+def _pickup_errors(
+    profile: Profile, location: Location, spec: Pickup, takers: dict[str, Location]
+) -> Iterable[tuple[Location, str]]:
+    for inbox, answer_folder in spec.inboxes.items():
+        for folder in (inbox, answer_folder):
+            if folder not in profile.folders:
+                yield (*location, "inboxes", inbox), f"folder {folder!r} is not declared under folders"
+        taker = takers.setdefault(inbox, location)
+        if taker != location:
+            yield (
+                (*location, "inboxes", inbox),
+                f"inbox {inbox!r} is picked up twice, here and at {dotted((*taker, 'inboxes', inbox))}"
+                " (one pickup per inbox)",
+            )
+    if spec.copy_to is not None and spec.copy_to not in profile.folders:
+        yield (*location, "copy_to"), f"folder {spec.copy_to!r} is not declared under folders"
