@@ -12,23 +12,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..infra.clock import Clock
-from ..infra.journal import Journal
 from ..infra.scheduler import Failure, Lane
-from ..model.loading import Profile
-from ..scenarios import Scenarios
-from .accounts import AccountBook
+from ._facts import PartnerFacts
 from .storage import PartnerTree
 
 __all__ = ["ProcessorContext"]
 
 
-class ProcessorContext(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def profile(self) -> Profile: ...
-    @property
-    def journal(self) -> Journal: ...
+class ProcessorContext(PartnerFacts, Protocol):
     @property
     def clock(self) -> Clock: ...
     @property
@@ -37,11 +28,6 @@ class ProcessorContext(Protocol):
 
     @property
     def tree(self) -> PartnerTree: ...
-    @property
-    def scenarios(self) -> Scenarios: ...
-    @property
-    def accounts(self) -> AccountBook:
-        """The accounts as they are now (created while serving included)."""
 
     @property
     def spool(self) -> Path:

@@ -11,30 +11,15 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..infra.credentials import SshCredentials, TlsCredentials
-from ..infra.journal import Journal
 from ..infra.limits import ConnectionLimits, OnceLog
 from ..infra.ssh_keys import KeyPair
-from ..model.loading import Profile
-from ..scenarios import Scenarios
-from .accounts import AccountBook
+from ._facts import PartnerFacts
 from .session import Session
 
 __all__ = ["EndpointPort"]
 
 
-class EndpointPort(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def profile(self) -> Profile: ...
-    @property
-    def journal(self) -> Journal: ...
-    @property
-    def scenarios(self) -> Scenarios: ...
-    @property
-    def accounts(self) -> AccountBook:
-        """Who may log in, how and from where: asked at every login, never copied (accounts change)."""
-
+class EndpointPort(PartnerFacts, Protocol):
     @property
     def ssh(self) -> SshCredentials | None: ...
     @property
