@@ -3,6 +3,7 @@ let it flow again, or put it back on the wall clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,20 +63,21 @@ async def advance(request: web.Request) -> web.Response:
     return json_response({**clock_state(control.suite.clock), "advanced_by": str(step)})
 
 
-async def unfreeze(request: web.Request) -> web.Response:
+async def _without_arguments(request: web.Request, action: Callable[[Clock], None]) -> web.Response:
+    """The routes that take nothing: unfreeze and reset."""
     parameters(request, ())
     await json_body(request, ())
     control = request.app[CONTROL]
-    await control.run(control.suite.clock.unfreeze)
+    await control.run(action, control.suite.clock)
     return json_response(clock_state(control.suite.clock))
+
+
+async def unfreeze(request: web.Request) -> web.Response:
+    return await _without_arguments(request, Clock.unfreeze)
 
 
 async def reset(request: web.Request) -> web.Response:
-    parameters(request, ())
-    await json_body(request, ())
-    control = request.app[CONTROL]
-    await control.run(control.suite.clock.reset)
-    return json_response(clock_state(control.suite.clock))
+    return await _without_arguments(request, Clock.reset)
 
 
 ROUTES = [
