@@ -267,4 +267,10 @@ class Suite:
         current = asyncio.current_task()
         leftovers = [task for task in asyncio.all_tasks() if task is not current]
         if leftovers:
-            await asyncio.wait(leftovers, timeout=5)
+            _, pending = await asyncio.wait(leftovers, timeout=5)
+            # what is still running (an HTTP handler lingering over an unread body) is cancelled and
+            # given its turn to end, as asyncio.run does, rather than destroyed with the loop
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1)

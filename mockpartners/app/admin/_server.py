@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AdminServer", "build_application"]
 
+_LINGERING_SECONDS = 2.0
+"""How long the unread rest of a refused upload is drained, for the client to read the answer, not a reset."""
+
 ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
     *_routes_suite.ROUTES,
     *_routes_journal.ROUTES,
@@ -133,9 +136,15 @@ class AdminServer:
 
     async def start(self) -> None:
         prepare(self.control.uploads)
-        # the keep-alive timeout bounds the wait for the headers of every request after the first
+        # the keep-alive timeout bounds the wait for the headers of every request after the first; the
+        # lingering time, how long the rest of a refused body is read and thrown away: aiohttp keeps
+        # reading for all of it even once the client has gone (aiohttp issue 1800), which held every stop
         runner = web.AppRunner(
-            self.app, access_log=None, shutdown_timeout=5, keepalive_timeout=self.limits.header_timeout
+            self.app,
+            access_log=None,
+            shutdown_timeout=5,
+            keepalive_timeout=self.limits.header_timeout,
+            lingering_time=_LINGERING_SECONDS,
         )
         await runner.setup()
         listener = Listener(runner, self.limits)
