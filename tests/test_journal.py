@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockpartners import Clock, Journal, Query
+from mockpartners import Clock, Journal, Partner, Query
 from mockpartners.model.errors import JournalTimeout, StateError
 
 
@@ -94,6 +94,31 @@ def test_a_window_wakes_on_what_the_whole_journal_records(journal: Journal) -> N
     thread = _record_soon(journal, "IN/c")
     assert window.wait_for(kind="partner.answer", timeout=5).path == "IN/c"
     thread.join()
+
+
+def test_a_bound_journal_adds_its_fields_to_what_it_records(journal: Journal) -> None:
+    """What a partner, its processors and sessions record carries the partner without saying so."""
+    onss = journal.bind(partner="onss")
+    window = onss.bind(account="EXP1").since(journal.last_id())
+    marked = window.record("test.mark", path="IN/a")
+    other = window.record("test.mark", account="EXP2")
+    assert (marked.partner, marked.account, marked.path) == ("onss", "EXP1", "IN/a")
+    assert (other.partner, other.account) == ("onss", "EXP2")  # a field given wins over the bound one
+    assert journal.record("test.mark").partner is None  # the journal it was bound from is unchanged
+    assert [event.account for event in onss.events(kind="test.mark")] == ["EXP1", "EXP2", None]
+
+
+def test_a_partners_events_carry_its_name_from_every_side(onss: Partner) -> None:
+    """The partner's own events, its scenarios' and its account book's are bound to it alike."""
+    key = onss.account("EXP0000001").key
+    assert key is not None
+    start = onss.journal.last_id()
+    onss.scenarios.on("reject-requests")
+    onss.accounts.create("EXP0000009", public_keys=[Path(key.public_key).read_text()])
+    onss.files("EXP0000001").drop("OUT/A.xml", b"<a/>")
+    kinds = {event.kind: event.partner for event in onss.journal.events(after=start)}
+    assert {"scenario.on", "account.created", "partner.drop"} <= kinds.keys(), kinds
+    assert set(kinds.values()) == {"onss"}
 
 
 def test_a_second_process_reads_the_journal(tmp_path: Path, journal: Journal) -> None:

@@ -13,12 +13,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..model.errors import JournalTimeout, StateError
+from ._journal_events import COLUMNS, Event, Query, event_from_row
 from ._journal_writer import DEFAULT_LIMIT, JournalWriter
 from .clock import Clock
 
@@ -49,105 +49,6 @@ CREATE INDEX IF NOT EXISTS events_partner_path ON events(partner, path);
 CREATE INDEX IF NOT EXISTS events_ref ON events(ref);
 CREATE INDEX IF NOT EXISTS events_session ON events(session);
 """
-_COLUMNS = (
-    "id",
-    "time",
-    "partner",
-    "protocol",
-    "session",
-    "account",
-    "client",
-    "kind",
-    "path",
-    "outcome",
-    "ref",
-    "detail",
-)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One journal row. ``ref`` points at the event this one follows up (an answer refers to its upload)."""
-
-    id: int
-    time: datetime
-    kind: str
-    partner: str | None = None
-    protocol: str | None = None
-    session: str | None = None
-    account: str | None = None
-    client: str | None = None
-    path: str | None = None
-    outcome: str = "ok"
-    ref: int | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping (the format of ``mockpartners journal --json``)."""
-        return {
-            "id": self.id,
-            "time": self.time.isoformat(timespec="milliseconds"),
-            "kind": self.kind,
-            "partner": self.partner,
-            "protocol": self.protocol,
-            "session": self.session,
-            "account": self.account,
-            "client": self.client,
-            "path": self.path,
-            "outcome": self.outcome,
-            "ref": self.ref,
-            "detail": self.detail,
-        }
-
-    def __str__(self) -> str:
-        details = " ".join(f"{key}={value}" for key, value in self.detail.items())
-        who = " ".join(part for part in (self.partner, self.session, self.account, self.client) if part)
-        return (
-            f"#{self.id} {self.time.isoformat(timespec='milliseconds')} {who} {self.kind}"
-            f"{' ' + self.path if self.path else ''} {self.outcome}{' ' + details if details else ''}"
-        )
-
-
-@dataclass(frozen=True)
-class Query:
-    """Which events to return. ``kind`` may end with ``*`` ("fs.*"); ``after`` is an event id cursor."""
-
-    kind: str | Sequence[str] | None = None
-    partner: str | None = None
-    account: str | None = None
-    session: str | None = None
-    path: str | None = None
-    outcome: str | None = None
-    ref: int | None = None
-    after: int = 0
-
-    def sql(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = ["id > ?"]
-        values: list[Any] = [self.after]
-        kinds = [self.kind] if isinstance(self.kind, str) else list(self.kind or [])
-        if kinds:
-            parts = []
-            for kind in kinds:
-                parts.append("kind LIKE ?" if kind.endswith("*") else "kind = ?")
-                values.append(kind[:-1] + "%" if kind.endswith("*") else kind)
-            clauses.append("(" + " OR ".join(parts) + ")")
-        for column in ("partner", "account", "session", "path", "outcome", "ref"):
-            value = getattr(self, column)
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        return " AND ".join(clauses), values
-
-    def describe(self) -> str:
-        shown = {key: value for key, value in self.__dict__.items() if value not in (None, 0)}
-        return ", ".join(f"{key}={value!r}" for key, value in shown.items()) or "any event"
-
-
-def _event(row: Sequence[Any]) -> Event:
-    values = dict(zip(_COLUMNS, row, strict=True))
-    values["time"] = datetime.fromisoformat(values["time"])
-    values["detail"] = json.loads(values["detail"])
-    return Event(**values)
 
 
 @dataclass
@@ -182,6 +83,7 @@ class Journal:
         self._shared = _Shared()
         self.start = 0
         """Events up to this id are out of view (a window, :meth:`since`); 0 for the whole journal."""
+        self._bound: dict[str, str] = {}
         try:
             if read_only:
                 self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -198,7 +100,19 @@ class Journal:
                 "move it away to start a new one, or restore it"
             ) from None
 
-    def record(
+    def record(self, kind: str, **fields: Any) -> Event:
+        """Append one event with the fields this journal is bound to (:meth:`bind`); wake every waiter."""
+        return self._append(kind, **{**self._bound, **fields})
+
+    def bind(self, **fields: str) -> Journal:
+        """This journal, adding ``fields`` to every event it records (``partner="onss"``): what a partner,
+        its processors and sessions record needs no ``partner=`` of their own. A field given at
+        :meth:`record` wins over the bound one; queries are unchanged."""
+        bound = copy.copy(self)  # the same connection, locks, writer and _Shared
+        bound._bound = {**self._bound, **fields}
+        return bound
+
+    def _append(
         self,
         kind: str,
         *,
@@ -212,7 +126,6 @@ class Journal:
         ref: int | None = None,
         **detail: Any,
     ) -> Event:
-        """Append one event and wake every waiter."""
         moment = self.clock.now()
         text = json.dumps(detail, default=str, ensure_ascii=False)
         row = (moment.isoformat(), time.time(), partner, protocol, session, account, client, kind, path)
@@ -255,26 +168,26 @@ class Journal:
         query = self._in_view(query or Query(**filters))
         where, values = query.sql()
         order = "DESC" if limit else "ASC"
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id {order}"
+        sql = f"SELECT {', '.join(COLUMNS)} FROM events WHERE {where} ORDER BY id {order}"
         if limit:
             sql += f" LIMIT {int(limit)}"
         with self._lock:
             rows = self._db.execute(sql, values).fetchall()
-        found = [_event(row) for row in rows]
+        found = [event_from_row(row) for row in rows]
         return found[::-1] if limit else found
 
     def unanswered_arrivals(self, partner: str, follow_up_kinds: Sequence[str]) -> list[Event]:
         """Events that brought a file into an inbox (detail ``arrival``) and that no follow-up refers to."""
         marks = ", ".join("?" for _ in follow_up_kinds)
         sql = (
-            f"SELECT {', '.join(_COLUMNS)} FROM events e WHERE e.partner = ?"
+            f"SELECT {', '.join(COLUMNS)} FROM events e WHERE e.partner = ?"
             " AND json_extract(e.detail, '$.arrival') IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM events f WHERE f.ref = e.id"
             f" AND f.kind IN ({marks})) ORDER BY e.id"
         )
         with self._lock:
             rows = self._db.execute(sql, [partner, *follow_up_kinds]).fetchall()
-        return [_event(row) for row in rows]
+        return [event_from_row(row) for row in rows]
 
     def interrupted_sessions(self, partner: str) -> list[tuple[str, list[Event]]]:
         """Sessions that never ended (the server was killed), each with its uploads left open."""
@@ -324,13 +237,13 @@ class Journal:
         query = self._in_view(query or Query(**filters))
         deadline = time.monotonic() + timeout
         where, values = query.sql()
-        sql = f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id LIMIT 1"
+        sql = f"SELECT {', '.join(COLUMNS)} FROM events WHERE {where} ORDER BY id LIMIT 1"
         while True:
             with self._lock:
                 seen = self._shared.written
                 row = self._db.execute(sql, values).fetchone()
             if row is not None:
-                return _event(row)
+                return event_from_row(row)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise JournalTimeout(self._timeout_message(query, timeout))

@@ -59,9 +59,7 @@ class AccountFiles:
     def remove(self, path: str) -> Event:
         location = self.home.resolve(path)
         location.real.unlink()
-        return self.partner.journal.record(
-            "partner.remove", partner=self.partner.name, account=self.username, path=location.relative
-        )
+        return self.partner.journal.record("partner.remove", account=self.username, path=location.relative)
 
     def _target(self, path: str, growth: int) -> Location:
         """Where a drop lands: a folder that exists in the home, with room on the disk for ``growth`` more
@@ -80,9 +78,7 @@ class AccountFiles:
         detail: dict[str, Any] = {"size": size}
         if self.partner.watches(location.relative):
             detail["arrival"] = location.relative
-        event = self.partner.journal.record(
-            kind, partner=self.partner.name, account=self.username, path=location.relative, **detail
-        )
+        event = self.partner.journal.record(kind, account=self.username, path=location.relative, **detail)
         self.partner.file_arrived(self.username, location.relative, event)
         return event
 

@@ -57,8 +57,9 @@ class Partner:
         self.profile = profile
         self.name = profile.name
         self.state = state
-        self.journal = journal.since(0)
-        """What tests see: the journal after this partner's latest reset (docs/journal.md, "Whose events")."""
+        self.journal = journal.bind(partner=profile.name).since(0)
+        """What tests see: the journal after this partner's latest reset (docs/journal.md, "Whose events");
+        what it records is this partner's."""
         self._whole_journal = journal
         self.clock: Clock = journal.clock
         self.scheduler = scheduler.lane(profile.name)
@@ -197,7 +198,6 @@ class Partner:
         def report(failure: Failure) -> None:
             self.journal.record(
                 "partner.error",
-                partner=self.name,
                 outcome="failed",
                 job=job,
                 error=f"{type(failure.error).__name__}: {failure.error}",
@@ -234,7 +234,6 @@ class Partner:
             for event in opened:
                 closed = self.journal.record(
                     "fs.close",
-                    partner=self.name,
                     protocol=event.protocol,
                     session=session,
                     account=event.account,
@@ -247,9 +246,7 @@ class Partner:
                 if event.account and event.path:
                     for processor in self._watching(event.path):
                         processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
-            self.journal.record(
-                "session.disconnect", partner=self.name, session=session, reason="the server stopped"
-            )
+            self.journal.record("session.disconnect", session=session, reason="the server stopped")
 
     # -- what tests and the control plane ask -----------------------------------------------------------
 
@@ -282,7 +279,6 @@ class Partner:
         self.info_changed()
         self.journal.record(
             "partner.certificate",
-            partner=self.name,
             sha256=self.tls.server.sha256,
             issuer=self.tls.server.issuer,
         )
@@ -313,7 +309,7 @@ class Partner:
             folder.rmdir()
         for processor in self.processors:
             processor.forget()
-        self.journal.start = self.journal.record("partner.reset", partner=self.name).id
+        self.journal.start = self.journal.record("partner.reset").id
 
     def window_start(self) -> int:
         """The journal id from which reports look: the latest start of the suite or reset of this partner."""

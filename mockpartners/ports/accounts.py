@@ -71,7 +71,7 @@ class AccountBook:
     ) -> None:
         self.partner = partner
         self.profile = profile
-        self.journal = journal
+        self.journal = journal.bind(partner=partner)
         self.guard = guard
         """The ban keeper: failed logins per client address, whatever the account."""
         self._prepare = prepare
@@ -303,7 +303,6 @@ class AccountBook:
         sessions = self.live_sessions(entry.username)
         self.journal.record(
             kind,
-            partner=self.partner,
             account=entry.username,
             endpoints=list(entry.endpoints(self.profile)),
             auth=list(entry.methods),

@@ -97,7 +97,6 @@ class Session:
     def record(self, kind: str, path: str | None = None, outcome: str = "ok", **detail: Any) -> Event:
         return self.partner.journal.record(
             kind,
-            partner=self.partner.name,
             protocol=self.protocol,
             session=self.id,
             account=self.account or self.username,

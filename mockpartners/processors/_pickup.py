@@ -110,7 +110,6 @@ class PickupProcessor(BaseProcessor):
         harsh = self.rules.direct_uploads == "harsh"
         event = self.context.journal.record(
             "partner.violation",
-            partner=self.context.name,
             account=username,
             path=path,
             rule="atomic-upload",
@@ -246,7 +245,6 @@ class PickupProcessor(BaseProcessor):
             detail["resumed"] = True
         self.context.journal.record(
             kind,
-            partner=self.context.name,
             account=ticket.username,
             path=ticket.path,
             ref=ticket.request_id,
@@ -303,7 +301,6 @@ class PickupProcessor(BaseProcessor):
     def _record(self, kind: str, request: Request, **detail: Any) -> Event:
         return self.context.journal.record(
             kind,
-            partner=self.context.name,
             account=request.username,
             path=request.path,
             ref=request.request_id,

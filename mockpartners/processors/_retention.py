@@ -60,7 +60,6 @@ class RetentionProcessor(BaseProcessor):
             return 0
         self.context.journal.record(
             "partner.retention",
-            partner=self.context.name,
             account=username,
             path=relative,
             modified=modified.isoformat(),

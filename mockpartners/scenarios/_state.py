@@ -55,7 +55,7 @@ class Scenarios:
 
     def __init__(self, partner: str, profile: Profile, journal: Journal) -> None:
         self.partner = partner
-        self.journal = journal
+        self.journal = journal.bind(partner=partner)
         self.specs = {name: spec for name, spec in CATALOG.items() if spec.applies_to(profile)}
         self._defaults = {
             name for name, spec in self.specs.items() if spec.default_on and spec.default_on(profile)
@@ -77,7 +77,7 @@ class Scenarios:
             self._counters.pop(name, None)
             if "seed" in values:
                 self._random[name] = random.Random(values["seed"])
-        self.journal.record("scenario.on", partner=self.partner, scenario=name, parameters=values)
+        self.journal.record("scenario.on", scenario=name, parameters=values)
         self._announce(name, values)
         return self.info(name)
 
@@ -85,7 +85,7 @@ class Scenarios:
         self._spec(name)
         with self._lock:
             self._active.pop(name, None)
-        self.journal.record("scenario.off", partner=self.partner, scenario=name)
+        self.journal.record("scenario.off", scenario=name)
         self._announce(name, None)
         return self.info(name)
 

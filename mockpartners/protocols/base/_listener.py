@@ -97,7 +97,7 @@ class Listener(ABC, Generic[Spec]):
         the scenarios say). Runs on the adapter's loop."""
         await self._close_all("server restarting")
         await self._apply_scenarios()
-        self.partner.journal.record("endpoint.restart", partner=self.partner.name, endpoint=self.name)
+        self.partner.journal.record("endpoint.restart", endpoint=self.name)
 
     def restart_soon(self) -> None:
         """Restart once the current event is handled (a transfer that reached ``restart-mid-transfer``)."""
