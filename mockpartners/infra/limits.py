@@ -152,10 +152,6 @@ class StorageLimits:
                 "disk",
             )
 
-    def usage(self, username: str) -> Usage:
-        with self._lock:
-            return self._current(username)
-
     def forget(self) -> None:
         """Homes changed behind the writes' back (a reset): measure them again."""
         with self._lock:

@@ -91,18 +91,13 @@ class Scheduler:
             self._thread.join(timeout=10)
             self._thread = None
 
-    def schedule(self, due: datetime, job: Job | Callable[[], None]) -> Job:
-        """Run ``job`` once the clock reaches ``due``; the job, which :meth:`cancel` takes back."""
+    def schedule(self, due: datetime, job: Job | Callable[[], None], *, owner: str | None = None) -> Job:
+        """Run ``job`` once the clock reaches ``due``; the job, counted and cancelled with ``owner``'s."""
         chosen = job if isinstance(job, Job) else Job(job, getattr(job, "__name__", "job"))
+        if owner is not None:
+            chosen.owner = owner
         self._push(due, 0.0, chosen)
         return chosen
-
-    def cancel(self, job: Job) -> None:
-        """The job never runs again (a recurring one included)."""
-        with self._condition:
-            job.cancelled = True
-            self._jobs = [entry for entry in self._jobs if entry[3] is not job]
-            heapq.heapify(self._jobs)
 
     def lane(self, owner: str) -> Lane:
         """Where ``owner`` (a partner) schedules its jobs on this worker."""
@@ -232,12 +227,7 @@ class Lane:
 
     def schedule(self, due: datetime, job: Job | Callable[[], None]) -> Job:
         """Run ``job`` once the clock reaches ``due`` (see :meth:`Scheduler.schedule`)."""
-        chosen = job if isinstance(job, Job) else Job(job, getattr(job, "__name__", "job"))
-        chosen.owner = self.owner
-        return self.scheduler.schedule(due, chosen)
-
-    def cancel(self, job: Job) -> None:
-        self.scheduler.cancel(job)
+        return self.scheduler.schedule(due, job, owner=self.owner)
 
     def cancel_all(self, timeout: float = 10.0, *, keep_recurring: bool = False) -> None:
         """None of this owner's jobs runs any more (but the recurring ones, if kept); the one running is let

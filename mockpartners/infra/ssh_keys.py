@@ -15,7 +15,7 @@ from ..model.errors import StateError
 from ._verified_keys import remember_verified, verified
 from .atomic import load_or_create_secret, write_new
 
-__all__ = ["KeyPair", "fingerprints", "key_file_name", "load_or_create_key_pair", "public_key_line"]
+__all__ = ["KeyPair", "key_file_name", "load_or_create_key_pair", "public_key_line"]
 
 _ALGORITHMS = {"rsa": "ssh-rsa", "ed25519": "ssh-ed25519", "ecdsa": "ecdsa-sha2-nistp"}
 
@@ -57,11 +57,6 @@ def key_file_name(key_type: str, *, host: bool = False) -> str:
     """OpenSSH's usual file names: ``ssh_host_rsa_key`` for a host, ``id_ed25519`` for a client."""
     family = key_type.partition("-")[0]
     return f"ssh_host_{family}_key" if host else f"id_{family}"
-
-
-def fingerprints(key: asyncssh.SSHKey) -> tuple[str, str]:
-    """SHA256 and MD5 fingerprints, as ``ssh-keygen -l -E sha256|md5`` prints them."""
-    return key.get_fingerprint("sha256"), key.get_fingerprint("md5")
 
 
 def public_key_line(text: str) -> str:

@@ -247,9 +247,6 @@ class Profile(_Model):
         """The folders whose arriving files a processor takes (the upload folders)."""
         return tuple(folder for spec in self.processor_specs() for folder in spec.inbox_folders())
 
-    def uses(self, protocol: str) -> bool:
-        return any(endpoint.protocol == protocol for endpoint in self.endpoints.values())
-
     def needs(self, credential: Credential) -> bool:
         """Whether an endpoint needs these credentials made (see ``EndpointModel.credentials``)."""
         return any(credential in endpoint.credentials for endpoint in self.endpoints.values())
