@@ -75,7 +75,6 @@ class Partner:
             profile.name,
             profile,
             journal,
-            self.guard,
             prepare=self._account_added,
             changed=self._accounts_changed,
         )

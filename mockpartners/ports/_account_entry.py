@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from ..infra.ssh_keys import public_key_line
 from ..model._access import Account, account_access_errors
 from ..model._schema import Profile, account_errors
-from ..model._types import AccountAuth, Location
+from ..model._types import AccountAuth, Location, dotted
 from ..model.errors import UsageError
 
 __all__ = ["KEEP", "AccountEntry", "AccountError", "Keep", "changed_entry", "new_entry", "normal_address"]
@@ -58,7 +58,6 @@ class AccountEntry:
     account: Account
     password: str | None = None
     public_keys: tuple[str, ...] = ()
-    from_profile: bool = True
 
     @property
     def username(self) -> str:
@@ -99,7 +98,7 @@ def new_entry(
     lines = _key_lines(public_keys)
     secret = _password(password)
     data = {"username": username, **fields, "password": _field(secret), "authorized_keys": lines}
-    return AccountEntry(_checked(profile, data, f"cannot create account {username!r}"), secret, lines, False)
+    return AccountEntry(_checked(profile, data, f"cannot create account {username!r}"), secret, lines)
 
 
 def changed_entry(
@@ -121,7 +120,7 @@ def changed_entry(
         lines = _key_lines(public_keys)
         data.update(authorized_keys=lines, sample_key=None, passphrase=False)
     account = _checked(profile, data, f"cannot change account {entry.username!r}")
-    return AccountEntry(account, secret, lines, entry.from_profile)
+    return AccountEntry(account, secret, lines)
 
 
 def _password(password: str | bool | None) -> str | None:
@@ -174,9 +173,5 @@ def _field_location(location: Iterable[int | str]) -> Location:
 
 
 def _message(what: str, problems: Sequence[tuple[Location, str]]) -> str:
-    lines = []
-    for location, text in problems:
-        dotted = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in location)
-        dotted = dotted.replace(".[", "[")
-        lines.append(f"{dotted}: {text}" if dotted else text)
+    lines = [f"{dotted(location)}: {text}" if location else text for location, text in problems]
     return f"{what}: {'; '.join(lines)}"

@@ -26,7 +26,6 @@ from ..model._schema import Profile, login_methods
 from ..model._types import AccountAuth
 from ..model.errors import StateError, UnknownAccountError
 from ._account_entry import KEEP, AccountEntry, AccountError, Keep, changed_entry, new_entry, normal_address
-from .guard import Ban, LoginGuard
 
 __all__ = [
     "KEEP",
@@ -64,7 +63,6 @@ class AccountBook:
         partner: str,
         profile: Profile,
         journal: Journal,
-        guard: LoginGuard,
         *,
         prepare: Callable[[AccountEntry], None] = lambda entry: None,
         changed: Callable[[], None] = lambda: None,
@@ -72,8 +70,6 @@ class AccountBook:
         self.partner = partner
         self.profile = profile
         self.journal = journal.bind(partner=partner)
-        self.guard = guard
-        """The ban keeper: failed logins per client address, whatever the account."""
         self._prepare = prepare
         self._changed = changed
         self._lock = threading.Lock()
@@ -105,9 +101,13 @@ class AccountBook:
         """The account called ``username``, or an :class:`UnknownAccountError` naming those there are."""
         entry = self.get(username)
         if entry is None:
-            known = ", ".join(self.usernames()) or "none"
-            raise UnknownAccountError(f"{self.partner} has no account {username!r} (it has {known})")
+            raise self._unknown(username, self.usernames())
         return entry
+
+    def _unknown(self, username: str, known: Iterable[str]) -> UnknownAccountError:
+        return UnknownAccountError(
+            f"{self.partner} has no account {username!r} (it has {', '.join(known) or 'none'})"
+        )
 
     def entries(self) -> list[AccountEntry]:
         with self._lock:
@@ -129,10 +129,6 @@ class AccountBook:
             return len(self._entries)
 
     # -- decisions ----------------------------------------------------------------------------------------
-
-    def ban(self, address: str) -> Ban | None:
-        """The ban in force on ``address`` (failed logins), if any."""
-        return self.guard.ban(address)
 
     def firewall_refusal(self, address: str, endpoint: str) -> str:
         """MAGDA's firewall: an address on no allowlist of the accounts that may use ``endpoint`` never
@@ -175,9 +171,10 @@ class AccountBook:
         pattern = self.profile.username_pattern
         if pattern and not re.fullmatch(pattern, username):
             return f"user name {username!r} does not match {pattern}"
-        accepted = ", ".join(sorted(login_methods(self.profile.endpoints[endpoint])))
-        if method not in login_methods(self.profile.endpoints[endpoint]):
-            return f"{method} authentication is offered but never accepted (accepted: {accepted})"
+        accepted = login_methods(self.profile.endpoints[endpoint])
+        if method not in accepted:
+            shown = ", ".join(sorted(accepted))
+            return f"{method} authentication is offered but never accepted (accepted: {shown})"
         return ""
 
     def _account_refusal(self, entry: AccountEntry, method: AccountAuth, endpoint: str, address: str) -> str:
@@ -275,7 +272,7 @@ class AccountBook:
         with self._lock:
             before = self._entries.get(username)
             if before is None:
-                raise UnknownAccountError(f"{self.partner} has no account {username!r}")
+                raise self._unknown(username, self._entries)
             entry = changed_entry(
                 self.profile, before, password=password, public_keys=public_keys, fields=fields
             )
@@ -292,7 +289,7 @@ class AccountBook:
         with self._lock:
             entry = self._entries.pop(username, None)
         if entry is None:
-            raise UnknownAccountError(f"{self.partner} has no account {username!r}")
+            raise self._unknown(username, self.usernames())
         self._record("account.removed", entry, cut_sessions=cut_sessions)
         if cut_sessions:
             self._cut(username, f"account {username!r} removed")

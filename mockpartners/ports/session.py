@@ -14,35 +14,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ..infra.journal import Event, Journal
+from ..infra.journal import Event
 from ..infra.limits import ConnectionLimits, StorageLimits, StorageRefused
 from ..model.loading import Right
-from ..scenarios import Scenarios, SessionFaults
-from .accounts import AccountBook
+from ..scenarios import SessionFaults
+from ._facts import PartnerFacts
 from .guard import Ban, LoginGuard
 from .storage import AccessRefused, Home, Location, PartnerTree
 
 __all__ = ["Operation", "Refusal", "Session", "SessionOwner"]
 
 
-class SessionOwner(Protocol):
+class SessionOwner(PartnerFacts, Protocol):
     """What a session asks of the partner it belongs to, and what it tells it: the port protocol adapters
     reach the partner through (they never see the partner itself)."""
 
     @property
-    def name(self) -> str: ...
-    @property
-    def journal(self) -> Journal: ...
-    @property
     def guard(self) -> LoginGuard: ...
-    @property
-    def accounts(self) -> AccountBook: ...
     @property
     def tree(self) -> PartnerTree: ...
     @property
     def storage(self) -> StorageLimits: ...
-    @property
-    def scenarios(self) -> Scenarios: ...
 
     def watches(self, relative_path: str) -> bool:
         """Whether the partner takes files arriving at this home-relative path."""

@@ -134,10 +134,7 @@ class Control:
 
     def account(self, partner: Partner, username: str) -> str:
         """``username`` if the partner has that account: unknown names never reach the file tree."""
-        known = partner.accounts.usernames()
-        if username not in known:
-            raise NotFound(f"{partner.name} has no account {username!r} (it has {', '.join(known)})")
-        return username
+        return partner.accounts.entry(username).username
 
     def files(self, partner: Partner, username: str) -> AccountFiles:
         return partner.files(self.account(partner, username))
