@@ -16,6 +16,7 @@ changed for other servers in the process.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, cast
@@ -51,6 +52,24 @@ def _peek_string(packet: SSHPacket) -> bytes:
     return SSHPacket(packet.get_remaining_payload()).get_string()
 
 
+@functools.cache
+def _requests(
+    extensions: tuple[str, ...],
+) -> tuple[frozenset[bytes], list[tuple[bytes, bytes]], dict[int | bytes, _RequestHandler | None]]:
+    """What an endpoint with these extensions announces, and the request table its handlers answer from:
+    made once per endpoint rather than per channel (asyncssh only reads them)."""
+    versions = dict(SFTPServerHandler._extensions)
+    announced = frozenset(name.encode() for name in extensions)
+    # asyncssh's table holds asyncssh's functions: each is looked up again by name on this class, so
+    # that the overrides below answer; extensions not announced are left out (OP_UNSUPPORTED)
+    handlers: dict[int | bytes, _RequestHandler | None] = {
+        request: cast(_RequestHandler, getattr(PartnerSftpHandler, handler.__name__))
+        for request, handler in SFTPServerHandler._packet_handlers.items()
+        if handler is not None and (isinstance(request, int) or request in announced)
+    }
+    return announced, [(name.encode(), versions[name.encode()]) for name in extensions], handlers
+
+
 class PartnerSftpHandler(SFTPServerHandler):
     """asyncssh's SFTP request handler, with this endpoint's extensions and its connection's handle limit.
 
@@ -68,16 +87,7 @@ class PartnerSftpHandler(SFTPServerHandler):
         super().__init__(files, reader, writer, _SFTP_VERSION)
         self.files = files
         self.open_handles = open_handles
-        versions = dict(SFTPServerHandler._extensions)
-        self.announced = {name.encode() for name in extensions}
-        self._extensions = [(name.encode(), versions[name.encode()]) for name in extensions]
-        # asyncssh's table holds asyncssh's functions: each is looked up again by name on this class, so
-        # that the overrides below answer; extensions not announced are left out (OP_UNSUPPORTED)
-        self._packet_handlers = {
-            request: cast(_RequestHandler, getattr(PartnerSftpHandler, handler.__name__))
-            for request, handler in SFTPServerHandler._packet_handlers.items()
-            if handler is not None and (isinstance(request, int) or request in self.announced)
-        }
+        self.announced, self._extensions, self._packet_handlers = _requests(tuple(extensions))
 
     async def _process_packet(self, pkttype: int, pktid: int, packet: SSHPacket) -> None:
         if pkttype == FXP_EXTENDED:
