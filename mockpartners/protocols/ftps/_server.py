@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from OpenSSL import SSL
 from pyftpdlib.handlers import TLS_FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
@@ -52,8 +53,9 @@ class FtpsServer(Listener[FtpsEndpoint]):
             raise RuntimeError("prepare the partner before serving it")
         super().__init__(partner, name, spec, host, port)
         self.class_prefix = f"{partner.name.capitalize()}{name.capitalize()}"
-        self.ssl_context = make_context(spec, partner.tls, partner.scenarios)
         self._handler: type[PartnerHandler] | None = None
+        self._context_scenarios = ""
+        self.ssl_context = self._new_context()
         self._server: ControlListener | None = None
         self._loop: IOLoop | None = None
         self._thread: threading.Thread | None = None
@@ -92,7 +94,18 @@ class FtpsServer(Listener[FtpsEndpoint]):
             channel.close()
 
     async def _scenarios_applied(self) -> None:
-        self.reload_credentials()
+        """A new TLS context when a scenario it holds changed (a port scenario leaves it as it is)."""
+        if self._tls_scenarios() != self._context_scenarios:
+            self.reload_credentials()
+
+    def _tls_scenarios(self) -> str:
+        scenarios = self.partner.scenarios
+        return repr([(name, scenarios.active(name)) for name in sorted(names.TLS_CONTEXT)])
+
+    def _new_context(self) -> SSL.Context:
+        assert self.partner.tls is not None
+        self._context_scenarios = self._tls_scenarios()
+        return make_context(self.spec, self.partner.tls, self.partner.scenarios)
 
     def _serve(self) -> None:
         assert self._loop is not None
@@ -140,8 +153,7 @@ class FtpsServer(Listener[FtpsEndpoint]):
 
     def reload_credentials(self) -> None:
         """A new TLS context (renewed certificate, certificate scenarios) for every new connection."""
-        assert self.partner.tls is not None
-        self.ssl_context = make_context(self.spec, self.partner.tls, self.partner.scenarios)
+        self.ssl_context = self._new_context()
         if self._handler is not None:
             self._handler.ssl_context = self.ssl_context
 
@@ -159,9 +171,6 @@ class FtpsServer(Listener[FtpsEndpoint]):
             self.spec.tls,
         )
         return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
-
-    def known_hosts_lines(self) -> list[str]:
-        return []
 
 
 class ControlListener(FTPServer):  # type: ignore[misc]
