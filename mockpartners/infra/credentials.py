@@ -63,8 +63,11 @@ class TlsCredentials:
 
     def account_certificate(self, username: str) -> IssuedCertificate:
         """The client certificate of ``username`` (its CN), issued by the client CA on first use, with its
-        PKCS#12 forms."""
-        return _account_certificate(self.client_ca, self.base, username)
+        PKCS#12 forms; kept, so asking again costs nothing."""
+        issued = self.accounts.get(username)
+        if issued is None:
+            issued = self.accounts[username] = _account_certificate(self.client_ca, self.base, username)
+        return issued
 
     def scenario_server(self, kind: str) -> IssuedCertificate:
         """Server certificates for the certificate scenarios (made on first use): ``untrusted`` (another

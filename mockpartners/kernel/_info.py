@@ -35,7 +35,7 @@ def _account(partner: Partner, entry: AccountEntry) -> AccountInfo:
     pair = credentials.key if credentials else None
     issued = None
     if partner.tls is not None and entry.account.certificate:
-        issued = partner.tls.accounts.get(username) or partner.tls.account_certificate(username)
+        issued = partner.tls.account_certificate(username)
     return AccountInfo(
         username,
         str(partner.tree.home(username).root),

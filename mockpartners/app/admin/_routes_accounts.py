@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ...infra.endpoints import AccountInfo
 from ...kernel.partner import Partner
 from ...model.errors import UsageError
 from ...ports.accounts import KEEP
@@ -29,9 +30,9 @@ _CHANGEABLE = ("password", "public_keys", "endpoints", "ip_allowlist", "auth", "
 _LISTS = ("public_keys", "endpoints", "ip_allowlist", "auth")
 
 
-def _view(partner: Partner, username: str) -> dict[str, Any]:
+def _view(partner: Partner, account: AccountInfo) -> dict[str, Any]:
     """The account as endpoints.json shows it, and how many sessions are logged in as it now."""
-    return {**asdict(partner.account(username)), "live_sessions": partner.accounts.live_sessions(username)}
+    return {**asdict(account), "live_sessions": partner.accounts.live_sessions(account.username)}
 
 
 def _strings(body: Mapping[str, Any], name: str) -> list[str] | None:
@@ -75,7 +76,7 @@ async def list_accounts(request: web.Request) -> web.Response:
     parameters(request, ())
     control = request.app[CONTROL]
     partner = control.partner(request.match_info["partner"])
-    views = await control.run(lambda: [_view(partner, name) for name in partner.accounts.usernames()])
+    views = await control.run(lambda: [_view(partner, account) for account in partner.info().accounts])
     return json_response({"partner": partner.name, "accounts": views})
 
 
@@ -84,12 +85,12 @@ async def get_account(request: web.Request) -> web.Response:
     control = request.app[CONTROL]
     partner = control.partner(request.match_info["partner"])
     username = control.account(partner, request.match_info["account"])
-    return json_response(await control.run(_view, partner, username))
+    return json_response(await control.run(lambda: _view(partner, partner.account(username))))
 
 
 def _create(partner: Partner, username: str, fields: dict[str, Any], certificate: bool) -> dict[str, Any]:
     partner.accounts.create(username, certificate=certificate, **fields)
-    return _view(partner, username)
+    return _view(partner, partner.account(username))
 
 
 async def create_account(request: web.Request) -> web.Response:
@@ -108,7 +109,7 @@ def _change(partner: Partner, username: str, fields: dict[str, Any], cut_session
     partner.accounts.change(
         username, cut_sessions=cut_sessions, **{name: fields.get(name, KEEP) for name in _CHANGEABLE}
     )
-    return _view(partner, username)
+    return _view(partner, partner.account(username))
 
 
 async def change_account(request: web.Request) -> web.Response:
@@ -125,7 +126,7 @@ async def change_account(request: web.Request) -> web.Response:
 
 
 def _remove(partner: Partner, username: str, cut_sessions: bool) -> dict[str, Any]:
-    view = _view(partner, username)
+    view = _view(partner, partner.account(username))
     partner.accounts.remove(username, cut_sessions=cut_sessions)
     return {**view, "removed": True}
 
