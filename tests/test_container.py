@@ -26,6 +26,7 @@ from tests.clients import curl, require, sftp_batch
 ROOT = Path(__file__).parent.parent
 IMAGE = "mockpartners:test"
 PASSIVE = range(45100, 45110)  # clear of 40000-42000, where in-process MAGDA tests open passive ports
+COMPOSE_PASSIVE = range(45110, 45120)  # and of the container test beside it
 BASE_IMAGE = "docker.io/library/python:3.12-slim"
 
 
@@ -225,6 +226,15 @@ def test_bad_setups_exit_with_one_clear_message(
     assert "Traceback" not in str(stopped.value)
 
 
+def _publish_passive_ports_clear_of_other_tests(compose_file: Path) -> None:
+    """The example publishes MAGDA's passive ports 40000-40009 on the host, where in-process MAGDA tests
+    running beside it open theirs: the copy publishes them elsewhere (the client uses the compose network)."""
+    text = compose_file.read_text()
+    published = '"40000-40009:40000-40009"'
+    assert published in text, "the example's passive ports changed: update this test"
+    compose_file.write_text(text.replace(published, f'"{COMPOSE_PASSIVE[0]}-{COMPOSE_PASSIVE[-1]}:40000-40009"'))
+
+
 def test_the_compose_example_contract_tests_both_partners(engine: Engine, image: str, tmp_path: Path) -> None:
     """compose/docker-compose.yml: the suite and a client container (OpenSSH sftp, lftp, curl)."""
     client = engine.build("mockpartners-client:dev", ROOT / "compose" / "client")
@@ -234,6 +244,7 @@ def test_the_compose_example_contract_tests_both_partners(engine: Engine, image:
     shutil.copytree(ROOT / "compose", project, ignore=shutil.ignore_patterns("state"))
     (project / "state").mkdir(mode=0o777, exist_ok=True)
     (project / "state").chmod(0o777)
+    _publish_passive_ports_clear_of_other_tests(project / "docker-compose.yml")
     run = [*engine.compose(), "-f", str(project / "docker-compose.yml"), "-p", f"mockpartners{os.getpid()}"]
     log = tmp_path / "compose.log"
     try:
