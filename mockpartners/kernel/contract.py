@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
 from ..infra.journal import Event, Journal, Query
-from ..model.loading import ContractRule, EventMatcher, Profile
+from ..model.loading import ContractRule, EventMatcher, Profile, RemoteFolder
 
 __all__ = ["ContractReport", "RuleResult", "evaluate"]
 
@@ -216,24 +216,47 @@ def _attributes(**values: object) -> dict[str, str]:
 # -- evaluation ------------------------------------------------------------------------------------------
 
 
-def evaluate(journal: Journal, profile: Profile, *, after: int = 0) -> ContractReport:
+RemoteFolders = Callable[[str], Sequence[RemoteFolder]]
+"""An account's remote folders, by user name (rules may name folders by their use)."""
+Folders = Callable[[str | None], Sequence[str]]
+"""The folders a rule names for one account: its ``folders`` and the account's remote folders of its uses."""
+
+
+def evaluate(
+    journal: Journal, profile: Profile, *, after: int = 0, remote_folders: RemoteFolders = lambda account: ()
+) -> ContractReport:
     """Check every rule of ``profile.contract`` over the partner's events recorded after event ``after``."""
     events = journal.events(Query(partner=profile.name, after=after))
     return ContractReport(
-        tuple(_check(profile.name, name, rule, events) for name, rule in profile.contract.items()),
+        tuple(
+            _check(profile.name, name, rule, events, _rule_folders(rule, remote_folders))
+            for name, rule in profile.contract.items()
+        ),
         after,
         partner_errors=tuple(event for event in events if event.kind == "partner.error"),
     )
 
 
-def _check(partner: str, name: str, rule: ContractRule, events: Sequence[Event]) -> RuleResult:
+def _rule_folders(rule: ContractRule, remote_folders: RemoteFolders) -> Folders:
+    def folders(account: str | None) -> Sequence[str]:
+        if not rule.remote_folders or account is None:
+            return rule.folders
+        mine = [folder.relative for folder in remote_folders(account) if folder.use in rule.remote_folders]
+        return (*rule.folders, *mine)
+
+    return folders
+
+
+def _check(
+    partner: str, name: str, rule: ContractRule, events: Sequence[Event], folders: Folders
+) -> RuleResult:
     checks = {
         "forbidden": _forbidden,
         "uploads-only-in": _uploads_only_in,
         "fetched-then-removed": _fetched_then_removed,
         "fetched-then-moved": _fetched_then_moved,
     }
-    status, summary, evidence = checks[rule.check](rule, events)
+    status, summary, evidence = checks[rule.check](rule, events, folders)
     if status == "fail" and rule.severity != "error":
         status = "advice"
     return RuleResult(
@@ -245,7 +268,7 @@ _Verdict = tuple[str, str, Sequence[Event]]
 """status (``fail`` before severity turns it into advice), summary, evidence"""
 
 
-def _forbidden(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
+def _forbidden(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
     broken = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
     if broken:
         return "fail", f"{len(broken)} forbidden event(s)", broken
@@ -254,20 +277,20 @@ def _forbidden(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
     return "not-exercised", "nothing to check yet", ()
 
 
-def _uploads_only_in(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
+def _uploads_only_in(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
     uploads = [event for event in events if _is_upload(event)]
-    outside = [event for event in uploads if not _under(event.path, rule.folders)]
-    folders = ", ".join(rule.folders)
+    outside = [event for event in uploads if not _under(event.path, folders(event.account))]
+    named = ", ".join([*rule.folders, *(f"the {use} folders" for use in rule.remote_folders)])
     if not uploads:
         return "not-exercised", "no upload", ()
     if outside:
-        return "fail", f"{len(outside)} upload(s) outside {folders}", outside
-    return "pass", f"{len(uploads)} upload(s), all in {folders}", ()
+        return "fail", f"{len(outside)} upload(s) outside {named}", outside
+    return "pass", f"{len(uploads)} upload(s), all in {named}", ()
 
 
-def _fetched_then_removed(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
-    fetched = _last_fetches(events, rule.folders)
-    left = [fetch for fetch in fetched if _fate(fetch, events, rule.folders) is None]
+def _fetched_then_removed(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
+    fetched = _last_fetches(events, folders)
+    left = [fetch for fetch in fetched if _fate(fetch, events, folders(fetch.account)) is None]
     if not fetched:
         return "not-exercised", "no file fetched", ()
     if left:
@@ -275,9 +298,11 @@ def _fetched_then_removed(rule: ContractRule, events: Sequence[Event]) -> _Verdi
     return "pass", f"{len(fetched)} fetched file(s), all removed", ()
 
 
-def _fetched_then_moved(rule: ContractRule, events: Sequence[Event]) -> _Verdict:
-    fetched = _last_fetches(events, rule.folders)
-    not_moved = [fetch for fetch in fetched if not _moved(_fate(fetch, events, rule.folders, rule.to), rule)]
+def _fetched_then_moved(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
+    fetched = _last_fetches(events, folders)
+    not_moved = [
+        fetch for fetch in fetched if not _moved(_fate(fetch, events, folders(fetch.account), rule.to), rule)
+    ]
     to = ", ".join(rule.to)
     if not fetched:
         return "not-exercised", "no file fetched", ()
@@ -343,12 +368,12 @@ def _is_fetch(event: Event) -> bool:
     )
 
 
-def _last_fetches(events: Sequence[Event], folders: Sequence[str]) -> list[Event]:
+def _last_fetches(events: Sequence[Event], folders: Folders) -> list[Event]:
     """The last download of each file in ``folders``. Each account has its own home, so the same path in
     two accounts is two files: what one account deletes says nothing about the other's."""
     latest: dict[tuple[str | None, str], Event] = {}
     for event in events:
-        if _is_fetch(event) and _under(event.path, folders):
+        if _is_fetch(event) and _under(event.path, folders(event.account)):
             latest[(event.account, _normal(event.path))] = event
     return sorted(latest.values(), key=lambda event: event.id)
 

@@ -76,7 +76,7 @@ class AccountFiles:
 
     def _arrived(self, location: Location, size: int, kind: str) -> Event:
         detail: dict[str, Any] = {"size": size}
-        if self.partner.watches(location.relative):
+        if self.partner.watches(self.username, location.relative):
             detail["arrival"] = location.relative
         event = self.partner.journal.record(kind, account=self.username, path=location.relative, **detail)
         self.partner.file_arrived(self.username, location.relative, event)

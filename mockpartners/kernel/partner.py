@@ -12,9 +12,10 @@ import os
 import stat
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..infra.atomic import write_atomically
@@ -25,13 +26,13 @@ from ..infra.journal import Event, Journal, Query
 from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
 from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
-from ..model.errors import StateError
-from ..model.loading import Profile, Right
+from ..model.errors import StateError, UsageError
+from ..model.loading import Account, Folder, Profile, RemoteFolder, Right, folder_table
 from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
-from ..processors import Failure, Processor, Scheduler, build_processors
+from ..processors import ExportProcessor, Failure, Processor, Scheduler, build_processors
 from ..scenarios import Scenarios, names
 from ._accounts import homes_of_others, profile_accounts
 from ._emptying import empty, with_parents
@@ -66,7 +67,8 @@ class Partner:
         self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
         """Where listeners report running out of descriptors (once a minute, for the whole process)."""
         self._upload_folders = profile.inbox_folders()
-        self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights)
+        self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights, self._folder_table)
+        self._folder_tables: dict[Account, Mapping[str, Folder]] = {}
         self.processors: tuple[Processor, ...] = build_processors(self, profile.processor_specs())
         """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
         self.scenarios = Scenarios(profile.name, profile, journal)
@@ -111,7 +113,20 @@ class Partner:
 
     def _accounts_changed(self) -> None:
         """endpoints.json and the cheat-sheet follow the accounts."""
+        self._folder_tables.clear()
         self.info_changed()
+
+    def _folder_table(self, username: str) -> Mapping[str, Folder]:
+        """The folders of an account's home as it is now: the profile's and its remote folders."""
+        entry = self.accounts.get(username)
+        if entry is None or not entry.account.remote_folders:
+            return self.profile.folders
+        table = self._folder_tables.get(entry.account)
+        if table is None:
+            table = self._folder_tables[entry.account] = MappingProxyType(
+                folder_table(self.profile, entry.account)
+            )
+        return table
 
     def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
         """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
@@ -157,17 +172,17 @@ class Partner:
 
     # -- what sessions tell the partner -------------------------------------------------------------------
 
-    def watches(self, relative_path: str) -> bool:
-        """Whether a processor of the partner takes files arriving at this home-relative path."""
-        return any(processor.watches(relative_path) for processor in self.processors)
+    def watches(self, username: str, relative_path: str) -> bool:
+        """Whether a processor of the partner takes files arriving at this path of this account's home."""
+        return any(processor.watches(username, relative_path) for processor in self.processors)
 
-    def _watching(self, relative_path: str) -> list[Processor]:
-        return [processor for processor in self.processors if processor.watches(relative_path)]
+    def _watching(self, username: str, relative_path: str) -> list[Processor]:
+        return [processor for processor in self.processors if processor.watches(username, relative_path)]
 
     def upload_started(self, username: str, relative_path: str) -> None:
         with self._writers_lock:
             self._writers[(username, relative_path)] += 1
-        for processor in self._watching(relative_path):
+        for processor in self._watching(username, relative_path):
             processor.upload_started(username, relative_path)
 
     def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None:
@@ -176,7 +191,7 @@ class Partner:
             if self._writers[(username, relative_path)] <= 0:
                 del self._writers[(username, relative_path)]
         self.stamp(self.tree.home(username).root / relative_path)
-        watching = self._watching(relative_path)
+        watching = self._watching(username, relative_path)
         for processor in watching:
             processor.upload_ended(username, relative_path, event, complete=complete)
         if complete:
@@ -187,7 +202,7 @@ class Partner:
             processor.incomplete(username, relative_path, event, reason)
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
-        for processor in self._watching(relative_path):
+        for processor in self._watching(username, relative_path):
             processor.file_arrived(username, relative_path, event)
 
     def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
@@ -243,7 +258,7 @@ class Partner:
                     reason="the server stopped during the upload",
                 )
                 if event.account and event.path:
-                    for processor in self._watching(event.path):
+                    for processor in self._watching(event.account, event.path):
                         processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
             self.journal.record("session.disconnect", session=session, reason="the server stopped")
 
@@ -259,6 +274,16 @@ class Partner:
     def account(self, username: str | None = None, *, passphrase: bool | None = None) -> AccountInfo:
         """An account and its sample credentials (the first one, or the first with/without a passphrase)."""
         return self.info().account(username, passphrase=passphrase)
+
+    def export(self, account: str | None = None) -> list[Event]:
+        """Run the partner's exports now (``kind: export``): a file in each export folder of every account,
+        or of ``account`` only; each a ``partner.export`` event."""
+        exporters = [processor for processor in self.processors if isinstance(processor, ExportProcessor)]
+        if not exporters:
+            raise UsageError(f"{self.name} has no export (no processor of kind export in its profile)")
+        if account is not None:
+            self.accounts.entry(account)
+        return [event for exporter in exporters for event in exporter.export(account)]
 
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""
@@ -300,7 +325,7 @@ class Partner:
         self.storage.forget()
         mode = stat.S_IMODE(os.lstat(self.state.homes(self.name)).st_mode)  # what mkdir gave the homes
         for home in homes:
-            if not empty(home.root, with_parents(self.profile.folders), mode):
+            if not empty(home.root, with_parents(home.folders), mode):
                 home.ensure_folders()
         empty(self.spool, with_parents(["pending", "done"]), mode)
         for folder in created:  # the homes of accounts made while serving go with them
@@ -333,8 +358,15 @@ class Partner:
     def report(self, *, after: int | None = None) -> ContractReport:
         """How the clients that talked to this partner kept its contract (``profile.contract``)."""
         return evaluate(
-            self._whole_journal, self.profile, after=self.window_start() if after is None else after
+            self._whole_journal,
+            self.profile,
+            after=self.window_start() if after is None else after,
+            remote_folders=self._remote_folders,
         )
+
+    def _remote_folders(self, username: str) -> tuple[RemoteFolder, ...]:
+        entry = self.accounts.get(username)
+        return entry.account.remote_folders if entry is not None else ()
 
     def assert_contract(self, *, after: int | None = None) -> ContractReport:
         """Fail with the broken rule and the events that show it, or return the report."""

@@ -213,8 +213,13 @@ class Suite:
             self.info.write(self.state.endpoints_path)
 
     def _port(self, partner: str, name: str, spec: Endpoint) -> int:
+        """The endpoint's own port; its unprivileged one when not root, or when a partner served before it
+        has that port (MAGDA's FTPES and Lucca's both on 21 when root)."""
         if self.ports == "ephemeral":
             return 0
+        taken = {server.port for server in self._servers}
+        if spec.port < 1024 and spec.port in taken and spec.unprivileged_port is not None:
+            return spec.unprivileged_port
         if spec.port < 1024 and os.geteuid() != 0:
             if spec.unprivileged_port is None:
                 raise StateError(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, ByteSize, Field, field_validator
 
+from ._remote_folders import RemoteFolder
 from ._types import AccountAuth, DurationField, KeyType, Location, Model
 from .duration import Duration
 
@@ -47,7 +48,12 @@ class Account(Model):
     """A client account; credentials are generated in the state directory unless given here."""
 
     username: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=100)
+    """What the partner's users call it (Lucca: the account's "nom", shown in its list of accounts)."""
     description: str = ""
+    preset: str | None = None
+    """The profile's ``presets`` entry it was made from (Lucca: "e-paye", "MPRH"): its defaults, already
+    applied."""
     sample_key: KeyType | None = None
     passphrase: bool = False
     authorized_keys: tuple[str, ...] = ()
@@ -60,6 +66,8 @@ class Account(Model):
     endpoints: tuple[str, ...] | None = Field(default=None, min_length=1)
     """The names of the endpoints it may use; by default all of them."""
     ip_allowlist: tuple[str, ...] | None = None
+    remote_folders: tuple[RemoteFolder, ...] = ()
+    """Folders of this account only, besides the profile's (Lucca's "dossiers distants")."""
 
     @field_validator("password")
     @classmethod

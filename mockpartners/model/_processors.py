@@ -14,12 +14,15 @@ import string
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from ._records import Records
+from ._remote_folders import RemoteFolderUse
 from ._types import DurationField, IntervalField, Location, Model, dotted
 from .duration import Duration
 
 if TYPE_CHECKING:
+    from ._access import Account
     from ._schema import Profile
 
 __all__ = [
@@ -27,9 +30,11 @@ __all__ = [
     "TEMPLATE_VARIABLES",
     "AnswerTemplate",
     "Answers",
+    "Export",
     "Pickup",
     "ProcessorSpec",
     "Retention",
+    "answer_folder_errors",
     "declared_processors",
     "processor_errors",
     "processor_specs",
@@ -52,6 +57,10 @@ TEMPLATE_VARIABLES = frozenset(
         "sha256",
         "request_id",
         "reason",
+        "lines",
+        "accepted_lines",
+        "rejected_lines",
+        "rejections",
     }
 )
 
@@ -85,7 +94,11 @@ class Pickup(Model):
     """How the partner picks up requests from inboxes and answers them, whatever the protocol."""
 
     kind: Literal["pickup"] = "pickup"
-    inboxes: dict[str, str] = Field(min_length=1)
+    inboxes: dict[str, str] = {}
+    """Inbox folder -> answer folder, in every home."""
+    remote_folders: dict[RemoteFolderUse, RemoteFolderUse] = {}
+    """Use -> use, per account: its remote folders of the first use are inboxes, answered in its first
+    remote folder of the second (Lucca: ``{import: reports}``)."""
     name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
     temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
     unmatched: Literal["reject", "ignore"] = "reject"
@@ -97,7 +110,19 @@ class Pickup(Model):
     """A request sent again before its answer was fetched: "number" keeps the first answer and names the
     new one NAME.2.EXT (then .3...); "replace" overwrites it."""
     delay: DurationField = Duration()
+    records: Records | None = None
+    """What the partner checks inside the files it takes (none: only their names); the answer counts the
+    lines accepted and rejected (``${accepted_lines}``, ``${rejected_lines}``, ``${rejections}``)."""
     answers: Answers
+
+    @model_validator(mode="after")
+    def _some_inbox(self) -> Pickup:
+        if not self.inboxes and not self.remote_folders:
+            raise ValueError(
+                "a pickup needs inboxes (folders of every home: {IN: OUT}) or remote_folders (uses of the "
+                "accounts' remote folders: {import: reports})"
+            )
+        return self
 
     @field_validator("name_pattern")
     @classmethod
@@ -124,7 +149,31 @@ class Retention(Model):
         return ()
 
 
-ProcessorSpec = Annotated[Pickup | Retention, Field(discriminator="kind")]
+class Export(Model):
+    """The partner drops files for the client to fetch (Lucca's exports: absences for payroll), on the
+    virtual clock every ``every``, or on demand (``mockpartners export``, the admin API)."""
+
+    kind: Literal["export"] = "export"
+    folders: tuple[str, ...] = ()
+    """Folders of every home it drops into."""
+    remote_folders: tuple[RemoteFolderUse, ...] = ()
+    """Per account: its remote folders of these uses (Lucca: ``[export]``)."""
+    file: AnswerTemplate
+    """The file's name and content (variables: date, time, account, folder, partner, processed_at)."""
+    every: IntervalField | None = None
+    """How often (virtual time); none: only on demand."""
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Export:
+        if not self.folders and not self.remote_folders:
+            raise ValueError("an export needs folders (of every home) or remote_folders (uses: [export])")
+        return self
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return ()
+
+
+ProcessorSpec = Annotated[Pickup | Retention | Export, Field(discriminator="kind")]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
     model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
 )
@@ -159,6 +208,10 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     for location, spec in declared_processors(profile):
         if isinstance(spec, Pickup):
             yield from _pickup_errors(profile, location, spec, takers)
+        elif isinstance(spec, Export):
+            for index, folder in enumerate(spec.folders):
+                if folder not in profile.folders:
+                    yield (*location, "folders", index), f"folder {folder!r} is not declared under folders"
         elif retention is not None:
             yield location, f"a second retention processor ({dotted(retention)} sweeps every folder already)"
         else:
@@ -183,3 +236,17 @@ def _pickup_errors(
             )
     if spec.copy_to is not None and spec.copy_to not in profile.folders:
         yield (*location, "copy_to"), f"folder {spec.copy_to!r} is not declared under folders"
+
+
+def answer_folder_errors(profile: Profile, account: Account) -> Iterable[tuple[Location, str]]:
+    """An account with an inbox remote folder (by its use) but none where its pickup answers."""
+    uses = {folder.use for folder in account.remote_folders}
+    for location, spec in declared_processors(profile):
+        if not isinstance(spec, Pickup):
+            continue
+        for inbox_use, answer_use in spec.remote_folders.items():
+            if inbox_use in uses and answer_use not in uses:
+                yield (
+                    ("remote_folders",),
+                    f"an {inbox_use} folder needs a {answer_use} folder: {dotted(location)} answers there",
+                )

@@ -5,23 +5,28 @@ Loading (YAML, ``extends``, ``--set``, error messages with lines) is in :mod:`mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
 from ._endpoint import Credential, EndpointModel
+from ._presets import AccountPreset, preset_errors, with_preset
 from ._processors import (
     PROCESSOR_KINDS,
     Answers,
     AnswerTemplate,
+    Export,
     Pickup,
     ProcessorSpec,
     Retention,
+    answer_folder_errors,
     processor_errors,
     processor_specs,
 )
+from ._records import Column, Records
+from ._remote_folders import RemoteFolder, RemoteFolderUse, remote_folder_errors
 from ._types import AccountAuth, AuthMethod, DurationField, IntervalField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
@@ -32,14 +37,17 @@ __all__ = [
     "PROCESSOR_KINDS",
     "SFTP_EXTENSIONS",
     "Account",
+    "AccountPreset",
     "Allowlist",
     "AnswerTemplate",
     "Answers",
+    "Column",
     "ContractRule",
     "Credential",
     "Endpoint",
     "EndpointModel",
     "EventMatcher",
+    "Export",
     "FailedLogins",
     "Folder",
     "FtpsEndpoint",
@@ -48,12 +56,16 @@ __all__ = [
     "Pickup",
     "ProcessorSpec",
     "Profile",
+    "Records",
+    "RemoteFolder",
     "Retention",
     "Right",
     "SftpEndpoint",
     "account_errors",
     "consistency_errors",
+    "folder_table",
     "login_methods",
+    "nearest_folder",
 ]
 
 SftpExtension = Literal[
@@ -200,6 +212,8 @@ class ContractRule(_Model):
     check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved"]
     match: tuple[EventMatcher, ...] = ()
     folders: tuple[str, ...] = ()
+    remote_folders: tuple[RemoteFolderUse, ...] = ()
+    """Besides ``folders``: each account's remote folders of these uses (Lucca's import folders)."""
     to: tuple[str, ...] = ()
     exercised_by: tuple[EventMatcher, ...] = ()
     severity: Literal["error", "advice"] = "error"
@@ -216,6 +230,8 @@ class Profile(_Model):
     endpoints: dict[str, Endpoint] = Field(min_length=1)
     username_pattern: str | None = None
     accounts: tuple[Account, ...] = Field(min_length=1)
+    presets: dict[str, AccountPreset] = {}
+    """Defaults an account takes from the preset it names (its ``preset``)."""
     allowlist: Allowlist = Allowlist()
     failed_logins: FailedLogins = FailedLogins()
     limits: Limits = Limits()
@@ -229,15 +245,23 @@ class Profile(_Model):
     processors: tuple[ProcessorSpec, ...] = ()
     contract: dict[str, ContractRule] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_presets(cls, data: Any) -> Any:
+        """Accounts made from a preset take its defaults (before validation: they are checked as written)."""
+        if isinstance(data, dict) and isinstance(data.get("presets"), dict):
+            accounts = data.get("accounts")
+            if isinstance(accounts, list | tuple):
+                presets = data["presets"]
+                applied = [
+                    with_preset(item, presets) if isinstance(item, dict) else item for item in accounts
+                ]
+                return {**data, "accounts": applied}
+        return data
+
     def folder_rule(self, folder: str) -> Folder:
         """Rights of ``folder`` (a home-relative path, "" or "/" for the home): the nearest declared one."""
-        parts = [part for part in folder.strip("/").split("/") if part]
-        while parts:
-            declared = self.folders.get("/".join(parts))
-            if declared is not None:
-                return declared
-            parts.pop()
-        return self.folders.get("/", Folder())
+        return nearest_folder(self.folders, folder)
 
     def processor_specs(self) -> tuple[ProcessorSpec, ...]:
         """Every processor the partner runs, declared or implied (see :mod:`._processors`)."""
@@ -250,6 +274,29 @@ class Profile(_Model):
     def needs(self, credential: Credential) -> bool:
         """Whether an endpoint needs these credentials made (see ``EndpointModel.credentials``)."""
         return any(credential in endpoint.credentials for endpoint in self.endpoints.values())
+
+
+def nearest_folder(folders: Mapping[str, Folder], folder: str) -> Folder:
+    """The rule of ``folder`` in a folder table: its own, or that of the nearest declared folder above it."""
+    parts = [part for part in folder.strip("/").split("/") if part]
+    while parts:
+        declared = folders.get("/".join(parts))
+        if declared is not None:
+            return declared
+        parts.pop()
+    return folders.get("/", Folder())
+
+
+def folder_table(profile: Profile, account: Account) -> dict[str, Folder]:
+    """The folders of one account's home: the profile's, then its remote folders, and the folders on the
+    way to them (listable, so that a client can walk down to ``/dossier1/dossier2/dossier3``)."""
+    table = dict(profile.folders)
+    for remote in account.remote_folders:
+        parts = remote.relative.split("/")
+        for depth in range(1, len(parts)):
+            table.setdefault("/".join(parts[:depth]), Folder(rights=("list",)))
+        table[remote.relative] = Folder(rights=remote.granted(), description=remote.name)
+    return table
 
 
 def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
@@ -276,7 +323,12 @@ def account_errors(profile: Profile, account: Account) -> Iterable[tuple[Locatio
     account that can log in on none of the endpoints it may use (Lucca's "an account that allows no
     connection type")."""
     keys = bool(account.sample_key or account.authorized_keys)
-    problems = list(
+    problems = list(preset_errors(account.preset, profile.presets))
+    problems += [
+        (("remote_folders", *where), text) for where, text in remote_folder_errors(account.remote_folders)
+    ]
+    problems += list(answer_folder_errors(profile, account))
+    problems += list(
         method_errors(
             account.auth, keys=keys, password=bool(account.password), certificate=account.certificate
         )
@@ -314,8 +366,9 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
         "fetched-then-moved": ("folders", "to"),
     }[rule.check]
     for key in needs:
-        if not getattr(rule, key):
-            yield (key,), f"a {rule.check} rule needs {key}"
+        if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):
+            either = " (or remote_folders)" if key == "folders" else ""
+            yield (key,), f"a {rule.check} rule needs {key}{either}"
     matchers = [("match", index, matcher) for index, matcher in enumerate(rule.match)]
     matchers += [("exercised_by", index, matcher) for index, matcher in enumerate(rule.exercised_by)]
     named: list[tuple[Location, str]] = [

@@ -36,8 +36,8 @@ class SessionOwner(PartnerFacts, Protocol):
     @property
     def storage(self) -> StorageLimits: ...
 
-    def watches(self, relative_path: str) -> bool:
-        """Whether the partner takes files arriving at this home-relative path."""
+    def watches(self, username: str, relative_path: str) -> bool:
+        """Whether the partner takes files arriving at this path of this account's home."""
 
     def upload_started(self, username: str, relative_path: str) -> None: ...
     def upload_ended(self, username: str, relative_path: str, event: Event, *, complete: bool) -> None: ...
@@ -207,7 +207,9 @@ class Session:
             )
             self.record(kind, location.relative, "failed", error=reason, **operation.detail)
             raise
-        if operation.arrived is not None and self.partner.watches(operation.arrived.relative):
+        if operation.arrived is not None and self.partner.watches(
+            self._home().username, operation.arrived.relative
+        ):
             operation.detail["arrival"] = operation.arrived.relative
         operation.event = self.record(kind, location.relative, **operation.detail)
         if operation.arrived is not None:
@@ -225,7 +227,12 @@ class Session:
     def renamed(self, path: str, destination: Location | None, outcome: str, **detail: Any) -> Event:
         """Journal a rename the adapter carried out itself (FTP's RNFR then RNTO, which
         :meth:`operation` cannot wrap), and tell the partner when a whole file now sits in an inbox."""
-        arrived = outcome == "ok" and destination is not None and self.partner.watches(destination.relative)
+        arrived = (
+            outcome == "ok"
+            and destination is not None
+            and self.account is not None
+            and self.partner.watches(self.account, destination.relative)
+        )
         if arrived and destination is not None:
             detail["arrival"] = destination.relative
         event = self.record("fs.rename", path, outcome, **detail)
@@ -244,7 +251,7 @@ class Session:
         the TLS data channel closed without its close_notify (a truncated transfer).
         """
         detail = {"mode": "write", **detail, "complete": complete}
-        if complete and self.partner.watches(location.relative):
+        if complete and self.partner.watches(self._home().username, location.relative):
             detail["arrival"] = location.relative
         event = self.record("fs.close", location.relative, **detail)
         self.partner.upload_ended(self._home().username, location.relative, event, complete=complete)

@@ -11,17 +11,20 @@ from __future__ import annotations
 import os
 import posixpath
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from ..model.errors import MockPartnersError
-from ..model.loading import Profile, Right
+from ..model.loading import Folder, Profile, Right, nearest_folder
 
-__all__ = ["AccessRefused", "Home", "Location", "PartnerTree", "RightsAdjustment"]
+__all__ = ["AccessRefused", "FolderTables", "Home", "Location", "PartnerTree", "RightsAdjustment"]
 
 RightsAdjustment = Callable[[str, "tuple[Right, ...]"], "tuple[Right, ...]"]
+FolderTables = Callable[[str], Mapping[str, Folder]]
+"""The folders of an account's home, by user name: the profile's and the account's own (its remote folders),
+read at every check so that an account edited while serving has its new folders at once."""
 
 _MAX_NAME_BYTES = 255
 _MAX_PATH_BYTES = 4096
@@ -66,18 +69,29 @@ class Home:
     """One account's home in a partner's tree."""
 
     def __init__(
-        self, root: Path, profile: Profile, username: str, adjust: RightsAdjustment | None = None
+        self,
+        root: Path,
+        profile: Profile,
+        username: str,
+        adjust: RightsAdjustment | None = None,
+        tables: FolderTables | None = None,
     ) -> None:
         self.root = root
         self.profile = profile
         self.username = username
         self._adjust = adjust
+        self._tables = tables
         self._real_root = os.path.realpath(root)
+
+    @property
+    def folders(self) -> Mapping[str, Folder]:
+        """The declared folders of this home (home-relative paths, "/" for the home itself)."""
+        return self._tables(self.username) if self._tables else self.profile.folders
 
     def ensure_folders(self) -> None:
         """Create the declared folders (and the home): nothing else is created or removed."""
         self.root.mkdir(parents=True, exist_ok=True)
-        for folder in self.profile.folders:
+        for folder in self.folders:
             if folder != "/":
                 (self.root / folder).mkdir(parents=True, exist_ok=True)
 
@@ -125,7 +139,7 @@ class Home:
         return Location("/" + relative.replace(os.sep, "/"), real)
 
     def rights(self, folder: str) -> tuple[Right, ...]:
-        rights = self.profile.folder_rule(folder).rights
+        rights = nearest_folder(self.folders, folder).rights
         return self._adjust(folder, rights) if self._adjust else rights
 
     def check(self, right: Right, location: Location) -> None:
@@ -147,7 +161,7 @@ class Home:
         self.check("write", target)
 
     def is_declared_folder(self, location: Location) -> bool:
-        return location.relative in self.profile.folders
+        return location.relative in self.folders
 
     def is_inside(self, location: Location, folder: str) -> bool:
         return location.folder == folder or location.folder.startswith(folder + "/")
@@ -156,15 +170,24 @@ class Home:
 class PartnerTree:
     """All homes of one partner; ``adjust`` lets scenarios grant or take rights while serving."""
 
-    def __init__(self, root: Path, profile: Profile, adjust: RightsAdjustment | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        profile: Profile,
+        adjust: RightsAdjustment | None = None,
+        tables: FolderTables | None = None,
+    ) -> None:
         self.root = root
         self.profile = profile
         self.adjust = adjust
+        self.tables = tables
         self._homes: dict[str, Home] = {}
 
     def home(self, username: str) -> Home:
         if username not in self._homes:
-            self._homes[username] = Home(self.root / username, self.profile, username, self.adjust)
+            self._homes[username] = Home(
+                self.root / username, self.profile, username, self.adjust, self.tables
+            )
         return self._homes[username]
 
     def ensure_homes(self) -> None:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from ..model.loading import AnswerTemplate
 from ._spool import Ticket
 
-__all__ = ["digest", "numbered", "render"]
+__all__ = ["digest", "numbered", "render", "render_variables"]
 
 _MAX_NAME_BYTES = 255
 
@@ -40,7 +40,11 @@ def numbered(name: str, number: int) -> str:
 
 def render(template: AnswerTemplate, ticket: Ticket, partner: str) -> tuple[str, bytes]:
     """The answer's file name (never a path) and content for one request."""
-    variables = _variables(ticket, partner)
+    return render_variables(template, _variables(ticket, partner))
+
+
+def render_variables(template: AnswerTemplate, variables: dict[str, object]) -> tuple[str, bytes]:
+    """A file's name (never a path) and content from a template and the values of its variables."""
     name = _file_name(template.name, variables)
     return name, string.Template(template.content).safe_substitute(variables).encode()
 
@@ -54,6 +58,8 @@ def _file_name(template: str, variables: dict[str, object]) -> str:
         return name
     shortened = dict(variables)
     for key in ("name", "stem"):
+        if key not in variables:
+            continue
         value = str(variables[key]).encode()
         shortened[key] = value[: max(len(value) - excess, 1)].decode("utf-8", "ignore")
     name = string.Template(template).safe_substitute(shortened).replace("/", "_")
@@ -81,4 +87,8 @@ def _variables(ticket: Ticket, partner: str) -> dict[str, object]:
         "sha256": ticket.sha256,
         "request_id": ticket.request_id,
         "reason": ticket.reason,
+        "lines": ticket.lines,
+        "accepted_lines": ticket.accepted_lines,
+        "rejected_lines": ticket.lines - ticket.accepted_lines,
+        "rejections": ticket.rejections,
     }

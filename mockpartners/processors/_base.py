@@ -18,8 +18,8 @@ __all__ = ["BaseProcessor", "Processor"]
 class Processor(Protocol):
     """Partner-side behaviour the partner builds from a profile's ``processors`` and calls."""
 
-    def watches(self, relative_path: str) -> bool:
-        """Whether files arriving at this home-relative path are this processor's to take."""
+    def watches(self, username: str, relative_path: str) -> bool:
+        """Whether files arriving at this path of this account's home are this processor's to take."""
 
     def start(self) -> None:
         """The partner serves: schedule what runs on the clock (after :meth:`recover`)."""
@@ -48,7 +48,7 @@ class Processor(Protocol):
 class BaseProcessor:
     """Every call of :class:`Processor`, doing nothing: subclasses override what they need."""
 
-    def watches(self, relative_path: str) -> bool:
+    def watches(self, username: str, relative_path: str) -> bool:
         return False
 
     def start(self) -> None:

@@ -29,6 +29,7 @@ from ..ports.context import ProcessorContext
 from ..scenarios import names
 from ._answers import digest, numbered, render
 from ._base import BaseProcessor
+from ._records import InvalidFile, check_records
 from ._spool import Spool, Ticket
 
 __all__ = ["PickupProcessor", "Request"]
@@ -74,9 +75,28 @@ class PickupProcessor(BaseProcessor):
         self._latest: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
-    def watches(self, relative_path: str) -> bool:
-        """Whether a file at this home-relative path sits directly in an inbox."""
-        return posixpath.dirname(relative_path) in self.rules.inboxes
+    def watches(self, username: str, relative_path: str) -> bool:
+        """Whether a file at this path of this account's home sits directly in one of its inboxes."""
+        return self._answer_folder(username, posixpath.dirname(relative_path)) is not None
+
+    def _answer_folder(self, username: str, inbox: str) -> str | None:
+        """Where requests taken from ``inbox`` are answered, if it is one of this account's inboxes."""
+        answer_folder = self.rules.inboxes.get(inbox)
+        if answer_folder is None and self.rules.remote_folders:
+            answer_folder = self._remote_inboxes(username).get(inbox)
+        return answer_folder
+
+    def _remote_inboxes(self, username: str) -> dict[str, str]:
+        """The account's inboxes among its remote folders (by their use), each with its answer folder."""
+        entry = self.context.accounts.get(username)
+        folders = entry.account.remote_folders if entry is not None else ()
+        inboxes: dict[str, str] = {}
+        for inbox_use, answer_use in self.rules.remote_folders.items():
+            answers = [folder.relative for folder in folders if folder.use == answer_use]
+            for folder in folders:
+                if folder.use == inbox_use and answers:
+                    inboxes[folder.relative] = answers[0]
+        return inboxes
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
         self._arrived(Request(event.id, username, relative_path, event.time))
@@ -129,11 +149,11 @@ class PickupProcessor(BaseProcessor):
         """After a restart: finish what was half done, then take what arrived but was never taken."""
         self.spool.prepare()
         for ticket in self.spool.unfinished():
-            if ticket.inbox in self.rules.inboxes:  # another pickup's ticket is that pickup's to resume
+            if self._answer_folder(ticket.username, ticket.inbox) is not None:  # else another pickup's
                 self._resume(ticket)
         for event in self.context.journal.unanswered_arrivals(self.context.name, _FOLLOW_UPS):
             path = str(event.detail["arrival"])
-            if self.watches(path) and event.account and not self.spool.knows(event.id):
+            if event.account and self.watches(event.account, path) and not self.spool.knows(event.id):
                 self._arrived(Request(event.id, event.account, path, event.time))
 
     def _job(self, request: Request, *, premature: bool = False) -> Job:
@@ -173,12 +193,18 @@ class PickupProcessor(BaseProcessor):
     def _take_open(self, request: Request, real: Path, handle: BinaryIO, *, premature: bool) -> None:
         decision, reason = ("invalid", _PREMATURE) if premature else self._decide(request.name)
         size, sha256 = digest(handle)
+        records = None
+        if decision == "accepted" and self.rules.records is not None:
+            try:
+                records = check_records(handle, self.rules.records)
+            except InvalidFile as invalid:
+                decision, reason = "invalid", str(invalid)
         ticket = Ticket(
             request.request_id,
             request.username,
             request.path,
             request.inbox,
-            self.rules.inboxes[request.inbox],
+            self._answer_folder(request.username, request.inbox) or request.inbox,
             request.received_at.isoformat(),
             self.context.clock.now().isoformat(),
             decision,
@@ -186,15 +212,26 @@ class PickupProcessor(BaseProcessor):
             size,
             sha256,
             moved=decision != "rejected" and self.rules.after_pickup == "remove",
+            lines=records.lines if records else 0,
+            accepted_lines=records.accepted if records else 0,
+            rejections="\n".join(records.rejections) if records else "",
         )
         ticket = replace(ticket, answer=self._answer_path(ticket))
         self.spool.save(ticket)
         self._copy(ticket, handle)
         if ticket.moved:
             os.replace(real, self.spool.request_path(ticket.request_id))
-        self._record(
-            "partner.pickup", request, decision=decision, size=size, sha256=sha256, kept=not ticket.moved
-        )
+        detail: dict[str, Any] = {
+            "decision": decision,
+            "size": size,
+            "sha256": sha256,
+            "kept": not ticket.moved,
+        }
+        if records is not None:
+            detail.update(
+                lines=records.lines, accepted_lines=records.accepted, rejected_lines=records.rejected
+            )
+        self._record("partner.pickup", request, **detail)
         self._answer(ticket)
 
     def _why_not_now(self, request: Request) -> str | None:

@@ -36,6 +36,11 @@ class Ticket:
     moved: bool
     answer: str = ""
     """The answer's home-relative path, chosen when the request is taken (empty: no answer)."""
+    lines: int = 0
+    accepted_lines: int = 0
+    rejections: str = ""
+    """The records the partner checked (a pickup with ``records``): how many, how many it accepted, and one
+    line per rejected record."""
 
 
 class Spool:

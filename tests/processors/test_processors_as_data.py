@@ -118,7 +118,7 @@ def test_two_pickups_on_two_inboxes_answer_each_by_its_own_rules(
     untaken = onss.journal.events(
         kind=["partner.pickup", "partner.ignore"], path=f"INTEST-S/{request_file.name}"
     )
-    assert untaken == [] and not onss.watches(f"INTEST-S/{request_file.name}")
+    assert untaken == [] and not onss.watches("EXP0000001", f"INTEST-S/{request_file.name}")
 
 
 def _crash_before_answering(self: PickupProcessor, ticket: object, *, resumed: bool = False) -> None:
