@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..model._schema import Credential, EndpointModel, FtpsEndpoint, Profile
+from ..model._schema import Credential, EndpointModel, FtpsEndpoint, Pickup, Profile
 from ..model.duration import Duration, shown
 from ..model.errors import UsageError
 from .names import (
@@ -148,9 +148,26 @@ class ScenarioSpec:
 
 
 def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
+    """On by default where the upload folders lack the right: the profile's inboxes and the accounts' remote
+    folders a pickup takes from (every folder when there are none)."""
+
     def check(profile: Profile) -> bool:
-        folders = profile.inbox_folders() or tuple(profile.folders)
-        return any(right not in profile.folder_rule(folder).rights for folder in folders)
+        granted = [profile.folder_rule(folder).rights for folder in profile.inbox_folders()]
+        uses = {
+            use
+            for spec in profile.processor_specs()
+            if isinstance(spec, Pickup)
+            for use in spec.remote_folders
+        }
+        granted += [
+            remote.granted()
+            for account in profile.accounts
+            for remote in account.remote_folders
+            if remote.use in uses
+        ]
+        if not granted:
+            granted = [profile.folder_rule(folder).rights for folder in profile.folders]
+        return any(right not in rights for rights in granted)
 
     return check
 
