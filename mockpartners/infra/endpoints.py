@@ -22,6 +22,7 @@ __all__ = [
     "HostKeyInfo",
     "KeyInfo",
     "PartnerInfo",
+    "RemoteFolderInfo",
     "SuiteInfo",
     "TlsInfo",
 ]
@@ -95,6 +96,13 @@ class CertificateInfo:
 
 
 @dataclass(frozen=True)
+class RemoteFolderInfo:
+    name: str
+    path: str
+    use: str
+
+
+@dataclass(frozen=True)
 class AccountInfo:
     username: str
     home: str
@@ -111,6 +119,10 @@ class AccountInfo:
     """The names of the endpoints it may use."""
     public_keys: tuple[str, ...] = ()
     """The public keys (OpenSSH lines) it accepts."""
+    name: str = ""
+    """What the partner's users call it (Lucca's account name)."""
+    remote_folders: tuple[RemoteFolderInfo, ...] = ()
+    """Its own folders (Lucca's "dossiers distants"): name, path on the server, use."""
 
     @property
     def private_key(self) -> Path:
@@ -240,6 +252,7 @@ def _account(data: dict[str, Any]) -> AccountInfo:
             "certificate": _certificate(data.get("certificate")),
             "ip_allowlist": tuple(allowlist) if allowlist is not None else None,
             **{name: tuple(data.get(name, ())) for name in ("auth", "endpoints", "public_keys")},
+            "remote_folders": tuple(RemoteFolderInfo(**folder) for folder in data.get("remote_folders", ())),
         }
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..infra.certificates import IssuedCertificate
-from ..infra.endpoints import AccountInfo, CertificateInfo, KeyInfo, PartnerInfo
+from ..infra.endpoints import AccountInfo, CertificateInfo, KeyInfo, PartnerInfo, RemoteFolderInfo
 from ..infra.ssh_keys import KeyPair
 from ..ports.accounts import AccountEntry
 
@@ -47,6 +47,10 @@ def _account(partner: Partner, entry: AccountEntry) -> AccountInfo:
         entry.methods,
         entry.endpoints(partner.profile),
         entry.public_keys,
+        entry.account.name,
+        tuple(
+            RemoteFolderInfo(folder.name, folder.path, folder.use) for folder in entry.account.remote_folders
+        ),
     )
 
 

@@ -107,7 +107,7 @@ class Partner:
 
     def _account_added(self, entry: AccountEntry) -> None:
         """An account created while serving gets its home (and client certificate) before it can log in."""
-        self.tree.home(entry.username).ensure_folders()
+        self.tree.home(entry.username).ensure_folders(folder_table(self.profile, entry.account))
         if entry.account.certificate and self.tls is not None:
             self.tls.account_certificate(entry.username)
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ..infra.ssh_keys import public_key_line
 from ..model._access import Account, account_access_errors
+from ..model._presets import with_preset
 from ..model._schema import Profile, account_errors
 from ..model._types import AccountAuth, Location, dotted
 from ..model.errors import UsageError
@@ -98,6 +99,8 @@ def new_entry(
     lines = _key_lines(public_keys)
     secret = _password(password)
     data = {"username": username, **fields, "password": _field(secret), "authorized_keys": lines}
+    presets = {name: preset.model_dump(exclude_unset=True) for name, preset in profile.presets.items()}
+    data = with_preset(data, presets)
     return AccountEntry(_checked(profile, data, f"cannot create account {username!r}"), secret, lines)
 
 

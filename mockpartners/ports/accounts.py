@@ -18,13 +18,14 @@ import hmac
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..infra.journal import Event, Journal
-from ..model._schema import Profile, login_methods
+from ..model._schema import Profile, RemoteFolder, login_methods
 from ..model._types import AccountAuth
 from ..model.errors import StateError, UnknownAccountError
+from . import _remote_folder_edits as edits
 from ._account_entry import KEEP, AccountEntry, AccountError, Keep, changed_entry, new_entry, normal_address
 
 __all__ = [
@@ -232,10 +233,23 @@ class AccountBook:
         ip_allowlist: Sequence[str] | None = None,
         auth: Sequence[AccountAuth] | None = None,
         description: str = "",
+        name: str = "",
+        preset: str | None = None,
+        remote_folders: Sequence[RemoteFolder | Mapping[str, Any]] = (),
     ) -> AccountEntry:
         """A new account, usable at once; ``password=True`` generates a password (read it from the result).
-        Checked as a profile's account: a change that could not be declared raises :class:`AccountError`."""
-        fields = _fields(endpoints=endpoints, ip_allowlist=ip_allowlist, auth=auth, description=description)
+        Checked as a profile's account: a change that could not be declared raises :class:`AccountError`.
+        A ``preset`` (the profile's ``presets``) gives the fields not given here."""
+        given = _fields(
+            endpoints=endpoints,
+            ip_allowlist=ip_allowlist,
+            auth=auth,
+            description=description,
+            name=name,
+            preset=preset,
+            remote_folders=remote_folders,
+        )
+        fields = {key: value for key, value in given.items() if value not in (None, "", ())}
         fields["certificate"] = certificate
         entry = new_entry(self.profile, username, password=password, public_keys=public_keys, fields=fields)
         if username in self:
@@ -259,12 +273,21 @@ class AccountBook:
         ip_allowlist: Sequence[str] | Keep | None = KEEP,
         auth: Sequence[AccountAuth] | Keep | None = KEEP,
         description: str | Keep = KEEP,
+        name: str | Keep = KEEP,
+        remote_folders: Sequence[RemoteFolder | Mapping[str, Any]] | Keep = KEEP,
         cut_sessions: bool = False,
     ) -> AccountEntry:
         """Change what is given (``None`` means: no password, every endpoint, any address, the methods its
         credentials allow); ``password=True`` generates a new one. New logins see the change at once; live
         sessions go on unless ``cut_sessions``."""
-        fields = _fields(endpoints=endpoints, ip_allowlist=ip_allowlist, auth=auth, description=description)
+        fields = _fields(
+            endpoints=endpoints,
+            ip_allowlist=ip_allowlist,
+            auth=auth,
+            description=description,
+            name=name,
+            remote_folders=remote_folders,
+        )
         secrets = {"password": password, "public_keys": public_keys}
         names = [*fields, *(name for name, value in secrets.items() if not isinstance(value, Keep))]
         if not names:
@@ -277,11 +300,29 @@ class AccountBook:
                 self.profile, before, password=password, public_keys=public_keys, fields=fields
             )
             self._entries[username] = entry
+        self._prepare(entry)  # new remote folders exist before the next listing
         self._record("account.changed", entry, changed=sorted(names), cut_sessions=cut_sessions)
         if cut_sessions:
             self._cut(username, f"account {username!r} changed ({', '.join(sorted(names))})")
         self._changed()
         return entry
+
+    def add_remote_folder(self, username: str, folder: RemoteFolder | Mapping[str, Any]) -> AccountEntry:
+        """Lucca's "Editer les dossiers distants": a new remote folder (name, path, use), created at once."""
+        return self.change(
+            username, remote_folders=edits.added(self.entry(username).account.remote_folders, folder)
+        )
+
+    def change_remote_folder(self, username: str, folder: str, **fields: Any) -> AccountEntry:
+        """A remote folder (by name or path) with a new ``name``, ``path`` or ``use``; its old path keeps
+        its files."""
+        folders = self.entry(username).account.remote_folders
+        return self.change(username, remote_folders=edits.changed(folders, folder, fields))
+
+    def remove_remote_folder(self, username: str, folder: str) -> AccountEntry:
+        """The account no longer has this remote folder (by name or path); its files stay on the server."""
+        folders = self.entry(username).account.remote_folders
+        return self.change(username, remote_folders=edits.removed(folders, folder))
 
     def remove(self, username: str, *, cut_sessions: bool = False) -> AccountEntry:
         """The account can no longer log in (its home stays, until a reset); live sessions go on unless

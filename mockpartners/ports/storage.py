@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -88,10 +88,10 @@ class Home:
         """The declared folders of this home (home-relative paths, "/" for the home itself)."""
         return self._tables(self.username) if self._tables else self.profile.folders
 
-    def ensure_folders(self) -> None:
-        """Create the declared folders (and the home): nothing else is created or removed."""
+    def ensure_folders(self, folders: Iterable[str] | None = None) -> None:
+        """Create the declared folders, or ``folders`` (and the home): nothing else is created or removed."""
         self.root.mkdir(parents=True, exist_ok=True)
-        for folder in self.folders:
+        for folder in self.folders if folders is None else folders:
             if folder != "/":
                 (self.root / folder).mkdir(parents=True, exist_ok=True)
 

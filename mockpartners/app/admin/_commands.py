@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ...model.errors import UsageError
+from ._account_commands import account_command, add_account_command
 from .client import TOKEN_VARIABLE, AdminClient, route
 
 __all__ = ["COMMANDS", "add_commands"]
@@ -92,6 +93,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     drop.add_argument("--from", dest="source", required=True, metavar="FILE", help="the content ('-': stdin)")
     drop.add_argument("--account", help="the account (default: the partner's first one)")
 
+    export = commands.add_parser(
+        "export", parents=[connection], help="run a partner's exports now (Lucca's absences export)"
+    )
+    export.add_argument("partner", metavar="PARTNER")
+    export.add_argument("--account", help="one account (default: every account)")
+
     reset = commands.add_parser("reset", parents=[connection], help="partners back to fresh (journal kept)")
     reset.add_argument(
         "partner", nargs="?", metavar="PARTNER", help="one partner (default: all, and the clock)"
@@ -100,6 +107,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     commands.add_parser(
         "status", parents=[connection], help="what a running suite serves, its clock and scenarios"
     )
+    add_account_command(commands, connection)
 
 
 def _client(arguments: argparse.Namespace) -> AdminClient:
@@ -223,6 +231,18 @@ def _drop(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _export(arguments: argparse.Namespace) -> int:
+    client = _client(arguments)
+    body = {"account": arguments.account} if arguments.account else {}
+    events = client.post(route("v1/partners", arguments.partner, "exports"), body)["events"]
+    for event in events:
+        where = f"{event['path']} in {event['account']}'s home"
+        print(f"{arguments.partner}: exported {where}, event #{event['id']}")
+    if not events:
+        print(f"{arguments.partner}: no export folder (nothing exported)")
+    return 0
+
+
 def _reset(arguments: argparse.Namespace) -> int:
     client = _client(arguments)
     if arguments.partner:
@@ -268,7 +288,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "scenario": _scenario,
     "clock": _clock,
     "report": _report,
+    "export": _export,
     "drop": _drop,
     "reset": _reset,
     "status": _status,
+    "account": lambda arguments: account_command(arguments, _client(arguments)),
 }

@@ -8,8 +8,9 @@ protocol; ``cut_sessions`` also ends the account's live sessions. endpoints.json
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -26,8 +27,20 @@ __all__ = ["ROUTES"]
 ACCOUNTS = "/v1/partners/{partner}/accounts"
 ACCOUNT = ACCOUNTS + "/{account}"
 
-_CHANGEABLE = ("password", "public_keys", "endpoints", "ip_allowlist", "auth", "description")
+_CHANGEABLE = (
+    "password",
+    "public_keys",
+    "endpoints",
+    "ip_allowlist",
+    "auth",
+    "description",
+    "name",
+    "remote_folders",
+)
 _LISTS = ("public_keys", "endpoints", "ip_allowlist", "auth")
+_FOLDER_FIELDS = ("name", "path", "use", "rights", "description")
+FOLDERS = ACCOUNT + "/remote-folders"
+FOLDER = FOLDERS + "/{folder}"
 
 
 def _view(partner: Partner, account: AccountInfo) -> dict[str, Any]:
@@ -42,6 +55,13 @@ def _strings(body: Mapping[str, Any], name: str) -> list[str] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise UsageError(f"{name}: expected a list of strings or null, got {value!r}"[:300])
+    return value
+
+
+def _folders(value: Any) -> list[dict[str, Any]]:
+    """Remote folders: a list of objects (name, path, use...), checked as a profile's."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise UsageError('remote_folders: expected a list of objects like {"name": ..., "path": "/a/b"}')
     return value
 
 
@@ -65,6 +85,8 @@ def _fields(body: Mapping[str, Any]) -> dict[str, Any]:
             fields[name] = _strings(body, name)
         elif name == "password":
             fields[name] = _password(body)
+        elif name == "remote_folders":
+            fields[name] = _folders(body[name])
         else:
             fields[name] = text_field(body, name) or ""
     if fields.get("public_keys", ()) is None:
@@ -94,13 +116,16 @@ def _create(partner: Partner, username: str, fields: dict[str, Any], certificate
 
 
 async def create_account(request: web.Request) -> web.Response:
-    """A new account, usable at once on the endpoints it may use (``password: true`` generates one)."""
+    """A new account, usable at once on the endpoints it may use (``password: true`` generates one); a
+    ``preset`` of the profile gives the fields the body does not."""
     parameters(request, ())
-    body = await json_body(request, ("username", "certificate", *_CHANGEABLE))
+    body = await json_body(request, ("username", "certificate", "preset", *_CHANGEABLE))
     control = request.app[CONTROL]
     partner = control.partner(request.match_info["partner"])
     username = text_field(body, "username", required=True) or ""
     fields = _fields(body)
+    if "preset" in body:
+        fields["preset"] = text_field(body, "preset")
     certificate = flag_field(body, "certificate")
     return json_response(await control.run(_create, partner, username, fields, certificate), status=201)
 
@@ -143,10 +168,53 @@ async def remove_account(request: web.Request) -> web.Response:
     return json_response(await control.run(_remove, partner, username, cut == "true"))
 
 
+def _folder_change(partner: Partner, username: str, edit: Callable[[], object]) -> dict[str, Any]:
+    edit()
+    return _view(partner, partner.account(username))
+
+
+async def add_remote_folder(request: web.Request) -> web.Response:
+    """Lucca's "Editer les dossiers distants": a new remote folder, created at once."""
+    parameters(request, ())
+    body = await json_body(request, _FOLDER_FIELDS)
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    edit = partial(partner.accounts.add_remote_folder, username, body)
+    return json_response(await control.run(_folder_change, partner, username, edit), status=201)
+
+
+async def change_remote_folder(request: web.Request) -> web.Response:
+    """A remote folder (by name or path) with a new name, path, use or rights; the old path keeps its
+    files."""
+    parameters(request, ())
+    body = await json_body(request, _FOLDER_FIELDS)
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    folder = request.match_info["folder"]
+    edit = partial(partner.accounts.change_remote_folder, username, folder, **body)
+    return json_response(await control.run(_folder_change, partner, username, edit))
+
+
+async def remove_remote_folder(request: web.Request) -> web.Response:
+    """The account no longer has this remote folder; its files stay on the server."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    folder = request.match_info["folder"]
+    edit = partial(partner.accounts.remove_remote_folder, username, folder)
+    return json_response(await control.run(_folder_change, partner, username, edit))
+
+
 ROUTES = [
     ("GET", ACCOUNTS, list_accounts),
     ("POST", ACCOUNTS, create_account),
     ("GET", ACCOUNT, get_account),
     ("PATCH", ACCOUNT, change_account),
     ("DELETE", ACCOUNT, remove_account),
+    ("POST", FOLDERS, add_remote_folder),
+    ("PATCH", FOLDER, change_remote_folder),
+    ("DELETE", FOLDER, remove_remote_folder),
 ]

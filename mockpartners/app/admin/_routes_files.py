@@ -223,10 +223,23 @@ async def publish(request: web.Request) -> web.Response:
     return json_response({"events": [event.to_dict() for event in published]}, status=201)
 
 
+async def export(request: web.Request) -> web.Response:
+    """The partner's exports now (``kind: export``): a file in each export folder of every account, or of
+    ``account`` only."""
+    parameters(request, ())
+    body = await json_body(request, ("account",))
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    account = text_field(body, "account")
+    exported = await control.run(partner.export, account)
+    return json_response({"events": [event.to_dict() for event in exported]}, status=201)
+
+
 ROUTES = [
     ("GET", FILES, list_folder),
     ("GET", FILES + "/{path:.*}", get_file),
     ("PUT", FILES + "/{path:.*}", put_file),
     ("DELETE", FILES + "/{path:.*}", delete_file),
     ("POST", "/v1/partners/{partner}/publications", publish),
+    ("POST", "/v1/partners/{partner}/exports", export),
 ]
