@@ -160,7 +160,7 @@ def test_up_on_the_nominal_ports_serves_onss_and_magda_side_by_side(tmp_path: Pa
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 pytest.skip(f"port {port} is taken (is a mockpartners up running?)")
-    with up(tmp_path / "state") as running:
+    with up(tmp_path / "state", "onss", "magda") as running:
         assert running.info["magda"].endpoint().port == magda_port
         onss = running.info["onss"]
         assert onss.endpoint().port == 8022
@@ -185,6 +185,31 @@ def test_up_on_the_nominal_ports_serves_onss_and_magda_side_by_side(tmp_path: Pa
             env=CLIENT_ENVIRONMENT,
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_every_built_in_partner_starts_on_its_ports_and_a_shared_privileged_port_goes_to_none(
+    tmp_path: Path,
+) -> None:
+    """MAGDA's FTPS and Lucca's FTPES both have 21, the three Lucca profiles 22 and 990: as root, none of
+    them takes a port another started partner has too; each uses its unprivileged port."""
+    wanted = {"magda": 2121, "lucca": 2321, "lucca-e-paye": 2322, "lucca-mprh": 2323}
+    for port in (8022, 8470, 2222, 2223, 2224, 9990, 9991, 9992, *wanted.values()):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                pytest.skip(f"port {port} is taken (is a mockpartners up running?)")
+    with up(tmp_path / "state", "--quiet") as running:
+        served = {
+            name: running.info[name].endpoint("ftpes" if name != "magda" else None).port for name in wanted
+        }
+        assert served == wanted
+        assert [
+            running.info[name].endpoint("sftp").port for name in ("lucca", "lucca-e-paye", "lucca-mprh")
+        ] == [
+            2222,
+            2223,
+            2224,
+        ]
+        assert running.info["onss"].endpoint().port == 8022
 
 
 def test_journal_command_prints_filters_and_follows(tmp_path: Path) -> None:

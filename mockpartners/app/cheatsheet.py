@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
+from ..infra.endpoints import AccountInfo, EndpointInfo, HostKeyInfo, PartnerInfo, SuiteInfo
 
 __all__ = ["render"]
 
@@ -103,7 +104,7 @@ def sftp_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
         options = f" -o UserKnownHostsFile={shlex.quote(endpoint.known_hosts_file)}"
     pin = ""
     if endpoint.host_keys:
-        pin = f" --hostpubsha256 {endpoint.host_keys[0].sha256.removeprefix('SHA256:')}"
+        pin = f" --hostpubsha256 {_negotiated_by_curl(endpoint.host_keys).sha256.removeprefix('SHA256:')}"
     url = f"sftp://{endpoint.host}:{endpoint.port}/"
     if account.key is None:
         assert account.password is not None
@@ -174,3 +175,17 @@ def _lftp_tls(endpoint: EndpointInfo) -> str:
 
 _COMMANDS = {"sftp": sftp_commands, "ftps": ftps_commands}
 """Paste-ready commands per protocol (a protocol without an entry gets none)."""
+
+
+_LIBSSH2_PREFERENCE = ("ecdsa", "ssh-ed25519", "rsa")
+"""The host key types curl's libssh2 asks for, first first: --hostpubsha256 must pin the key it gets."""
+
+
+def _negotiated_by_curl(host_keys: Sequence[HostKeyInfo]) -> HostKeyInfo:
+    def rank(key: HostKeyInfo) -> int:
+        for position, prefix in enumerate(_LIBSSH2_PREFERENCE):
+            if key.algorithm.startswith(prefix) or (prefix == "rsa" and "rsa" in key.algorithm):
+                return position
+        return len(_LIBSSH2_PREFERENCE)
+
+    return min(host_keys, key=rank)

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections import Counter
 from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -213,12 +214,12 @@ class Suite:
             self.info.write(self.state.endpoints_path)
 
     def _port(self, partner: str, name: str, spec: Endpoint) -> int:
-        """The endpoint's own port; its unprivileged one when not root, or when a partner served before it
-        has that port (MAGDA's FTPES and Lucca's both on 21 when root)."""
+        """The endpoint's own port; its unprivileged one when not root, or when its privileged port is the
+        nominal port of another endpoint started too (MAGDA's FTPES and Lucca's, both 21 when root: neither
+        gets it, whatever the order)."""
         if self.ports == "ephemeral":
             return 0
-        taken = {server.port for server in self._servers}
-        if spec.port < 1024 and spec.port in taken and spec.unprivileged_port is not None:
+        if spec.port < 1024 and spec.port in self._shared_ports() and spec.unprivileged_port is not None:
             return spec.unprivileged_port
         if spec.port < 1024 and os.geteuid() != 0:
             if spec.unprivileged_port is None:
@@ -228,6 +229,13 @@ class Suite:
                 )
             return spec.unprivileged_port
         return spec.port
+
+    def _shared_ports(self) -> set[int]:
+        """Nominal ports that several endpoints of the started partners have."""
+        claims = Counter(
+            spec.port for partner in self.partners.values() for spec in partner.profile.endpoints.values()
+        )
+        return {port for port, count in claims.items() if count > 1}
 
     # -- what a runtime adds (the admin API, later the dashboard): the suite itself knows no web --------
 

@@ -63,11 +63,18 @@ class Account(Model):
     a string: that very password (a sample credential: endpoints.json shows it)."""
     auth: tuple[AccountAuth, ...] | None = Field(default=None, min_length=1)
     """The methods it may log in by; by default those its credentials allow (see :meth:`methods`)."""
-    endpoints: tuple[str, ...] | None = Field(default=None, min_length=1)
-    """The names of the endpoints it may use; by default all of them."""
+    endpoints: tuple[str, ...] | None = None
+    """The names of the endpoints it may use (Lucca's connection types); by default all of them."""
     ip_allowlist: tuple[str, ...] | None = None
     remote_folders: tuple[RemoteFolder, ...] = ()
     """Folders of this account only, besides the profile's (Lucca's "dossiers distants")."""
+
+    @field_validator("endpoints")
+    @classmethod
+    def _some_endpoint(cls, endpoints: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if endpoints is not None and not endpoints:
+            raise ValueError("an account allows at least one connection type (endpoint); null: all of them")
+        return endpoints
 
     @field_validator("password")
     @classmethod

@@ -38,7 +38,7 @@ class RemoteFolder(Model):
     """One remote folder of an account: a name to find it by, a path on the server, and what it is for."""
 
     name: str = Field(min_length=1, max_length=100)
-    path: str = Field(min_length=2, max_length=1024)
+    path: str = Field(min_length=1, max_length=1024)
     use: RemoteFolderUse = "exchange"
     rights: tuple[Right, ...] | None = None
     """The account's rights in the folder; none: those of its use (``FOLDER_USES``)."""

@@ -167,14 +167,34 @@ def _collect_lines(node: yaml.Node, location: Location, lines: dict[Location, in
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``override`` laid over it: mappings merge key by key, anything else replaces."""
+    """``base`` with ``override`` laid over it: mappings merge key by key, anything else replaces, except a
+    mapping of list indexes laid over a list (``processors: {0: {delay: 5m}}``), which merges into those
+    items as ``--set PARTNER.processors.0.delay=5m`` would."""
     merged = copy.deepcopy(dict(base))
     for key, value in override.items():
         current = merged.get(key)
         if isinstance(current, Mapping) and isinstance(value, Mapping):
             merged[key] = deep_merge(current, value)
+        elif isinstance(current, list) and _indexes(value):
+            merged[key] = _merged_items(key, current, value)
         else:
             merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _indexes(value: Any) -> bool:
+    return isinstance(value, Mapping) and bool(value) and all(str(key).isdigit() for key in value)
+
+
+def _merged_items(key: str, items: list[Any], override: Mapping[Any, Any]) -> list[Any]:
+    merged = list(items)
+    for index, value in override.items():
+        position = int(index)
+        if position >= len(merged):
+            raise KeyError(f"{key}.{position}")
+        item = merged[position]
+        fits = isinstance(item, Mapping) and isinstance(value, Mapping)
+        merged[position] = deep_merge(item, value) if fits else copy.deepcopy(value)
     return merged
 
 

@@ -241,7 +241,12 @@ def load_profile(
         if not isinstance(parent, str):
             raise ProfileError(f"{documents[0].source}: extends: expected the name of a built-in profile")
         base = _builtin_document(parent)
-        data = _yaml.deep_merge(base.data, data)
+        try:
+            data = _yaml.deep_merge(base.data, data)
+        except KeyError as error:
+            raise ProfileError(
+                f"{documents[0].source}: {error.args[0]}: {parent} has no such item (indexes count from 0)"
+            ) from None
         data.setdefault("name", parent)
         documents.append(base)
     if overrides:

@@ -133,11 +133,13 @@ class AccountBook:
 
     def firewall_refusal(self, address: str, endpoint: str) -> str:
         """MAGDA's firewall: an address on no allowlist of the accounts that may use ``endpoint`` never
-        reaches the server ("" when it may); an account without an allowlist opens the endpoint to all."""
+        reaches the server ("" when it may); an account without an allowlist opens the endpoint to all, and
+        so does having no account that may use it (the server answers, and refuses every login: Lucca's
+        FTPES when every account is SFTP-only)."""
         address = normal_address(address)
-        for entry in self.entries():
-            if entry.may_use(endpoint) and (entry.addresses is None or address in entry.addresses):
-                return ""
+        users = [entry for entry in self.entries() if entry.may_use(endpoint)]
+        if not users or any(entry.addresses is None or address in entry.addresses for entry in users):
+            return ""
         return "address on no account's allowlist"
 
     def refusal(

@@ -90,7 +90,13 @@ def test_endpoints_json_follows_the_changes(exchange_suite: Runtime, exchange_ap
         ),
         ("PATCH", "/ftpes-only", {"password": None}, 400, "the account has no way to log in"),
         ("PATCH", "/keyed", {"endpoints": ["ftpes"]}, 400, "'keyed' can log in on no endpoint it may use"),
-        ("PATCH", "/payroll", {"endpoints": []}, 400, "endpoints: Tuple should have at least 1 item"),
+        (
+            "PATCH",
+            "/payroll",
+            {"endpoints": []},
+            400,
+            "endpoints: an account allows at least one connection type",
+        ),
         ("PATCH", "/payroll", {"auth": ["telepathy"]}, 400, "auth[0]: Input should be 'publickey'"),
         (
             "PATCH",
