@@ -27,7 +27,7 @@ from ._instrumentation import instrumentation_rows
 from ._references import Sshd, Vsftpd
 from ._report import Row, machine, rows_json, text_table, update_docs, write_json
 from ._rows import answer_rows, fixture_rows, session_rows, startup_rows, throughput_rows
-from ._servers import Bare, Credentials, Ours, prepare_credentials
+from ._servers import Bare, Credentials, Ours, implicit_magda, prepare_credentials
 from ._sessions import measure_sessions
 from ._startup import measure_startup
 from ._throughput import Server, Transfers, measure_ftps, measure_sftp
@@ -106,14 +106,19 @@ def _say(text: str) -> None:
 def _throughput(
     protocol: str, options: Options, state: Path, credentials: Credentials, reference: bool
 ) -> Transfers:
-    servers: list[Server] = [Ours(state, "onss" if protocol == "sftp" else "magda")]
-    if reference:
-        servers.append(
-            Sshd(options.workdir, credentials) if protocol == "sftp" else Vsftpd(options.workdir, credentials)
-        )
+    """Ours, the reference and the bare library, in the same rounds; for FTPS with the reference, also
+    ours and vsftpd with implicit TLS (the bare library is measured with explicit TLS only)."""
+    if protocol == "sftp":
+        servers: list[Server] = [Ours(state, "onss")]
+        servers += [Sshd(options.workdir, credentials)] if reference else []
+        servers.append(Bare(options.workdir, protocol, credentials))
+        return measure_sftp(options, servers, credentials)
+    servers = [Ours(state, "magda")]
+    servers += [Vsftpd(options.workdir, credentials)] if reference else []
     servers.append(Bare(options.workdir, protocol, credentials))
-    measure = measure_sftp if protocol == "sftp" else measure_ftps
-    return measure(options, servers, credentials)
+    if reference:
+        servers += [implicit_magda(state), Vsftpd(options.workdir, credentials, implicit=True)]
+    return measure_ftps(options, servers, credentials)
 
 
 def run(sections: Sequence[str], options: Options) -> tuple[list[Row], dict[str, Any]]:

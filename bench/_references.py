@@ -106,17 +106,20 @@ class Sshd:
 
 
 class Vsftpd:
-    """vsftpd in standalone mode, explicit TLS required on control and data, a client certificate required.
+    """vsftpd in standalone mode, TLS required on control and data, a client certificate required.
 
-    ``run_as_launching_user`` makes it run as whoever starts it, root or not, without system users or a
-    chroot; vsftpd then serves anonymous logins only, so the bench logs in as ``anonymous`` (with the same
-    client certificate as for mockpartners, checked against the same CA).
+    TLS is explicit (``AUTH TLS``), or implicit with ``implicit=True`` (``implicit_ssl=YES``: the handshake
+    at connect), the configuration otherwise the same. ``run_as_launching_user`` makes it run as whoever
+    starts it, root or not, without system users or a chroot; vsftpd then serves anonymous logins only, so
+    the bench logs in as ``anonymous`` (with the same client certificate as for mockpartners, checked
+    against the same CA).
     """
 
     label = "vsftpd"
 
-    def __init__(self, workdir: Path, credentials: Credentials) -> None:
-        self.folder = workdir / "vsftpd"
+    def __init__(self, workdir: Path, credentials: Credentials, *, implicit: bool = False) -> None:
+        self.implicit = implicit
+        self.folder = workdir / ("vsftpd-implicit" if implicit else "vsftpd")
         self.root = self.folder / "files"
         self.port = 0
         self.process: Process | None = None
@@ -128,7 +131,9 @@ class Vsftpd:
 
     def target(self) -> Target:
         pid = self.process.pid if self.process else 0
-        return Target(self.label, self.port, "anonymous", self.root, "to_vip", "from_vip", pid)
+        target = Target(self.label, self.port, "anonymous", self.root, "to_vip", "from_vip", pid)
+        target.implicit = self.implicit
+        return target
 
     def _write_config(self) -> None:
         passive = random.randrange(44000, 59000, 100)
@@ -167,6 +172,7 @@ class Vsftpd:
                     "max_clients=0",
                     "max_per_ip=0",
                     "ssl_enable=YES",
+                    f"implicit_ssl={'YES' if self.implicit else 'NO'}",
                     "allow_anon_ssl=YES",
                     "force_anon_logins_ssl=YES",
                     "force_anon_data_ssl=YES",
@@ -186,11 +192,13 @@ class Vsftpd:
         )
 
     def start(self) -> float:
-        """Start it and return the seconds from spawn to its ``220`` greeting."""
+        """Start it and return the seconds from spawn to its ``220`` greeting (implicit TLS: until it accepts
+        connections, since it greets only after a handshake)."""
         self.port = free_port()
         self._write_config()
         self.process = Process([self._binary, str(self._config)], self.folder / "vsftpd.out", name="vsftpd")
-        wait_for_port(self.port, greeting=b"220", alive=self.process.check_alive)
+        greeting = None if self.implicit else b"220"
+        wait_for_port(self.port, greeting=greeting, alive=self.process.check_alive)
         return time.perf_counter() - self.process.started
 
     def stop(self) -> None:

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockpartners import Journal, Query, SuiteInfo, load_profile
+from mockpartners.infra.endpoints import EndpointInfo
 from mockpartners.infra.state import StateDir
 from mockpartners.model.errors import MockPartnersError
 
 from ._common import BenchError, Process, free_port, wait_for_port
 
-__all__ = ["Bare", "Credentials", "Ours", "Target", "prepare_credentials"]
+__all__ = ["Bare", "Credentials", "Ours", "Target", "implicit_magda", "prepare_credentials"]
 
+IMPLICIT_TLS = "magda.endpoints.ftps.tls=implicit"
+"""MAGDA's one FTPS endpoint with implicit TLS: the only change from the explicit row's server."""
 _FOLLOW_UPS = ["partner.answer", "partner.reject", "partner.ignore", "partner.incomplete", "partner.error"]
 
 
@@ -53,6 +56,8 @@ class Target:
     password: str = ""
     settle: Callable[[str], None] = field(default=lambda path: None)
     """Called after each upload with its remote path: mockpartners waits until the partner dealt with it."""
+    implicit: bool = False
+    """FTPS with implicit TLS (the handshake at connect, ``ftps://``) rather than ``AUTH TLS``."""
 
 
 def prepare_credentials(state_dir: Path) -> Credentials:
@@ -112,13 +117,14 @@ class Ours:
     def start(self) -> float:
         """Start it and return the seconds from spawn until every endpoint answers."""
         self.process = Process(
-            self.command(), self.state_dir.parent / "mockpartners.log", name="mockpartners"
+            self.command(),
+            self.state_dir.parent / f"mockpartners-{self.state_dir.name}.log",
+            name="mockpartners",
         )
         self.info = self._wait_running(self.process)
         endpoints = [e for name in self.partners for e in self.info[name].endpoints.values()]
         for endpoint in endpoints:
-            greeting = b"SSH-" if endpoint.protocol == "sftp" else b"220"
-            wait_for_port(endpoint.port, greeting=greeting, alive=self.process.check_alive)
+            wait_for_port(endpoint.port, greeting=_greeting(endpoint), alive=self.process.check_alive)
         took = time.perf_counter() - self.process.started
         self._started_at = self.journal().last_id()  # this run's uploads are followed up after it
         return took
@@ -150,6 +156,7 @@ class Ours:
         target = Target(self.label, endpoint.port, account.username, Path(account.home), *folders, self.pid)
         target.password = "blabla"
         target.settle = self.settle
+        target.implicit = _implicit(endpoint)
         return target
 
     @property
@@ -177,6 +184,30 @@ class Ours:
         if self.process is not None:
             self.process.stop()
             self.process = None
+
+
+def _implicit(endpoint: EndpointInfo) -> bool:
+    return endpoint.tls is not None and endpoint.tls.mode == "implicit"
+
+
+def _greeting(endpoint: EndpointInfo) -> bytes | None:
+    """What a ready endpoint sends first; nothing before the handshake on an implicit TLS port."""
+    if endpoint.protocol == "sftp":
+        return b"SSH-"
+    return None if _implicit(endpoint) else b"220"
+
+
+def implicit_magda(state_dir: Path) -> Ours:
+    """MAGDA as the explicit FTPS row measures it, but for implicit TLS (``IMPLICIT_TLS``).
+
+    Both run at once, to be measured in the same rounds, and a state directory serves one process: this
+    one gets its own (``state-implicit`` beside ``state_dir``), seeded with MAGDA's credentials, so the
+    server certificate, client CA and client certificate are the very ones of the explicit row.
+    """
+    implicit_state = StateDir(state_dir.with_name(f"{state_dir.name}-implicit"))
+    implicit_state.prepare()
+    implicit_state.copy_credentials_from(StateDir(state_dir), "magda")
+    return Ours(implicit_state.path, "magda", [IMPLICIT_TLS])
 
 
 class Bare:

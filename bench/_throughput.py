@@ -1,7 +1,8 @@
 """Throughput of one large file, up and down, with the same real client against every server of a protocol.
 
 SFTP uses OpenSSH's ``sftp -b`` with one cipher forced on both sides; FTPS uses ``curl`` with TLS 1.3 and
-one cipher suite forced, PROT P and passive mode. Each round measures every server back to back, in a
+one cipher suite forced, PROT P and passive mode, over explicit TLS (``ftp://`` with ``--ssl-reqd``) or
+implicit TLS (``ftps://``) as the server's port wants. Each round measures every server back to back, in a
 rotating order, so load that comes and goes on the machine hits all of them alike; ratios are taken per
 round (between figures measured back to back) and their median counts.
 """
@@ -187,7 +188,8 @@ def _copy(source: Path, target: Path) -> None:
 
 
 class CurlClient:
-    """curl as MAGDA's page uses it (explicit TLS, client certificate), TLS 1.3 with one suite forced."""
+    """curl as MAGDA's page uses it (explicit TLS, client certificate), TLS 1.3 with one suite forced; for an
+    implicit TLS port, ``ftps://`` instead of ``ftp://`` and ``--ssl-reqd``, as our cheat-sheet pastes it."""
 
     def __init__(self, credentials: Credentials) -> None:
         self.binary = program("curl")
@@ -197,20 +199,29 @@ class CurlClient:
         """Seconds of the transfer itself (curl's total minus its time before the transfer), the server's
         CPU seconds for the whole session, and the bytes moved."""
         c = self.credentials
-        command = [self.binary, "-sS", "--ssl-reqd", "-u", f"{target.user}:{target.password}"]
+        scheme, required = ("ftps", []) if target.implicit else ("ftp", ["--ssl-reqd"])
+        command = [self.binary, "-sS", *required, "-u", f"{target.user}:{target.password}"]
         command += ["--cacert", str(c.server_ca), "--cert", str(c.client_certificate)]
         command += ["--key", str(c.client_certificate_key), "--tlsv1.3", "--tls13-ciphers", FTPS_CIPHER]
-        command += ["-w", _CURL_TIMES, *arguments, f"ftp://127.0.0.1:{target.port}/{url_path}"]
+        command += ["-w", _CURL_TIMES, *arguments, f"{scheme}://127.0.0.1:{target.port}/{url_path}"]
         cpu = server_cpu(target.pid)
         result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
         if result.returncode != 0:
-            raise BenchError(f"curl to {target.label} failed: {result.stderr.strip()}")
+            raise BenchError(
+                f"curl to {target.label} ({_tls_mode(target)} TLS) failed: {result.stderr.strip()}"
+            )
         pretransfer, total, uploaded, downloaded = result.stdout.split()[-4:]
         moved = int(uploaded) + int(downloaded)
         return float(total) - float(pretransfer), server_cpu(target.pid) - cpu, moved
 
 
+def _tls_mode(target: Target) -> str:
+    return "implicit" if target.implicit else "explicit"
+
+
 def measure_ftps(options: Options, servers: Sequence[Server], credentials: Credentials) -> Transfers:
+    """Uploads, then downloads, per round; a measure per direction and TLS mode ("upload explicit"), each
+    server's figures under its label: mockpartners and vsftpd appear under both modes when both run."""
     source = write_source(options.workdir / "source.bin", options.size)
     client = CurlClient(credentials)
     results = Transfers("ftps", options.size)
@@ -223,13 +234,13 @@ def measure_ftps(options: Options, servers: Sequence[Server], credentials: Crede
                 remote = f"{target.upload}/BENCH.{number}.xml.tmp"
                 took, cpu, moved = client.run(target, remote, "-T", str(source))
                 _check_size(target, moved, options.size)
-                results.add("upload", target.label, took, cpu)
+                results.add(f"upload {_tls_mode(target)}", target.label, took, cpu)
                 target.settle(remote)
                 _remove(target.files / remote)
             for target in order:
                 took, cpu, moved = client.run(target, f"{target.download}/BENCH.bin", "-o", "/dev/null")
                 _check_size(target, moved, options.size)
-                results.add("download", target.label, took, cpu)
+                results.add(f"download {_tls_mode(target)}", target.label, took, cpu)
     return results
 
 

@@ -47,6 +47,10 @@ def test_a_quick_run_writes_every_section(tmp_path: Path) -> None:
     fixtures = document["sections"]["startup"]["fixtures"]["partners"]
     assert set(fixtures) == {"onss", "magda"} and len(fixtures["onss"]["resets"]) == 20
     assert any(row["measure"].startswith("per-test cost of the onss fixture") for row in document["rows"])
+    ftps = document["sections"]["ftps"]["measures"]
+    for direction in ("upload", "download"):  # implicit TLS beside explicit, against vsftpd implicit_ssl
+        assert set(ftps[f"{direction} explicit"]) == {"mockpartners", "vsftpd", "bare pyftpdlib"}
+        assert set(ftps[f"{direction} implicit"]) == {"mockpartners", "vsftpd"}
     assert "mockpartners" in result.stdout and "vsftpd" in result.stdout  # the table was printed
     assert _nothing_left(workdir)
 
