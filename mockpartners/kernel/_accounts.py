@@ -6,10 +6,11 @@ from pathlib import Path
 
 from ..infra.credentials import SshCredentials
 from ..infra.state import StateDir
+from ..model.errors import StateError
 from ..model.loading import Profile
 from ..ports.accounts import AccountEntry
 
-__all__ = ["homes_of_others", "profile_accounts"]
+__all__ = ["homes_of_others", "moved_home", "profile_accounts"]
 
 
 def profile_accounts(profile: Profile, state: StateDir, ssh: SshCredentials | None) -> list[AccountEntry]:
@@ -35,3 +36,15 @@ def homes_of_others(root: Path, homes: list[Path]) -> list[Path]:
     return [
         entry for entry in root.iterdir() if entry not in homes and entry.is_dir() and not entry.is_symlink()
     ]
+
+
+def moved_home(old: Path, new: Path) -> None:
+    """An account's home under its new login; a folder already there (the home of an account removed
+    earlier, kept until a reset) is never overwritten."""
+    if new.exists():
+        raise StateError(
+            f"cannot rename to {new.name!r}: a home of that name is still there (an account removed earlier; "
+            "a reset clears it)"
+        )
+    if old.is_dir():
+        old.rename(new)

@@ -34,7 +34,7 @@ from ..ports.session import Session
 from ..ports.storage import PartnerTree
 from ..processors import ExportProcessor, Failure, Processor, Scheduler, build_processors
 from ..scenarios import Scenarios, names
-from ._accounts import homes_of_others, profile_accounts
+from ._accounts import homes_of_others, moved_home, profile_accounts
 from ._emptying import empty, with_parents
 from ._info import partner_info
 from .contract import ContractReport, evaluate
@@ -79,6 +79,7 @@ class Partner:
             journal,
             prepare=self._account_added,
             changed=self._accounts_changed,
+            moved=self._account_renamed,
         )
         """Who may log in, how and from where, for every protocol; changed while serving through it."""
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
@@ -110,6 +111,14 @@ class Partner:
         self.tree.home(entry.username).ensure_folders(folder_table(self.profile, entry.account))
         if entry.account.certificate and self.tls is not None:
             self.tls.account_certificate(entry.username)
+
+    def _account_renamed(self, old: str, new: str) -> None:
+        """A new login: its home (files and all) and its sample credentials follow it."""
+        self.tree.forget_home(old)
+        moved_home(self.tree.home(old).root, self.tree.home(new).root)
+        self.tree.forget_home(old)
+        if self.ssh is not None and old in self.ssh.accounts:
+            self.ssh.accounts[new] = self.ssh.accounts.pop(old)
 
     def _accounts_changed(self) -> None:
         """endpoints.json and the cheat-sheet follow the accounts."""

@@ -18,15 +18,15 @@ import hmac
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from ..infra.journal import Event, Journal
-from ..model._schema import Profile, RemoteFolder, login_methods
+from ..model._schema import Profile, login_methods
 from ..model._types import AccountAuth
-from ..model.errors import StateError, UnknownAccountError
-from . import _remote_folder_edits as edits
-from ._account_entry import KEEP, AccountEntry, AccountError, Keep, changed_entry, new_entry, normal_address
+from ..model.errors import UnknownAccountError
+from ._account_changes import AccountChanges
+from ._account_entry import KEEP, AccountEntry, AccountError, Keep, normal_address
 
 __all__ = [
     "KEEP",
@@ -56,7 +56,7 @@ class LiveSession(Protocol):
     def record(self, kind: str, path: str | None = None, outcome: str = "ok", **detail: Any) -> Event: ...
 
 
-class AccountBook:
+class AccountBook(AccountChanges):
     """A partner's accounts while it serves: lookups, login decisions, live sessions, changes."""
 
     def __init__(
@@ -67,12 +67,15 @@ class AccountBook:
         *,
         prepare: Callable[[AccountEntry], None] = lambda entry: None,
         changed: Callable[[], None] = lambda: None,
+        moved: Callable[[str, str], None] = lambda old, new: None,
     ) -> None:
         self.partner = partner
         self.profile = profile
         self.journal = journal.bind(partner=partner)
         self._prepare = prepare
         self._changed = changed
+        self._moved = moved
+        """An account renamed: the partner moves its home and credentials (old name, new name)."""
         self._lock = threading.Lock()
         self._loaded: dict[str, AccountEntry] = {}
         self._entries: dict[str, AccountEntry] = {}
@@ -222,135 +225,6 @@ class AccountBook:
             except Exception:  # a connection already closing: nothing left to cut
                 log.debug("cutting session %s of %s failed", session.id, username, exc_info=True)
 
-    # -- changes ------------------------------------------------------------------------------------------
-
-    def create(
-        self,
-        username: str,
-        *,
-        password: str | bool | None = None,
-        public_keys: Sequence[str] = (),
-        certificate: bool = False,
-        endpoints: Sequence[str] | None = None,
-        ip_allowlist: Sequence[str] | None = None,
-        auth: Sequence[AccountAuth] | None = None,
-        description: str = "",
-        name: str = "",
-        preset: str | None = None,
-        remote_folders: Sequence[RemoteFolder | Mapping[str, Any]] = (),
-    ) -> AccountEntry:
-        """A new account, usable at once; ``password=True`` generates a password (read it from the result).
-        Checked as a profile's account: a change that could not be declared raises :class:`AccountError`.
-        A ``preset`` (the profile's ``presets``) gives the fields not given here."""
-        given = _fields(
-            endpoints=endpoints,
-            ip_allowlist=ip_allowlist,
-            auth=auth,
-            description=description,
-            name=name,
-            preset=preset,
-            remote_folders=remote_folders,
-        )
-        fields = {key: value for key, value in given.items() if value not in (None, "", ())}
-        fields["certificate"] = certificate
-        entry = new_entry(self.profile, username, password=password, public_keys=public_keys, fields=fields)
-        if username in self:
-            raise StateError(f"{self.partner} already has an account {username!r}: change it instead")
-        self._prepare(entry)
-        with self._lock:
-            if username in self._entries:
-                raise StateError(f"{self.partner} already has an account {username!r}: change it instead")
-            self._entries[username] = entry
-        self._record("account.created", entry, credentials=_credentials(entry))
-        self._changed()
-        return entry
-
-    def change(
-        self,
-        username: str,
-        *,
-        password: str | bool | Keep | None = KEEP,
-        public_keys: Sequence[str] | Keep = KEEP,
-        endpoints: Sequence[str] | Keep | None = KEEP,
-        ip_allowlist: Sequence[str] | Keep | None = KEEP,
-        auth: Sequence[AccountAuth] | Keep | None = KEEP,
-        description: str | Keep = KEEP,
-        name: str | Keep = KEEP,
-        remote_folders: Sequence[RemoteFolder | Mapping[str, Any]] | Keep = KEEP,
-        cut_sessions: bool = False,
-    ) -> AccountEntry:
-        """Change what is given (``None`` means: no password, every endpoint, any address, the methods its
-        credentials allow); ``password=True`` generates a new one. New logins see the change at once; live
-        sessions go on unless ``cut_sessions``."""
-        fields = _fields(
-            endpoints=endpoints,
-            ip_allowlist=ip_allowlist,
-            auth=auth,
-            description=description,
-            name=name,
-            remote_folders=remote_folders,
-        )
-        secrets = {"password": password, "public_keys": public_keys}
-        names = [*fields, *(name for name, value in secrets.items() if not isinstance(value, Keep))]
-        if not names:
-            raise AccountError(f"nothing to change in account {username!r}: give at least one field")
-        with self._lock:
-            before = self._entries.get(username)
-            if before is None:
-                raise self._unknown(username, self._entries)
-            entry = changed_entry(
-                self.profile, before, password=password, public_keys=public_keys, fields=fields
-            )
-            self._entries[username] = entry
-        self._prepare(entry)  # new remote folders exist before the next listing
-        self._record("account.changed", entry, changed=sorted(names), cut_sessions=cut_sessions)
-        if cut_sessions:
-            self._cut(username, f"account {username!r} changed ({', '.join(sorted(names))})")
-        self._changed()
-        return entry
-
-    def add_remote_folder(self, username: str, folder: RemoteFolder | Mapping[str, Any]) -> AccountEntry:
-        """Lucca's "Editer les dossiers distants": a new remote folder (name, path, use), created at once."""
-        return self.change(
-            username, remote_folders=edits.added(self.entry(username).account.remote_folders, folder)
-        )
-
-    def change_remote_folder(self, username: str, folder: str, **fields: Any) -> AccountEntry:
-        """A remote folder (by name or path) with a new ``name``, ``path`` or ``use``; its old path keeps
-        its files."""
-        folders = self.entry(username).account.remote_folders
-        return self.change(username, remote_folders=edits.changed(folders, folder, fields))
-
-    def remove_remote_folder(self, username: str, folder: str) -> AccountEntry:
-        """The account no longer has this remote folder (by name or path); its files stay on the server."""
-        folders = self.entry(username).account.remote_folders
-        return self.change(username, remote_folders=edits.removed(folders, folder))
-
-    def remove(self, username: str, *, cut_sessions: bool = False) -> AccountEntry:
-        """The account can no longer log in (its home stays, until a reset); live sessions go on unless
-        ``cut_sessions``."""
-        with self._lock:
-            entry = self._entries.pop(username, None)
-        if entry is None:
-            raise self._unknown(username, self.usernames())
-        self._record("account.removed", entry, cut_sessions=cut_sessions)
-        if cut_sessions:
-            self._cut(username, f"account {username!r} removed")
-        self._changed()
-        return entry
-
-    def _record(self, kind: str, entry: AccountEntry, **detail: Any) -> None:
-        sessions = self.live_sessions(entry.username)
-        self.journal.record(
-            kind,
-            account=entry.username,
-            endpoints=list(entry.endpoints(self.profile)),
-            auth=list(entry.methods),
-            ip_allowlist=entry.account.ip_allowlist,
-            live_sessions=sessions,
-            **detail,
-        )
-
 
 _KEY_REFUSED = "this key is not registered for the account (Server refused our key)"
 
@@ -371,22 +245,3 @@ def _same_password(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(
         hashlib.sha256(expected.encode()).digest(), hashlib.sha256(given.encode()).digest()
     )
-
-
-def _fields(**fields: Any) -> dict[str, Any]:
-    """The profile fields given (``KEEP`` left out), lists as tuples."""
-    return {
-        name: tuple(value) if isinstance(value, list | tuple) else value
-        for name, value in fields.items()
-        if not isinstance(value, Keep)
-    }
-
-
-def _credentials(entry: AccountEntry) -> list[str]:
-    """The credentials an account was created with (never their values)."""
-    held = {
-        "password": entry.password is not None,
-        "public_keys": bool(entry.public_keys),
-        "certificate": entry.account.certificate,
-    }
-    return [name for name, present in held.items() if present]

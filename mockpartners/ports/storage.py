@@ -190,6 +190,10 @@ class PartnerTree:
             )
         return self._homes[username]
 
+    def forget_home(self, username: str) -> None:
+        """The account is gone or renamed: its next home is made afresh."""
+        self._homes.pop(username, None)
+
     def ensure_homes(self) -> None:
         for account in self.profile.accounts:
             self.home(account.username).ensure_folders()

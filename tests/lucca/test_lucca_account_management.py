@@ -151,3 +151,24 @@ def test_python_edits_go_through_the_same_checks(lucca: Partner) -> None:
         lucca.accounts.remove_remote_folder("paie-ftpes", "Nope")
     with pytest.raises(AccountError, match="is already the name of remote folder"):
         lucca.accounts.add_remote_folder("paie-ftpes", {"name": "Archives", "path": "/autre"})
+
+
+def test_a_new_login_takes_the_home_and_files_along_and_the_old_one_is_refused(lucca_suite: Runtime) -> None:
+    assert lucca_suite.admin is not None
+    lucca = lucca_suite["lucca"]
+    password = lucca.account("paie-tous-types").password
+    assert password is not None
+    lucca.files("paie-tous-types").drop("paie/export/absences/a.csv", "x")
+    transport, sftp = paramiko_sftp(lucca.endpoint("sftp"), "paie-tous-types", password=password)
+    with transport, sftp:
+        answer = Api(lucca_suite.admin.url).call(
+            "PATCH", "/v1/partners/lucca/accounts/paie-tous-types", json_body={"username": "paie-2027"}
+        )
+        assert answer.status == 200 and answer.json()["username"] == "paie-2027", answer.body
+        lucca.journal.wait_for(kind="session.cut", account="paie-tous-types")
+    renamed = lucca.journal.wait_for(kind="account.renamed", account="paie-2027")
+    assert renamed.detail["previous"] == "paie-tous-types"
+    stale = curl_ftps(lucca.endpoint("ftpes"), "paie-tous-types", "/", "-l", password=password)
+    assert stale.returncode == FTP_LOGIN_DENIED, stale.stderr
+    listed = curl_ftps(lucca.endpoint("ftps"), "paie-2027", "/paie/export/absences/", "-l", password=password)
+    assert listed.returncode == 0 and listed.stdout.split() == ["a.csv"], listed.stderr

@@ -43,6 +43,7 @@ def add_account_command(
         if action == "create":
             parser.add_argument("--preset", help="a preset of the profile (Lucca: lucca)")
         else:
+            parser.add_argument("--login", help="a new login (its home and files follow)")
             parser.add_argument("--cut-sessions", action="store_true", help="also end its live sessions")
     remove = actions.add_parser("remove", parents=[connection], help="it can no longer log in")
     remove.add_argument("partner", metavar="PARTNER")
@@ -88,6 +89,8 @@ def account_command(arguments: argparse.Namespace, client: AdminClient) -> int:
         _show("created", client.json("POST", accounts, json_body=body), arguments.generate_password)
     elif action == "change":
         body = {**_fields(arguments), **({"cut_sessions": True} if arguments.cut_sessions else {})}
+        if arguments.login:
+            body["username"] = arguments.login
         _show("changed", client.json("PATCH", one, json_body=body), arguments.generate_password)
     elif action == "remove":
         cut = "true" if arguments.cut_sessions else "false"

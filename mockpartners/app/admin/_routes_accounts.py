@@ -130,24 +130,32 @@ async def create_account(request: web.Request) -> web.Response:
     return json_response(await control.run(_create, partner, username, fields, certificate), status=201)
 
 
-def _change(partner: Partner, username: str, fields: dict[str, Any], cut_sessions: bool) -> dict[str, Any]:
-    partner.accounts.change(
-        username, cut_sessions=cut_sessions, **{name: fields.get(name, KEEP) for name in _CHANGEABLE}
-    )
+def _change(
+    partner: Partner, username: str, login: str | None, fields: dict[str, Any], cut_sessions: bool
+) -> dict[str, Any]:
+    """A new login first (``username`` in the body: Lucca's "Editer le compte"), then the other fields."""
+    if login is not None and login != username:
+        username = partner.accounts.rename(username, login).username
+    if fields or cut_sessions:
+        partner.accounts.change(
+            username, cut_sessions=cut_sessions, **{name: fields.get(name, KEEP) for name in _CHANGEABLE}
+        )
     return _view(partner, partner.account(username))
 
 
 async def change_account(request: web.Request) -> web.Response:
     """Change what the body gives; new logins see it at once, live sessions are cut on request."""
     parameters(request, ())
-    body = await json_body(request, (*_CHANGEABLE, "cut_sessions"))
+    body = await json_body(request, (*_CHANGEABLE, "username", "cut_sessions"))
     control = request.app[CONTROL]
     partner = control.partner(request.match_info["partner"])
     username = control.account(partner, request.match_info["account"])
+    login = text_field(body, "username")
     fields = _fields(body)
-    return json_response(
-        await control.run(_change, partner, username, fields, flag_field(body, "cut_sessions"))
-    )
+    if not fields and login is None and not flag_field(body, "cut_sessions"):
+        raise UsageError(f"nothing to change in account {username!r}: give at least one field")
+    cut = flag_field(body, "cut_sessions")
+    return json_response(await control.run(_change, partner, username, login, fields, cut))
 
 
 def _remove(partner: Partner, username: str, cut_sessions: bool) -> dict[str, Any]:
