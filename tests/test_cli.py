@@ -305,7 +305,13 @@ def test_corrupt_key_file_is_reported_and_kept(tmp_path: Path) -> None:
 def test_profiles_and_check(tmp_path: Path) -> None:
     listed = run("profiles")
     assert listed.returncode == 0
-    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["magda", "onss"]
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == [
+        "lucca",
+        "lucca-e-paye",
+        "lucca-mprh",
+        "magda",
+        "onss",
+    ]
     checked = run("check", "onss")
     assert checked.returncode == 0 and "onss: ok" in checked.stdout
     profile = tmp_path / "mine.yaml"
@@ -364,7 +370,8 @@ def test_unknown_partners_are_said_so_and_nothing_else_is_printed(tmp_path: Path
     with up(tmp_path / "state", "--ports", "ephemeral", "--quiet") as running:
         line = error_line(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
         assert line.endswith(
-            f"no partner 'nope' in the journal of {running.state} (partners there: magda, onss)"
+            f"no partner 'nope' in the journal of {running.state} "
+            "(partners there: lucca, lucca-e-paye, lucca-mprh, magda, onss)"
         )
         quiet = run("journal", "--state-dir", str(running.state), "--partner", "onss", "--kind", "fs.*")
         assert (quiet.returncode, quiet.stdout) == (0, "")  # a partner served here, with no such event

@@ -26,7 +26,9 @@ from tests.clients import curl, require, sftp_batch
 ROOT = Path(__file__).parent.parent
 IMAGE = "mockpartners:test"
 PASSIVE = range(45100, 45110)  # clear of 40000-42000, where in-process MAGDA tests open passive ports
-COMPOSE_PASSIVE = range(45110, 45120)  # and of the container test beside it
+LUCCA_PASSIVE = range(45110, 45120)  # and of Lucca's 43000-44999
+COMPOSE_PASSIVE = range(45120, 45130)  # and of the container test beside it
+BAD_SETUP_PASSIVE = range(45130, 45131)  # containers that must refuse to start publish one
 BASE_IMAGE = "docker.io/library/python:3.12-slim"
 
 
@@ -119,7 +121,13 @@ def docker_client(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture
 def suite(image: str, docker_client: object, tmp_path: Path) -> Iterator[SuiteContainer]:
-    container = SuiteContainer(tmp_path / "state", image=image, client=docker_client, passive_ports=PASSIVE)  # type: ignore[arg-type]
+    container = SuiteContainer(
+        tmp_path / "state",
+        image=image,
+        client=docker_client,
+        passive_ports=PASSIVE,
+        lucca_passive_ports=LUCCA_PASSIVE,
+    )  # type: ignore[arg-type]
     started = time.monotonic()
     container.start()
     print(f"\nup to healthy: {time.monotonic() - started:.2f} s")
@@ -218,6 +226,8 @@ def test_bad_setups_exit_with_one_clear_message(
         client=docker_client,
         environment=environment,  # type: ignore[arg-type]
         read_only=volume_mode == "ro",
+        passive_ports=BAD_SETUP_PASSIVE,
+        lucca_passive_ports=range(0),
     )
     with pytest.raises(ContainerError) as stopped:
         container.start(timeout=60)

@@ -27,8 +27,9 @@ __all__ = ["DEFAULT_IMAGE", "ContainerError", "SuiteContainer"]
 
 DEFAULT_IMAGE = os.environ.get("MOCKPARTNERS_IMAGE", "mockpartners:dev")
 CONTAINER_STATE = "/state"
-CONTROL_PORTS = (8022, 2121, 8470)
+CONTROL_PORTS = (8022, 2121, 8470, 2222, 9990, 2321)  # ONSS, MAGDA, the admin API, Lucca's three types
 PASSIVE_PORTS = range(40000, 40010)  # the image's range, published one to one: PASV replies name the ports
+LUCCA_PASSIVE_PORTS = range(40010, 40020)  # Lucca's FTPS (first half) and FTPES (second half)
 
 
 class ContainerError(MockPartnersError):
@@ -47,13 +48,21 @@ class SuiteContainer:
         client: docker.DockerClient | None = None,
         read_only: bool = False,
         passive_ports: range = PASSIVE_PORTS,
+        lucca_passive_ports: range = LUCCA_PASSIVE_PORTS,
     ) -> None:
         self.state_dir = Path(state_dir).absolute()
         self.image = image
-        self.passive_ports = passive_ports
-        passive = (
-            f"magda.endpoints.ftps.passive_ports={passive_ports[0]}-{passive_ports[-1]};"
-            "magda.endpoints.ftps.passive_address=127.0.0.1"
+        self.passive_ports = [*passive_ports, *lucca_passive_ports]
+        half = len(lucca_passive_ports) // 2
+        ranges = {
+            "magda.endpoints.ftps": passive_ports,
+            "lucca.endpoints.ftps": lucca_passive_ports[:half],
+            "lucca.endpoints.ftpes": lucca_passive_ports[half:],
+        }
+        passive = ";".join(
+            f"{where}.passive_ports={ports[0]}-{ports[-1]};{where}.passive_address=127.0.0.1"
+            for where, ports in ranges.items()
+            if ports  # none given: the image's own range, unpublished
         )
         self.environment = {"MOCKPARTNERS_SET": passive, **(environment or {})}
         self._client = client
@@ -86,8 +95,12 @@ class SuiteContainer:
         except Exception as error:  # the SDK's APIError and its kin: the engine said no
             explanation = getattr(error, "explanation", None) or error
             raise ContainerError(f"cannot start the mockpartners container: {explanation}") from None
-        self._wait_until_ready(timeout)
-        return self.info
+        try:
+            self._wait_until_ready(timeout)
+            return self.info
+        except BaseException:  # a container that never got ready is not left running behind the error
+            self.stop()
+            raise
 
     def _run(self, ports: dict[str, int | None]) -> Container:
         """Create, then start: a container the engine cannot start (a port taken) is removed, not left."""
@@ -124,8 +137,12 @@ class SuiteContainer:
         assert self.container is not None
         self.container.restart(timeout=10)
         self._info = None
-        self._wait_until_ready(timeout)
-        return self.info
+        try:
+            self._wait_until_ready(timeout)
+            return self.info
+        except BaseException:  # a container that never got ready is not left running behind the error
+            self.stop()
+            raise
 
     def __enter__(self) -> SuiteContainer:
         self.start()
