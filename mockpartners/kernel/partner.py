@@ -79,6 +79,7 @@ class Partner:
             journal,
             prepare=self._account_added,
             changed=self._accounts_changed,
+            scenarios=self.scenarios,
         )
         """Who may log in, how and from where, for every protocol; changed while serving through it."""
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)

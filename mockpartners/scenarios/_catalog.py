@@ -3,22 +3,25 @@
 Scenarios reproduce, on purpose, the errors the partners' guides describe (and generic network and disk
 faults). Which ones a partner offers follows from its profile: key ones where an endpoint uses SSH keys,
 certificate ones where one uses TLS, FTP ones for FTP endpoints, answer ones when the partner picks up
-requests.
+requests, Lucca's account ones where accounts log in by password, may use several connection types or have
+remote folders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model._schema import Credential, FtpsEndpoint, Profile
+from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
 from ._spec import Parameter, ScenarioSpec
 from .names import (
+    ACCOUNT_EDITED,
     ADDRESS_NOT_ALLOWLISTED,
     ANSWERS_LATE,
     BANDWIDTH,
     CLIENT_CERTIFICATE_EXPIRED,
     CLIENT_CERTIFICATE_UNTRUSTED,
     CLIENT_CERTIFICATE_WRONG_CN,
+    CONNECTION_TYPE_REFUSED,
     DISCONNECT_AFTER_BYTES,
     DISK_FULL,
     FAIL_NTH_WRITE,
@@ -28,10 +31,12 @@ from .names import (
     LATENCY,
     NO_PUBLICKEY,
     PASSIVE_PORT_CLOSED,
+    PASSWORD_REFUSED,
     PORT_CLOSED,
     PROT_C_REFUSED,
     REFUSE_KEYS,
     REJECT_REQUESTS,
+    REMOTE_FOLDER_MISSING,
     RENAME_REFUSED,
     RESTART_MID_TRANSFER,
     SERVER_CERTIFICATE_EXPIRED,
@@ -40,6 +45,7 @@ from .names import (
     SESSION_REUSE_REQUIRED,
     SETSTAT_REFUSED,
     TLS_BELOW_MINIMUM,
+    TLS_MODES_SWAPPED,
 )
 
 __all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
@@ -60,6 +66,24 @@ def _endpoint_says(attribute: str) -> Callable[[Profile], bool]:
         return any(bool(getattr(endpoint, attribute, False)) for endpoint in profile.endpoints.values())
 
     return check
+
+
+def _password_logins(profile: Profile) -> bool:
+    """An endpoint where accounts log in by password (Lucca: "un identifiant (login), un mot de passe")."""
+    return any("password" in login_methods(endpoint) for endpoint in profile.endpoints.values())
+
+
+def _connection_types(profile: Profile) -> bool:
+    """Several endpoints an account may be allowed or not (Lucca's "types de connexions autorisées")."""
+    return len(profile.endpoints) > 1
+
+
+def _remote_folders(profile: Profile) -> bool:
+    """Accounts with remote folders ("dossiers distants"), declared or given by a preset."""
+    presets = profile.presets.values()
+    return any(account.remote_folders for account in profile.accounts) or any(
+        preset.remote_folders for preset in presets
+    )
 
 
 _DAY = 86400
@@ -187,6 +211,13 @@ _SPECS = [
         default_on=_endpoint_says("protected_data"),
     ),
     ScenarioSpec(
+        TLS_MODES_SWAPPED,
+        "each FTPS port serves the other TLS mode: explicit where implicit belongs, and the other way round",
+        "as at the wrong kind of port: FTPS (implicit) clients fail the handshake ('wrong version number'), "
+        "FTPES clients wait for a greeting until the server closes",
+        endpoints=_FTP,
+    ),
+    ScenarioSpec(
         PASSIVE_PORT_CLOSED,
         "PASV and EPSV announce a port of the range where nothing listens",
         "curl: 'Failed to connect'; lftp: retries; ftplib: ConnectionRefusedError",
@@ -198,6 +229,51 @@ _SPECS = [
         "'522 SSL connection failed: session reuse required' for clients that do not",
         endpoints=_FTP,
         default_on=_endpoint_says("session_reuse_required"),
+    ),
+    # -- accounts and remote folders (Lucca's "Compte", "Dossier distant") -----------------------------------
+    ScenarioSpec(
+        PASSWORD_REFUSED,
+        "the account's right password is refused as wrong",
+        "SSH: 'Permission denied (password)', the password asked again; FTP: '530 Login incorrect.'",
+        offered=_password_logins,
+        parameters=(Parameter("account", "", "an account's user name (empty: every account)"),),
+    ),
+    ScenarioSpec(
+        CONNECTION_TYPE_REFUSED,
+        "the account is refused on a connection type it may use, as if it were not among its allowed types",
+        "SSH: 'Permission denied', keys and password alike; FTP: '530 Login incorrect.'",
+        offered=_connection_types,
+        parameters=(
+            Parameter(
+                "endpoint",
+                "",
+                "the connection type refused: an endpoint's name (by default the partner's first)",
+                profile_default=lambda profile: next(iter(profile.endpoints)),
+            ),
+            Parameter("account", "", "an account's user name (empty: every account)"),
+        ),
+    ),
+    ScenarioSpec(
+        ACCOUNT_EDITED,
+        "the account is edited as in Lucca's module: a new password, or connection types taken away",
+        "a new login with the old password (or over a type taken away) is refused; a live session goes on",
+        offered=lambda profile: _password_logins(profile) or _connection_types(profile),
+        parameters=(
+            Parameter("account", "", "the account (empty: the first one the edit applies to)"),
+            Parameter("what", "password", "what is edited", choices=("password", "connection-types")),
+            Parameter("endpoint", "", "connection-types: the type taken away (empty: all but its first one)"),
+            Parameter("cut_sessions", False, "whether live sessions are cut (the default: they go on)"),
+        ),
+    ),
+    ScenarioSpec(
+        REMOTE_FOLDER_MISSING,
+        "a remote folder is not on the server (its files are kept aside and come back with it)",
+        "SFTP: 'No such file or directory'; FTP: '550 No such file or directory.'",
+        offered=_remote_folders,
+        parameters=(
+            Parameter("folder", "import", "a remote folder's path, its name, or a use (import, export...)"),
+            Parameter("account", "", "an account's user name (empty: every account)"),
+        ),
     ),
     # -- generic faults -----------------------------------------------------------------------------------
     ScenarioSpec(

@@ -33,6 +33,11 @@ class Parameter:
     maximum: float | None = None
     duration: bool = False
     choices: tuple[str, ...] = ()
+    profile_default: Callable[[Profile], Any] | None = None
+    """The default for a partner, where it depends on its profile (an endpoint's name)."""
+
+    def default_for(self, profile: Profile) -> Any:
+        return self.profile_default(profile) if self.profile_default is not None else self.default
 
     def convert(self, value: Any) -> Any:
         """The value as the parameter's type (CLI and HTTP give strings), within its bounds; a
