@@ -14,16 +14,7 @@ from mockpartners import Partner
 from mockpartners.model.errors import UsageError
 from mockpartners.scenarios import names
 from tests.clients import curl_ftps, ftplib_tls, lftp_ftps, paramiko_sftp
-
-FTP_LOGIN_DENIED = 67  # curl: the server answered 530
-FTP_FILE_NOT_FOUND = 78  # curl: RETR answered 550
-FTP_UPLOAD_FAILED = 25  # curl: STOR refused
-
-
-def password_of(lucca: Partner, username: str) -> str:
-    password = lucca.account(username).password
-    assert password is not None
-    return password
+from tests.lucca.helpers import FTP_LOGIN_DENIED, password_of
 
 
 def ftpes_session(lucca: Partner, username: str, password: str) -> ftplib.FTP_TLS:

@@ -14,17 +14,11 @@ from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.model.errors import UsageError
 from mockpartners.scenarios import names
 from tests.clients import Askpass, curl_ftps, ftplib_tls, lftp_ftps, paramiko_sftp, sftp_batch
+from tests.lucca.helpers import FTP_CWD_REFUSED, password_of
 
-FTP_CWD_REFUSED = 9  # curl: CWD answered 550 ("Server denied you to change to the given directory")
 USERS = (
     "matricule;nom;prenom;email;date_entree;etablissement\n00042;Martin;Claire;cm@example.com;2026-12-01;\n"
 )
-
-
-def password_of(lucca: Partner, username: str) -> str:
-    password = lucca.account(username).password
-    assert password is not None
-    return password
 
 
 def test_the_export_folder_missing_then_back_with_its_files(lucca: Partner, tmp_path: Path) -> None:

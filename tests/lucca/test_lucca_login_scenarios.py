@@ -14,14 +14,7 @@ from mockpartners import Partner
 from mockpartners.model.errors import UsageError
 from mockpartners.scenarios import names
 from tests.clients import Askpass, curl_ftps, ftplib_tls, paramiko_sftp, sftp_batch
-
-FTP_LOGIN_DENIED = 67  # curl's CURLE_LOGIN_DENIED: the server answered 530
-
-
-def password_of(lucca: Partner, username: str) -> str:
-    password = lucca.account(username).password
-    assert password is not None
-    return password
+from tests.lucca.helpers import FTP_LOGIN_DENIED, password_of
 
 
 def refusals(lucca: Partner, username: str) -> list[str]:
