@@ -47,14 +47,14 @@ class ScenarioEffects:
         self.endpoints = tuple(accounts.profile.endpoints)
         self.held = held
         self._edit: _Edit | None = None
-        for name, on, off in (
-            (names.PASSWORD_REFUSED, self._password_refused, _nothing),
-            (names.CONNECTION_TYPE_REFUSED, self._connection_type_refused, _nothing),
-            (names.ACCOUNT_EDITED, self._edit_account, self._restore_account),
-            (names.REMOTE_FOLDER_MISSING, self._take_folders, self._restore_folders),
+        for name, check, on, off in (
+            (names.PASSWORD_REFUSED, self._password_refused, _nothing, _nothing),
+            (names.CONNECTION_TYPE_REFUSED, self._connection_type_refused, _nothing, _nothing),
+            (names.ACCOUNT_EDITED, self._check_edit, self._edit_account, self._restore_account),
+            (names.REMOTE_FOLDER_MISSING, self._chosen_folders, self._take_folders, self._restore_folders),
         ):
             if name in self.scenarios.specs:
-                self.scenarios.take_effect(name, on=on, off=off)
+                self.scenarios.take_effect(name, check=check, on=on, off=off)
 
     def recover(self) -> None:
         """At start: folders a killed run kept aside come back."""
@@ -95,6 +95,11 @@ class ScenarioEffects:
 
     # -- account-edited -----------------------------------------------------------------------------------
 
+    def _check_edit(self, parameters: dict[str, Any]) -> None:
+        entry = self._edited_entry(parameters)
+        if parameters["what"] != "password":
+            self._kept_endpoints(entry, parameters["endpoint"])
+
     def _edit_account(self, parameters: dict[str, Any]) -> dict[str, Any]:
         entry = self._edited_entry(parameters)
         username, cut = entry.username, bool(parameters["cut_sessions"])
@@ -129,20 +134,32 @@ class ScenarioEffects:
         """An account with a password; one that may use several connection types, the one taken among them."""
         if parameters["what"] == "password":
             return entry.password is not None
-        types = entry.endpoints(self.accounts.profile)
+        types = self._types(entry)
         return len(types) > 1 and (not parameters["endpoint"] or parameters["endpoint"] in types)
+
+    def _types(self, entry: AccountEntry) -> list[str]:
+        """The connection types the account may use, as before this scenario's own edit (switched on again,
+        the scenario edits the account as it was)."""
+        edit = self._edit
+        if edit is not None and edit.username == entry.username and edit.field == "endpoints":
+            return list(edit.before or self.endpoints)
+        return list(entry.endpoints(self.accounts.profile))
 
     def _kept_endpoints(self, entry: AccountEntry, taken: str) -> list[str]:
         """The connection types the account keeps: all but ``taken``, or only its first one."""
-        types = list(entry.endpoints(self.accounts.profile))
-        if not taken:
-            return types[:1]
-        self._endpoint(names.ACCOUNT_EDITED, taken)
-        if taken not in types:
+        types = self._types(entry)
+        if taken:
+            self._endpoint(names.ACCOUNT_EDITED, taken)
+        if taken and taken not in types:
             raise UsageError(
                 f"scenario {names.ACCOUNT_EDITED}: account {entry.username!r} may not use {taken!r} already"
             )
-        return [endpoint for endpoint in types if endpoint != taken]
+        if len(types) < 2:
+            raise UsageError(
+                f"scenario {names.ACCOUNT_EDITED}: account {entry.username!r} may use {types[0]!r} only: "
+                "taking a connection type away would leave it none"
+            )
+        return [endpoint for endpoint in types if endpoint != taken] if taken else types[:1]
 
     def _restore_account(self, parameters: dict[str, Any]) -> dict[str, Any]:
         edit, self._edit = self._edit, None
@@ -160,6 +177,10 @@ class ScenarioEffects:
     # -- remote-folder-missing ----------------------------------------------------------------------------
 
     def _take_folders(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return {"removed": self.held.take(self._chosen_folders(parameters))}
+
+    def _chosen_folders(self, parameters: dict[str, Any]) -> list[tuple[str, str]]:
+        """The remote folders the parameters designate, as (user name, home-relative path)."""
         wanted, account = str(parameters["folder"]), str(parameters["account"])
         entries = [self._entry(names.REMOTE_FOLDER_MISSING, account)] if account else self.accounts.entries()
         chosen = [
@@ -174,7 +195,7 @@ class ScenarioEffects:
                 f"scenario {names.REMOTE_FOLDER_MISSING}: folder: no remote folder is {wanted!r} (give a "
                 f"use: {', '.join(FOLDER_USES)}; a name; or a path: {', '.join(known) or 'none'})"
             )
-        return {"removed": self.held.take(chosen)}
+        return chosen
 
     def _restore_folders(self, parameters: dict[str, Any]) -> dict[str, Any]:
         return {"restored": self.held.restore()}

@@ -3,8 +3,8 @@
 Protocol adapters and processors ask :meth:`Scenarios.active` at the moment it matters; scenarios that
 need an action when they change (closing a port, serving another key or certificate) are announced to
 the partner's servers through :meth:`Scenarios.subscribe`; scenarios that change the partner itself (an
-account edited, a remote folder taken away) do it through an effect (:meth:`Scenarios.take_effect`), which
-may refuse the switch before anything changed.
+account edited, a remote folder taken away) do it through an effect (:meth:`Scenarios.take_effect`), whose
+check may refuse the switch before anything changed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ __all__ = ["ScenarioInfo", "Scenarios"]
 Listener = Callable[[str, "dict[str, Any] | None"], None]
 Effect = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 """What switching a scenario on (or off) does, given its parameters; what the journal's event adds."""
+Check = Callable[[dict[str, Any]], object]
+"""Whether a scenario's parameters fit the partner: a UsageError if not (what it returns is not read)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Scenarios:
         self._lock = threading.Lock()
         self._switching = threading.Lock()
         self._listeners: list[Listener] = []
-        self._effects: dict[str, tuple[Effect, Effect]] = {}
+        self._effects: dict[str, tuple[Check, Effect, Effect]] = {}
 
     # -- switching ----------------------------------------------------------------------------------------
 
@@ -99,19 +101,20 @@ class Scenarios:
             with self._lock:
                 values = self._active.pop(name, None)
             effect = self._effects.get(name)
-            done = (effect[1](values) or {}) if effect is not None and values is not None else {}
+            done = (effect[2](values) or {}) if effect is not None and values is not None else {}
         self.journal.record("scenario.off", scenario=name, **done)
         self._announce(name, None)
         return self.info(name)
 
-    def take_effect(self, name: str, *, on: Effect, off: Effect) -> None:
+    def take_effect(self, name: str, *, check: Check, on: Effect, off: Effect) -> None:
         """What switching ``name`` does to the partner itself, beyond what its servers ask at each moment (an
-        account edited through the account book, a remote folder kept aside): ``on`` runs before the
-        scenario counts as on and may refuse it with a :class:`UsageError` (nothing changed then); ``off``
-        undoes it, given the parameters it had. Each returns what the ``scenario.on`` (``scenario.off``)
-        event adds to its detail, so the journal says what the scenario did."""
+        account edited through the account book, a remote folder kept aside). ``check`` runs first and may
+        refuse the parameters with a :class:`UsageError`, while nothing has changed (the scenario stays as
+        it was); then ``on`` (after ``off`` of the parameters in force, if it was on already); ``off``
+        undoes it, given the parameters it had. ``on`` and ``off`` return what the ``scenario.on``
+        (``scenario.off``) event adds to its detail, so the journal says what the scenario did."""
         self._spec(name)
-        self._effects[name] = (on, off)
+        self._effects[name] = (check, on, off)
 
     def reset(self) -> None:
         """Back to the profile's own behaviour: only the scenarios it implies stay on, and every count
@@ -205,12 +208,13 @@ class Scenarios:
         return values
 
     def _take_effect(self, name: str, values: dict[str, Any]) -> dict[str, Any]:
-        """Run the effect of switching ``name`` on (undoing the one in force first, if it was on); when the
-        new one is refused, the one in force is put back."""
+        """Check, then run the effect of switching ``name`` on (undoing the one in force first, if it was on);
+        should the new one fail all the same, the one in force is put back."""
         effect = self._effects.get(name)
         if effect is None:
             return {}
-        switch_on, switch_off = effect
+        check, switch_on, switch_off = effect
+        check(values)
         before = self.active(name)
         if before is not None:
             switch_off(before)

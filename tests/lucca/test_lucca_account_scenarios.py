@@ -99,7 +99,10 @@ def test_account_edited_by_default_and_what_it_refuses(lucca: Partner) -> None:
         lucca.scenarios.on(
             names.ACCOUNT_EDITED, account="paie-sftp", what="connection-types", endpoint="ftpes"
         )
-    with pytest.raises(UsageError, match="cannot change account 'paie-sftp'"):
+    with pytest.raises(
+        UsageError,
+        match="account 'paie-sftp' may use 'sftp' only: taking a connection type away would leave it none",
+    ):
         lucca.scenarios.on(
             names.ACCOUNT_EDITED, account="paie-sftp", what="connection-types", endpoint="sftp"
         )
