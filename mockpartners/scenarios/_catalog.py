@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
+from ..model._types import Right
 from ._spec import Parameter, ScenarioSpec
 from .names import (
     ACCOUNT_EDITED,
@@ -52,11 +53,22 @@ __all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
 
 
 def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
+    """On by default where an upload folder lacks ``right`` (ONSS's IN lacks rename): the inboxes, else the
+    accounts' remote folders a client writes to (Lucca's import folders: rename, no setstat), else all."""
+
     def check(profile: Profile) -> bool:
-        folders = profile.inbox_folders() or tuple(profile.folders)
-        return any(right not in profile.folder_rule(folder).rights for folder in folders)
+        return any(right not in rights for rights in _upload_rights(profile))
 
     return check
+
+
+def _upload_rights(profile: Profile) -> list[tuple[Right, ...]]:
+    inboxes = profile.inbox_folders()
+    if inboxes:
+        return [profile.folder_rule(folder).rights for folder in inboxes]
+    remote = [folder.granted() for account in profile.accounts for folder in account.remote_folders]
+    writable = [rights for rights in remote if "write" in rights]
+    return writable or [profile.folder_rule(folder).rights for folder in profile.folders]
 
 
 def _endpoint_says(attribute: str) -> Callable[[Profile], bool]:

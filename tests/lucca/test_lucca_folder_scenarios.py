@@ -5,6 +5,7 @@ curl and lftp; switched off, the folder is back with its files, nothing lost, ev
 from __future__ import annotations
 
 import ftplib
+import io
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,19 @@ def test_folders_kept_aside_by_a_stopped_run_come_back_at_the_next_start(
         again["lucca"].files("paie-tous-types").read("paie/import/rapports/r.rapport.txt") == b"lignes: 1\n"
     )
     assert list((state / "lucca" / "held").iterdir()) == []
+
+
+def test_an_upload_renamed_in_an_import_folder_unless_rename_refused(lucca: Partner) -> None:
+    """An import folder's use gives the rename right (a temporary name, then the final one): the profile does
+    not refuse RENAME there, ``rename-refused`` does when switched on; SETSTAT is refused by the folder's
+    use, so ``setstat-refused`` starts on."""
+    assert lucca.scenarios.active(names.RENAME_REFUSED) is None
+    assert lucca.scenarios.info(names.SETSTAT_REFUSED).by_profile
+    password = password_of(lucca, "paie-tous-types")
+    transport, sftp = paramiko_sftp(lucca.endpoint("sftp"), "paie-tous-types", password=password)
+    with transport, sftp:
+        sftp.putfo(io.BytesIO(USERS.encode()), "/paie/import/utilisateurs/u.csv.filepart", confirm=False)
+        with lucca.scenarios(names.RENAME_REFUSED), pytest.raises(PermissionError):
+            sftp.rename("/paie/import/utilisateurs/u.csv.filepart", "/paie/import/utilisateurs/u.csv")
+        sftp.rename("/paie/import/utilisateurs/u.csv.filepart", "/paie/import/utilisateurs/u.csv")
+    assert lucca.wait_for_answer("paie/import/utilisateurs/u.csv").kind == "partner.answer"
