@@ -116,3 +116,13 @@ def test_an_account_changed_again_meanwhile_is_left_as_it_is(lucca: Partner) -> 
     lucca.scenarios.off(names.ACCOUNT_EDITED)
     assert password_of(lucca, "paie-sftp") == "chosen-by-the-admin"
     assert lucca.journal.events(kind="scenario.off")[-1].detail["restored"] is False
+
+
+def test_switched_on_again_the_first_edit_is_undone_first(lucca: Partner) -> None:
+    edit = {"account": "paie-tous-types", "what": "connection-types"}
+    lucca.scenarios.on(names.ACCOUNT_EDITED, **edit, endpoint="ftpes")
+    assert lucca.account("paie-tous-types").endpoints == ("sftp", "ftps")
+    lucca.scenarios.on(names.ACCOUNT_EDITED, **edit, endpoint="ftps")  # against the account as declared
+    assert lucca.account("paie-tous-types").endpoints == ("sftp", "ftpes")
+    lucca.scenarios.off(names.ACCOUNT_EDITED)
+    assert lucca.account("paie-tous-types").endpoints == ("sftp", "ftps", "ftpes")
