@@ -102,6 +102,7 @@ _DAY = 86400
 _SSH: frozenset[Credential] = frozenset({"ssh"})
 _TLS: frozenset[Credential] = frozenset({"tls"})
 _FTP = (FtpsEndpoint,)
+_ANY_ACCOUNT = Parameter("account", "", "an account's user name (empty: every account)")
 
 _SPECS = [
     # -- any protocol: the port ---------------------------------------------------------------------------
@@ -246,9 +247,9 @@ _SPECS = [
     ScenarioSpec(
         PASSWORD_REFUSED,
         "the account's right password is refused as wrong",
-        "SSH: 'Permission denied (password)', the password asked again; FTP: '530 Login incorrect.'",
+        "SSH: the password asked again, then 'Permission denied'; FTP: '530 Login incorrect.'",
         offered=_password_logins,
-        parameters=(Parameter("account", "", "an account's user name (empty: every account)"),),
+        parameters=(_ANY_ACCOUNT,),
     ),
     ScenarioSpec(
         CONNECTION_TYPE_REFUSED,
@@ -262,7 +263,7 @@ _SPECS = [
                 "the connection type refused: an endpoint's name (by default the partner's first)",
                 profile_default=lambda profile: next(iter(profile.endpoints)),
             ),
-            Parameter("account", "", "an account's user name (empty: every account)"),
+            _ANY_ACCOUNT,
         ),
     ),
     ScenarioSpec(
@@ -284,7 +285,7 @@ _SPECS = [
         offered=_remote_folders,
         parameters=(
             Parameter("folder", "import", "a remote folder's path, its name, or a use (import, export...)"),
-            Parameter("account", "", "an account's user name (empty: every account)"),
+            _ANY_ACCOUNT,
         ),
     ),
     # -- generic faults -----------------------------------------------------------------------------------

@@ -62,35 +62,23 @@ def test_the_import_folder_missing_refuses_uploads_until_it_is_back(lucca: Partn
     local = tmp_path / "utilisateurs.csv"
     local.write_text(USERS)
     password = password_of(lucca, "paie-tous-types")
+
+    def upload() -> int:
+        ftps = lucca.endpoint("ftps")
+        folder = "/paie/import/utilisateurs/"
+        return curl_ftps(ftps, "paie-tous-types", folder, "-T", str(local), password=password).returncode
+
     with lucca.scenarios(names.REMOTE_FOLDER_MISSING):  # by default: every account's import folders
         transport, sftp = paramiko_sftp(lucca.endpoint("sftp"), "paie-tous-types", password=password)
         with transport, sftp, pytest.raises(FileNotFoundError):
             sftp.put(str(local), "/paie/import/utilisateurs/utilisateurs.csv")
-        sent = curl_ftps(
-            lucca.endpoint("ftps"),
-            "paie-tous-types",
-            "/paie/import/utilisateurs/",
-            "-T",
-            str(local),
-            password=password,
-        )
-        assert sent.returncode == FTP_CWD_REFUSED, sent.stderr
+        assert upload() == FTP_CWD_REFUSED
     (on,) = lucca.journal.events(kind="scenario.on")
     removed = {(entry["account"], entry["path"]) for entry in on.detail["removed"]}
     assert ("paie-ftpes", "/entrees") in removed and ("paie-cle-rsa", "/paie/import/utilisateurs") in removed
-    assert lucca.files("paie-ftpes").list("entrees") == [
-        "rapports"
-    ]  # the reports folder inside came back too
+    assert lucca.files("paie-ftpes").list("entrees") == ["rapports"]  # the folder inside came back too
 
-    sent = curl_ftps(
-        lucca.endpoint("ftps"),
-        "paie-tous-types",
-        "/paie/import/utilisateurs/",
-        "-T",
-        str(local),
-        password=password,
-    )
-    assert sent.returncode == 0, sent.stderr
+    assert upload() == 0
     assert lucca.wait_for_answer("paie/import/utilisateurs/utilisateurs.csv").kind == "partner.answer"
 
 
