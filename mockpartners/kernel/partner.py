@@ -37,6 +37,7 @@ from ..scenarios import Scenarios, names
 from ._accounts import homes_of_others, moved_home, profile_accounts
 from ._emptying import empty, with_parents
 from ._info import partner_info
+from ._scenario_effects import HeldFolders, ScenarioEffects
 from .contract import ContractReport, evaluate
 from .files import AccountFiles
 
@@ -80,8 +81,11 @@ class Partner:
             prepare=self._account_added,
             changed=self._accounts_changed,
             moved=self._account_renamed,
+            scenarios=self.scenarios,
         )
         """Who may log in, how and from where, for every protocol; changed while serving through it."""
+        held = HeldFolders(state.partner_dir(profile.name) / "held", self.tree)
+        self._scenario_effects = ScenarioEffects(self.scenarios, self.accounts, held)
         self.storage = StorageLimits(profile.limits, state.path, lambda name: self.tree.home(name).root)
         self.ssh: SshCredentials | None = None
         self.tls: TlsCredentials | None = None
@@ -100,6 +104,7 @@ class Partner:
             self.tls = self.state.tls_credentials(self.profile)
         self.accounts.load(profile_accounts(self.profile, self.state, self.ssh))
         self.tree.ensure_homes()
+        self._scenario_effects.recover()
         self._close_interrupted_sessions()
         for processor in self.processors:
             processor.recover()

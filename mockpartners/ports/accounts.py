@@ -25,6 +25,7 @@ from ..infra.journal import Event, Journal
 from ..model._schema import Profile, login_methods
 from ..model._types import AccountAuth
 from ..model.errors import UnknownAccountError
+from ..scenarios import Scenarios, connection_type_refusal, password_refusal
 from ._account_changes import AccountChanges
 from ._account_entry import KEEP, AccountEntry, AccountError, Keep, normal_address
 
@@ -68,8 +69,11 @@ class AccountBook(AccountChanges):
         prepare: Callable[[AccountEntry], None] = lambda entry: None,
         changed: Callable[[], None] = lambda: None,
         moved: Callable[[str, str], None] = lambda old, new: None,
+        scenarios: Scenarios | None = None,
     ) -> None:
         self.partner = partner
+        self.scenarios = scenarios
+        """The partner's scenarios, which may refuse a login the account allows (``password-refused``...)."""
         self.profile = profile
         self.journal = journal.bind(partner=partner)
         self._prepare = prepare
@@ -171,7 +175,9 @@ class AccountBook(AccountChanges):
             return "" if key and tuple(key[:2]) in entry.key_ids else _KEY_REFUSED
         if method == "certificate":
             return _certificate_refusal(username, certificate_cn)
-        return "" if _same_password(entry.password, password) else "wrong password"
+        if not _same_password(entry.password, password):
+            return "wrong password"
+        return password_refusal(self.scenarios, username)
 
     def _endpoint_refusal(self, username: str, method: AccountAuth, endpoint: str) -> str:
         pattern = self.profile.username_pattern
@@ -188,6 +194,9 @@ class AccountBook(AccountChanges):
         if not entry.may_use(endpoint):
             allowed = ", ".join(entry.endpoints(self.profile))
             return f"account {username!r} may not use endpoint {endpoint!r} (it may use {allowed})"
+        refused = connection_type_refusal(self.scenarios, username, endpoint)
+        if refused:
+            return refused
         if entry.addresses is not None and normal_address(address) not in entry.addresses:
             return f"address {address} is not on the account's allowlist"
         if method not in entry.methods:

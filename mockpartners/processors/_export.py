@@ -64,6 +64,11 @@ class ExportProcessor(BaseProcessor):
         }
         name, content = render_variables(self.spec.file, variables)
         home = self.context.tree.home(username).root
+        if not (home / folder).is_dir():  # scenario remote-folder-missing: Lucca's export fails, nothing lost
+            reason = f"the remote folder /{folder} is not on the server: nothing exported"
+            return self.context.journal.record(
+                "partner.export", outcome="failed", account=username, path=folder, reason=reason
+            )
         write_atomically(home / folder / name, content, mode=0o644, mtime=self.context.virtual_mtime())
         return self.context.journal.record(
             "partner.export", account=username, path=f"{folder}/{name}", size=len(content)

@@ -3,26 +3,26 @@
 Scenarios reproduce, on purpose, the errors the partners' guides describe (and generic network and disk
 faults). Which ones a partner offers follows from its profile: key ones where an endpoint uses SSH keys,
 certificate ones where one uses TLS, FTP ones for FTP endpoints, answer ones when the partner picks up
-requests.
+requests, Lucca's account ones where accounts log in by password, may use several connection types or have
+remote folders.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from ..model._schema import Credential, EndpointModel, FtpsEndpoint, Pickup, Profile
-from ..model.duration import Duration, shown
-from ..model.errors import UsageError
+from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
+from ..model._types import Right
+from ._spec import Parameter, ScenarioSpec
 from .names import (
+    ACCOUNT_EDITED,
     ADDRESS_NOT_ALLOWLISTED,
     ANSWERS_LATE,
     BANDWIDTH,
     CLIENT_CERTIFICATE_EXPIRED,
     CLIENT_CERTIFICATE_UNTRUSTED,
     CLIENT_CERTIFICATE_WRONG_CN,
+    CONNECTION_TYPE_REFUSED,
     DISCONNECT_AFTER_BYTES,
     DISK_FULL,
     FAIL_NTH_WRITE,
@@ -32,10 +32,12 @@ from .names import (
     LATENCY,
     NO_PUBLICKEY,
     PASSIVE_PORT_CLOSED,
+    PASSWORD_REFUSED,
     PORT_CLOSED,
     PROT_C_REFUSED,
     REFUSE_KEYS,
     REJECT_REQUESTS,
+    REMOTE_FOLDER_MISSING,
     RENAME_REFUSED,
     RESTART_MID_TRANSFER,
     SERVER_CERTIFICATE_EXPIRED,
@@ -44,132 +46,29 @@ from .names import (
     SESSION_REUSE_REQUIRED,
     SETSTAT_REFUSED,
     TLS_BELOW_MINIMUM,
+    TLS_MODES_SWAPPED,
 )
 
 __all__ = ["CATALOG", "Parameter", "ScenarioSpec"]
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """A scenario's parameter: its default, and the values that make sense.
-
-    Out-of-range values are refused rather than clamped: ``bandwidth`` at 0 bytes per second hung an
-    upload forever, ``answers-late`` by 99999999d broke SFTP close, a ``probability`` of 2 or a negative
-    ``latency`` meant nothing. A duration (``duration=True``) is given as text ("15m") and its bounds are
-    in seconds.
-    """
-
-    name: str
-    default: Any
-    help: str
-    minimum: float | None = None
-    maximum: float | None = None
-    duration: bool = False
-    choices: tuple[str, ...] = ()
-
-    def convert(self, value: Any) -> Any:
-        """The value as the parameter's type (CLI and HTTP give strings), within its bounds; a
-        ValueError that says what is expected otherwise."""
-        if self.duration:
-            return self._duration(value)
-        converted = self._typed(value)
-        if self.choices and converted not in self.choices:
-            raise ValueError(f"{self.name}: expected one of {', '.join(self.choices)}, got {shown(value)}")
-        if isinstance(converted, int | float) and not isinstance(converted, bool):
-            self._within(converted, value)
-        return converted
-
-    def _typed(self, value: Any) -> Any:
-        kind = type(self.default)
-        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-            return value
-        text = str(value).strip()
-        if kind is bool:
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(f"{self.name}: expected true or false, got {shown(value)}")
-        try:
-            return kind(text)
-        except ValueError:
-            raise ValueError(f"{self.name}: expected {kind.__name__}, got {shown(value)}") from None
-
-    def _duration(self, value: Any) -> str:
-        """The duration as given (a bare number is seconds), once it parses and lies within bounds."""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"{self.name}: expected a duration such as 15m or 2h, got {shown(value)}")
-        try:
-            span = Duration.parse(value)
-        except UsageError as error:
-            raise ValueError(f"{self.name}: {error}") from None
-        self._within(span.total_seconds(), value)
-        return value.strip() if isinstance(value, str) else str(span)
-
-    def _within(self, number: float, given: Any) -> None:
-        low = self.minimum if self.minimum is not None else -math.inf
-        high = self.maximum if self.maximum is not None else math.inf
-        if not low <= number <= high:  # also refuses NaN
-            raise ValueError(f"{self.name}: expected {self._range()}, got {shown(given)}")
-
-    def _range(self) -> str:
-        def bound(number: float) -> str:
-            if self.duration:
-                return str(Duration(seconds=number))
-            return str(int(number)) if float(number).is_integer() else f"{number:g}"
-
-        if self.maximum is None:
-            return f"{bound(self.minimum or 0)} or more"
-        return f"{bound(self.minimum or 0)} to {bound(self.maximum)}"
-
-
-@dataclass(frozen=True)
-class ScenarioSpec:
-    name: str
-    description: str
-    expect: str
-    needs: frozenset[Credential] = frozenset()
-    """Credentials one of the partner's endpoints must use (keys, certificates: empty, any partner)."""
-    endpoints: tuple[type[EndpointModel], ...] = ()
-    """Endpoint models one of which the partner must serve (empty: any): a scenario of one protocol's wire."""
-    needs_processor: str | None = None
-    """A processor kind the partner must run (``pickup``: the partner answers requests)."""
-    parameters: tuple[Parameter, ...] = ()
-    default_on: Callable[[Profile], bool] | None = None
-
-    def applies_to(self, profile: Profile) -> bool:
-        endpoints = profile.endpoints.values()
-        if self.needs and not any(self.needs <= endpoint.credentials for endpoint in endpoints):
-            return False
-        if self.endpoints and not any(isinstance(endpoint, self.endpoints) for endpoint in endpoints):
-            return False
-        kinds = {spec.kind for spec in profile.processor_specs()}
-        return self.needs_processor is None or self.needs_processor in kinds
-
-
 def _inbox_lacks(right: str) -> Callable[[Profile], bool]:
-    """On by default where the upload folders lack the right: the profile's inboxes and the accounts' remote
-    folders a pickup takes from (every folder when there are none)."""
+    """On by default where an upload folder lacks ``right`` (ONSS's IN lacks rename): the inboxes, else the
+    accounts' remote folders a client writes to (Lucca's import folders: rename, no setstat), else all."""
 
     def check(profile: Profile) -> bool:
-        granted = [profile.folder_rule(folder).rights for folder in profile.inbox_folders()]
-        uses = {
-            use
-            for spec in profile.processor_specs()
-            if isinstance(spec, Pickup)
-            for use in spec.remote_folders
-        }
-        granted += [
-            remote.granted()
-            for account in profile.accounts
-            for remote in account.remote_folders
-            if remote.use in uses
-        ]
-        if not granted:
-            granted = [profile.folder_rule(folder).rights for folder in profile.folders]
-        return any(right not in rights for rights in granted)
+        return any(right not in rights for rights in _upload_rights(profile))
 
     return check
+
+
+def _upload_rights(profile: Profile) -> list[tuple[Right, ...]]:
+    inboxes = profile.inbox_folders()
+    if inboxes:
+        return [profile.folder_rule(folder).rights for folder in inboxes]
+    remote = [folder.granted() for account in profile.accounts for folder in account.remote_folders]
+    writable = [rights for rights in remote if "write" in rights]
+    return writable or [profile.folder_rule(folder).rights for folder in profile.folders]
 
 
 def _endpoint_says(attribute: str) -> Callable[[Profile], bool]:
@@ -181,10 +80,29 @@ def _endpoint_says(attribute: str) -> Callable[[Profile], bool]:
     return check
 
 
+def _password_logins(profile: Profile) -> bool:
+    """An endpoint where accounts log in by password (Lucca: "un identifiant (login), un mot de passe")."""
+    return any("password" in login_methods(endpoint) for endpoint in profile.endpoints.values())
+
+
+def _connection_types(profile: Profile) -> bool:
+    """Several endpoints an account may be allowed or not (Lucca's "types de connexions autorisées")."""
+    return len(profile.endpoints) > 1
+
+
+def _remote_folders(profile: Profile) -> bool:
+    """Accounts with remote folders ("dossiers distants"), declared or given by a preset."""
+    presets = profile.presets.values()
+    return any(account.remote_folders for account in profile.accounts) or any(
+        preset.remote_folders for preset in presets
+    )
+
+
 _DAY = 86400
 _SSH: frozenset[Credential] = frozenset({"ssh"})
 _TLS: frozenset[Credential] = frozenset({"tls"})
 _FTP = (FtpsEndpoint,)
+_ANY_ACCOUNT = Parameter("account", "", "an account's user name (empty: every account)")
 
 _SPECS = [
     # -- any protocol: the port ---------------------------------------------------------------------------
@@ -306,6 +224,13 @@ _SPECS = [
         default_on=_endpoint_says("protected_data"),
     ),
     ScenarioSpec(
+        TLS_MODES_SWAPPED,
+        "each FTPS port serves the other TLS mode: explicit where implicit belongs, and the other way round",
+        "as at the wrong kind of port: FTPS (implicit) clients fail the handshake ('wrong version number'), "
+        "FTPES clients wait for a greeting until the server closes",
+        endpoints=_FTP,
+    ),
+    ScenarioSpec(
         PASSIVE_PORT_CLOSED,
         "PASV and EPSV announce a port of the range where nothing listens",
         "curl: 'Failed to connect'; lftp: retries; ftplib: ConnectionRefusedError",
@@ -317,6 +242,51 @@ _SPECS = [
         "'522 SSL connection failed: session reuse required' for clients that do not",
         endpoints=_FTP,
         default_on=_endpoint_says("session_reuse_required"),
+    ),
+    # -- accounts and remote folders (Lucca's "Compte", "Dossier distant") -----------------------------------
+    ScenarioSpec(
+        PASSWORD_REFUSED,
+        "the account's right password is refused as wrong",
+        "SSH: the password asked again, then 'Permission denied'; FTP: '530 Login incorrect.'",
+        offered=_password_logins,
+        parameters=(_ANY_ACCOUNT,),
+    ),
+    ScenarioSpec(
+        CONNECTION_TYPE_REFUSED,
+        "the account is refused on a connection type it may use, as if it were not among its allowed types",
+        "SSH: 'Permission denied', keys and password alike; FTP: '530 Login incorrect.'",
+        offered=_connection_types,
+        parameters=(
+            Parameter(
+                "endpoint",
+                "",
+                "the connection type refused: an endpoint's name (by default the partner's first)",
+                profile_default=lambda profile: next(iter(profile.endpoints)),
+            ),
+            _ANY_ACCOUNT,
+        ),
+    ),
+    ScenarioSpec(
+        ACCOUNT_EDITED,
+        "the account is edited as in Lucca's module: a new password, or connection types taken away",
+        "a new login with the old password (or over a type taken away) is refused; a live session goes on",
+        offered=lambda profile: _password_logins(profile) or _connection_types(profile),
+        parameters=(
+            Parameter("account", "", "the account (empty: the first one the edit applies to)"),
+            Parameter("what", "password", "what is edited", choices=("password", "connection-types")),
+            Parameter("endpoint", "", "connection-types: the type taken away (empty: all but its first one)"),
+            Parameter("cut_sessions", False, "whether live sessions are cut (the default: they go on)"),
+        ),
+    ),
+    ScenarioSpec(
+        REMOTE_FOLDER_MISSING,
+        "a remote folder is not on the server (its files are kept aside and come back with it)",
+        "SFTP: 'No such file or directory'; FTP: '550 No such file or directory.'",
+        offered=_remote_folders,
+        parameters=(
+            Parameter("folder", "import", "a remote folder's path, its name, or a use (import, export...)"),
+            _ANY_ACCOUNT,
+        ),
     ),
     # -- generic faults -----------------------------------------------------------------------------------
     ScenarioSpec(

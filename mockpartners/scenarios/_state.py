@@ -2,7 +2,9 @@
 
 Protocol adapters and processors ask :meth:`Scenarios.active` at the moment it matters; scenarios that
 need an action when they change (closing a port, serving another key or certificate) are announced to
-the partner's servers through :meth:`Scenarios.subscribe`.
+the partner's servers through :meth:`Scenarios.subscribe`; scenarios that change the partner itself (an
+account edited, a remote folder taken away) do it through an effect (:meth:`Scenarios.take_effect`), whose
+check may refuse the switch before anything changed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ if TYPE_CHECKING:
 __all__ = ["ScenarioInfo", "Scenarios"]
 
 Listener = Callable[[str, "dict[str, Any] | None"], None]
+Effect = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+"""What switching a scenario on (or off) does, given its parameters; what the journal's event adds."""
+Check = Callable[[dict[str, Any]], object]
+"""Whether a scenario's parameters fit the partner: a UsageError if not (what it returns is not read)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class Scenarios:
         self.partner = partner
         self.journal = journal.bind(partner=partner)
         self.specs = {name: spec for name, spec in CATALOG.items() if spec.applies_to(profile)}
+        self._parameter_defaults = {
+            name: {parameter.name: parameter.default_for(profile) for parameter in spec.parameters}
+            for name, spec in self.specs.items()
+        }
         self._defaults = {
             name for name, spec in self.specs.items() if spec.default_on and spec.default_on(profile)
         }
@@ -64,7 +74,9 @@ class Scenarios:
         self._counters: dict[str, int] = {}
         self._random: dict[str, random.Random] = {}
         self._lock = threading.Lock()
+        self._switching = threading.Lock()
         self._listeners: list[Listener] = []
+        self._effects: dict[str, tuple[Check, Effect, Effect]] = {}
 
     # -- switching ----------------------------------------------------------------------------------------
 
@@ -72,22 +84,37 @@ class Scenarios:
         """Switch ``name`` on (again, with new parameters if it already was)."""
         spec = self._spec(name)
         values = self._parameters(spec, parameters)
-        with self._lock:
-            self._active[name] = values
-            self._counters.pop(name, None)
-            if "seed" in values:
-                self._random[name] = random.Random(values["seed"])
-        self.journal.record("scenario.on", scenario=name, parameters=values)
+        with self._switching:
+            done = self._take_effect(name, values)
+            with self._lock:
+                self._active[name] = values
+                self._counters.pop(name, None)
+                if "seed" in values:
+                    self._random[name] = random.Random(values["seed"])
+        self.journal.record("scenario.on", scenario=name, parameters=values, **done)
         self._announce(name, values)
         return self.info(name)
 
     def off(self, name: str) -> ScenarioInfo:
         self._spec(name)
-        with self._lock:
-            self._active.pop(name, None)
-        self.journal.record("scenario.off", scenario=name)
+        with self._switching:
+            with self._lock:
+                values = self._active.pop(name, None)
+            effect = self._effects.get(name)
+            done = (effect[2](values) or {}) if effect is not None and values is not None else {}
+        self.journal.record("scenario.off", scenario=name, **done)
         self._announce(name, None)
         return self.info(name)
+
+    def take_effect(self, name: str, *, check: Check, on: Effect, off: Effect) -> None:
+        """What switching ``name`` does to the partner itself, beyond what its servers ask at each moment (an
+        account edited through the account book, a remote folder kept aside). ``check`` runs first and may
+        refuse the parameters with a :class:`UsageError`, while nothing has changed (the scenario stays as
+        it was); then ``on`` (after ``off`` of the parameters in force, if it was on already); ``off``
+        undoes it, given the parameters it had. ``on`` and ``off`` return what the ``scenario.on``
+        (``scenario.off``) event adds to its detail, so the journal says what the scenario did."""
+        self._spec(name)
+        self._effects[name] = (check, on, off)
 
     def reset(self) -> None:
         """Back to the profile's own behaviour: only the scenarios it implies stay on, and every count
@@ -145,7 +172,7 @@ class Scenarios:
             spec.expect,
             values is not None,
             values or {},
-            {parameter.name: parameter.default for parameter in spec.parameters},
+            dict(self._parameter_defaults[name]),
             name in self._defaults,
         )
 
@@ -172,12 +199,31 @@ class Scenarios:
             names = ", ".join(sorted(unknown))
             raise UsageError(f"scenario {spec.name}: unknown parameter(s) {names}; expected: {expected}")
         values = {}
+        defaults = self._parameter_defaults[spec.name]
         for name, parameter in known.items():
             try:
-                values[name] = parameter.convert(given.get(name, parameter.default))
+                values[name] = parameter.convert(given.get(name, defaults[name]))
             except ValueError as error:
                 raise UsageError(f"scenario {spec.name}: {error}") from None
         return values
+
+    def _take_effect(self, name: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Check, then run the effect of switching ``name`` on (undoing the one in force first, if it was on);
+        should the new one fail all the same, the one in force is put back."""
+        effect = self._effects.get(name)
+        if effect is None:
+            return {}
+        check, switch_on, switch_off = effect
+        check(values)
+        before = self.active(name)
+        if before is not None:
+            switch_off(before)
+        try:
+            return switch_on(values) or {}
+        except BaseException:
+            if before is not None:
+                switch_on(before)
+            raise
 
     def _announce(self, name: str, values: dict[str, Any] | None) -> None:
         for listener in self._listeners:

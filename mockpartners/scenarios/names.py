@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Final
 
 __all__ = [
+    "ACCOUNT_EDITED",
     "ADDRESS_NOT_ALLOWLISTED",
     "ANSWERS_LATE",
     "BANDWIDTH",
     "CLIENT_CERTIFICATE_EXPIRED",
     "CLIENT_CERTIFICATE_UNTRUSTED",
     "CLIENT_CERTIFICATE_WRONG_CN",
+    "CONNECTION_TYPE_REFUSED",
     "DISCONNECT_AFTER_BYTES",
     "DISK_FULL",
     "FAIL_NTH_WRITE",
@@ -26,10 +28,12 @@ __all__ = [
     "LISTENING",
     "NO_PUBLICKEY",
     "PASSIVE_PORT_CLOSED",
+    "PASSWORD_REFUSED",
     "PORT_CLOSED",
     "PROT_C_REFUSED",
     "REFUSE_KEYS",
     "REJECT_REQUESTS",
+    "REMOTE_FOLDER_MISSING",
     "RENAME_REFUSED",
     "RESTART_MID_TRANSFER",
     "SERVER_CERTIFICATE_EXPIRED",
@@ -39,6 +43,7 @@ __all__ = [
     "SETSTAT_REFUSED",
     "TLS_BELOW_MINIMUM",
     "TLS_CONTEXT",
+    "TLS_MODES_SWAPPED",
 ]
 
 # -- any protocol: the port ---------------------------------------------------------------------------------
@@ -72,6 +77,13 @@ ADDRESS_NOT_ALLOWLISTED: Final = "address-not-allowlisted"
 PROT_C_REFUSED: Final = "prot-c-refused"
 PASSIVE_PORT_CLOSED: Final = "passive-port-closed"
 SESSION_REUSE_REQUIRED: Final = "session-reuse-required"
+TLS_MODES_SWAPPED: Final = "tls-modes-swapped"
+
+# -- accounts and remote folders (Lucca's "Compte" and "Dossier distant") -----------------------------------
+PASSWORD_REFUSED: Final = "password-refused"
+CONNECTION_TYPE_REFUSED: Final = "connection-type-refused"
+ACCOUNT_EDITED: Final = "account-edited"
+REMOTE_FOLDER_MISSING: Final = "remote-folder-missing"
 
 # -- generic faults -----------------------------------------------------------------------------------------
 LATENCY: Final = "latency"

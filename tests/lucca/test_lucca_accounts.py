@@ -12,14 +12,7 @@ import pytest
 
 from mockpartners import Partner
 from tests.clients import Askpass, curl_ftps, ftplib_tls, lftp_ftps, paramiko_sftp, sftp_batch
-
-FTP_LOGIN_DENIED = 67  # curl's CURLE_LOGIN_DENIED: the server answered 530
-
-
-def password_of(lucca: Partner, username: str) -> str:
-    password = lucca.account(username).password
-    assert password is not None
-    return password
+from tests.lucca.helpers import FTP_LOGIN_DENIED, password_of
 
 
 def wait_for_refusal(lucca: Partner, username: str, reason: str) -> None:

@@ -46,7 +46,7 @@ class FtpsServer(Listener[FtpsEndpoint]):
     """Serves one ``protocol: ftps`` endpoint of a profile."""
 
     protocol = "ftps"
-    follows: ClassVar[frozenset[str]] = names.LISTENING | names.TLS_CONTEXT
+    follows: ClassVar[frozenset[str]] = names.LISTENING | names.TLS_CONTEXT | {names.TLS_MODES_SWAPPED}
 
     def __init__(self, partner: EndpointPort, name: str, spec: FtpsEndpoint, host: str, port: int) -> None:
         if partner.tls is None:
@@ -94,9 +94,15 @@ class FtpsServer(Listener[FtpsEndpoint]):
             channel.close()
 
     async def _scenarios_applied(self) -> None:
-        """A new TLS context when a scenario it holds changed (a port scenario leaves it as it is)."""
+        """A new TLS context when a scenario it holds changed (a port scenario leaves it as it is); the other
+        TLS mode for new connections while ``tls-modes-swapped`` is on."""
         if self._tls_scenarios() != self._context_scenarios:
             self.reload_credentials()
+        swapped = self.partner.scenarios.active(names.TLS_MODES_SWAPPED) is not None
+        if self._handler is not None and self._handler.swapped != swapped:
+            self._handler = handler_classes(self, swapped=swapped)
+            if self._server is not None:
+                self._server.handler = self._handler
 
     def _tls_scenarios(self) -> str:
         scenarios = self.partner.scenarios
@@ -213,9 +219,9 @@ def _commands(server: FtpsServer) -> dict[str, Any]:
     return {name: rule for name, rule in TLS_FTPHandler.proto_cmds.items() if name not in refused}
 
 
-def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
+def handler_classes(server: FtpsServer, *, swapped: bool = False) -> type[PartnerHandler]:
     """A handler class (and its data channel class) bound to one endpoint; an implicit TLS port's starts
-    with :class:`ImplicitTls` (the handshake at connect, before the greeting)."""
+    with :class:`ImplicitTls` (the handshake at connect, before the greeting); ``swapped``: the other mode."""
     spec = server.spec
     data_channel = type(f"{server.class_prefix}DataChannel", (DataChannel,), {})
     attributes: dict[str, Any] = {
@@ -235,6 +241,8 @@ def handler_classes(server: FtpsServer) -> type[PartnerHandler]:
         "banner": spec.banner,
         "use_sendfile": False,
         "handshake_timeout": spec.tls_handshake_timeout.total_seconds(),
+        "swapped": swapped,
     }
-    bases = (ImplicitTls, PartnerHandler) if spec.tls == "implicit" else (PartnerHandler,)
+    implicit = (spec.tls == "implicit") != swapped
+    bases = (ImplicitTls, PartnerHandler) if implicit else (PartnerHandler,)
     return type(f"{server.class_prefix}Handler", bases, attributes)

@@ -10,14 +10,18 @@ handshake, as vsftpd's ``implicit_ssl`` does ("check limits before doing an impl
 DoS attacks"): a refused client costs no handshake and holds no descriptor, and reads a broken TLS record.
 On an explicit port, a client that stalls after ``AUTH TLS`` meets pyftpdlib's idle timeout, as before.
 
-Port confusion, as clients see it:
+Port confusion, as clients see it (Lucca serves both: "FTPS" on 990, "FTPES" on 21):
 
 - an explicit (FTPES) client on an implicit port waits for a plain ``220`` that never comes, while the
   server waits for its handshake: after ``tls_handshake_timeout`` the server closes the connection and
-  journals why (curl: "response reading failed"; lftp and ftplib: the connection closed);
+  journals why (curl: "Weird server reply" or "Failure when receiving data"; lftp and ftplib: the
+  connection closed);
 - an implicit client on an explicit port sends a TLS ClientHello where a command belongs and reads the
   plain ``220`` as a broken TLS record ("wrong version number"): the server sees the handshake record,
   journals it and closes, instead of parsing binary as FTP commands.
+
+Scenario ``tls-modes-swapped`` builds each port's handler with the other mode (:attr:`TlsControl.swapped`):
+a server misconfigured so, which rightly configured clients meet as if they had come to the wrong port.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from OpenSSL import SSL
 from pyftpdlib.handlers import TLS_FTPHandler
+
+from ...scenarios.names import TLS_MODES_SWAPPED
 
 if TYPE_CHECKING:
     from ...ports.session import Session
@@ -41,6 +47,8 @@ class TlsControl(TLS_FTPHandler):  # type: ignore[misc]
 
     implicit: ClassVar[bool] = False
     """Whether the port is implicit TLS (set by :class:`ImplicitTls`)."""
+    swapped: ClassVar[bool] = False
+    """Whether the port serves the other TLS mode than its profile's (scenario ``tls-modes-swapped``)."""
     session: Session
     _held_replies: list[Any] | None
 
@@ -63,14 +71,21 @@ class TlsControl(TLS_FTPHandler):  # type: ignore[misc]
         """A TLS handshake record where a command belongs: an implicit FTPS client on an explicit port."""
         if not self._ssl_requested and not self._in_buffer and data[:1] == bytes([_HANDSHAKE_RECORD]):
             if self.session is not None:
-                self.session.record(
-                    "session.tls",
-                    outcome="refused",
-                    reason="a TLS handshake before AUTH TLS: an implicit FTPS client on an explicit port?",
+                reason = (
+                    "a TLS handshake on the explicit port: the client expected implicit TLS (FTPS), this port"
+                    " greets in clear and wants AUTH TLS (FTPES)"
                 )
+                self.session.record("session.tls", outcome="refused", reason=reason + self.swapped_note())
             self.close()
             return
         super().collect_incoming_data(data)
+
+    def swapped_note(self) -> str:
+        """What a refusal adds while the port serves the other mode on purpose."""
+        if not self.swapped:
+            return ""
+        mode = "implicit" if self.implicit else "explicit"
+        return f" (scenario {TLS_MODES_SWAPPED}: this port serves {mode} TLS instead of its own)"
 
 
 class ImplicitTls(TlsControl):
@@ -112,9 +127,9 @@ class ImplicitTls(TlsControl):
         if self._closed or not self._ssl_accepting:
             return
         reason = (
-            f"no TLS handshake within {self.handshake_timeout:g}s of connecting (implicit TLS):"
-            " a client waiting for a plain greeting?"
+            "a plain FTP client on the implicit TLS port: it waited for a greeting, which comes only after a"
+            f" TLS handshake; no handshake within {self.handshake_timeout:g}s (tls_handshake_timeout), closed"
         )
         if self.session is not None:
-            self.session.record("session.tls", outcome="refused", reason=reason)
+            self.session.record("session.tls", outcome="refused", reason=reason + self.swapped_note())
         self.close()
