@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from ..infra.credentials import SshCredentials
+from ..infra.journal import Journal
 from ..infra.state import StateDir
 from ..model.errors import StateError
-from ..model.loading import Profile
+from ..model.loading import Account, Folder, Profile, RemoteFolder, folder_table
 from ..ports.accounts import AccountEntry
+from ..processors import Processor
 
-__all__ = ["homes_of_others", "moved_home", "profile_accounts"]
+__all__ = ["FolderTables", "close_interrupted_sessions", "homes_of_others", "moved_home", "profile_accounts"]
 
 
 def profile_accounts(profile: Profile, state: StateDir, ssh: SshCredentials | None) -> list[AccountEntry]:
@@ -48,3 +52,54 @@ def moved_home(old: Path, new: Path) -> None:
         )
     if old.is_dir():
         old.rename(new)
+
+
+class FolderTables:
+    """The folders of each account's home as they are now (the profile's and the account's remote folders),
+    built once per version of an account: the file tree asks at every check."""
+
+    def __init__(self, profile: Profile, entry: Callable[[str], AccountEntry | None]) -> None:
+        self.profile = profile
+        self._entry = entry
+        self._tables: dict[Account, Mapping[str, Folder]] = {}
+
+    def __call__(self, username: str) -> Mapping[str, Folder]:
+        entry = self._entry(username)
+        if entry is None or not entry.account.remote_folders:
+            return self.profile.folders
+        table = self._tables.get(entry.account)
+        if table is None:
+            table = self._tables[entry.account] = MappingProxyType(folder_table(self.profile, entry.account))
+        return table
+
+    def remote_folders(self, username: str) -> tuple[RemoteFolder, ...]:
+        entry = self._entry(username)
+        return entry.account.remote_folders if entry is not None else ()
+
+    def forget(self) -> None:
+        """Accounts changed: tables are built again when asked."""
+        self._tables.clear()
+
+
+def close_interrupted_sessions(
+    journal: Journal, partner: str, watching: Callable[[str, str], list[Processor]]
+) -> None:
+    """Sessions a killed server never closed: their open uploads are journalled as incomplete, and the
+    processors watching them told so."""
+    for session, opened in journal.interrupted_sessions(partner):
+        for event in opened:
+            closed = journal.record(
+                "fs.close",
+                protocol=event.protocol,
+                session=session,
+                account=event.account,
+                client=event.client,
+                path=event.path,
+                mode="write",
+                complete=False,
+                reason="the server stopped during the upload",
+            )
+            if event.account and event.path:
+                for processor in watching(event.account, event.path):
+                    processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
+        journal.record("session.disconnect", session=session, reason="the server stopped")

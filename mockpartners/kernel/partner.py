@@ -12,10 +12,9 @@ import os
 import stat
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..infra.atomic import write_atomically
@@ -27,14 +26,14 @@ from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
 from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
 from ..model.errors import StateError, UsageError
-from ..model.loading import Account, Folder, Profile, RemoteFolder, Right, folder_table
+from ..model.loading import Profile, Right, folder_table
 from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
 from ..processors import ExportProcessor, Failure, Processor, Scheduler, build_processors
 from ..scenarios import Scenarios, names
-from ._accounts import homes_of_others, moved_home, profile_accounts
+from ._accounts import FolderTables, close_interrupted_sessions, homes_of_others, moved_home, profile_accounts
 from ._emptying import empty, with_parents
 from ._info import partner_info
 from ._scenario_effects import HeldFolders, ScenarioEffects
@@ -68,13 +67,13 @@ class Partner:
         self.resource_log = resource_log or OnceLog(logging.getLogger("mockpartners"))
         """Where listeners report running out of descriptors (once a minute, for the whole process)."""
         self._upload_folders = profile.inbox_folders()
-        self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights, self._folder_table)
-        self._folder_tables: dict[Account, Mapping[str, Folder]] = {}
+        self._folder_tables = FolderTables(profile, lambda username: self.accounts.get(username))
+        self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights, self._folder_tables)
         self.processors: tuple[Processor, ...] = build_processors(self, profile.processor_specs())
         """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
-        self.accounts = AccountBook(
+        self.accounts: AccountBook = AccountBook(
             profile.name,
             profile,
             journal,
@@ -105,7 +104,7 @@ class Partner:
         self.accounts.load(profile_accounts(self.profile, self.state, self.ssh))
         self.tree.ensure_homes()
         self._scenario_effects.recover()
-        self._close_interrupted_sessions()
+        close_interrupted_sessions(self.journal, self.name, self._watching)
         for processor in self.processors:
             processor.recover()
         for processor in self.processors:
@@ -127,20 +126,8 @@ class Partner:
 
     def _accounts_changed(self) -> None:
         """endpoints.json and the cheat-sheet follow the accounts."""
-        self._folder_tables.clear()
+        self._folder_tables.forget()
         self.info_changed()
-
-    def _folder_table(self, username: str) -> Mapping[str, Folder]:
-        """The folders of an account's home as it is now: the profile's and its remote folders."""
-        entry = self.accounts.get(username)
-        if entry is None or not entry.account.remote_folders:
-            return self.profile.folders
-        table = self._folder_tables.get(entry.account)
-        if table is None:
-            table = self._folder_tables[entry.account] = MappingProxyType(
-                folder_table(self.profile, entry.account)
-            )
-        return table
 
     def _adjust_rights(self, folder: str, rights: tuple[Right, ...]) -> tuple[Right, ...]:
         """Scenarios ``rename-refused`` and ``setstat-refused`` take (or, switched off, give) these rights in
@@ -256,26 +243,6 @@ class Partner:
         """The modification time the partner gives the files it writes now (None: the wall clock's)."""
         return self.clock.now().timestamp() if self.clock.shifted else None
 
-    def _close_interrupted_sessions(self) -> None:
-        """Sessions a killed server never closed: their open uploads are journalled as incomplete."""
-        for session, opened in self.journal.interrupted_sessions(self.name):
-            for event in opened:
-                closed = self.journal.record(
-                    "fs.close",
-                    protocol=event.protocol,
-                    session=session,
-                    account=event.account,
-                    client=event.client,
-                    path=event.path,
-                    mode="write",
-                    complete=False,
-                    reason="the server stopped during the upload",
-                )
-                if event.account and event.path:
-                    for processor in self._watching(event.account, event.path):
-                        processor.incomplete(event.account, event.path, closed, str(closed.detail["reason"]))
-            self.journal.record("session.disconnect", session=session, reason="the server stopped")
-
     # -- what tests and the control plane ask -----------------------------------------------------------
 
     def info(self) -> PartnerInfo:
@@ -375,12 +342,8 @@ class Partner:
             self._whole_journal,
             self.profile,
             after=self.window_start() if after is None else after,
-            remote_folders=self._remote_folders,
+            remote_folders=self._folder_tables.remote_folders,
         )
-
-    def _remote_folders(self, username: str) -> tuple[RemoteFolder, ...]:
-        entry = self.accounts.get(username)
-        return entry.account.remote_folders if entry is not None else ()
 
     def assert_contract(self, *, after: int | None = None) -> ContractReport:
         """Fail with the broken rule and the events that show it, or return the report."""
