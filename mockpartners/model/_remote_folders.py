@@ -24,12 +24,13 @@ __all__ = ["FOLDER_USES", "RemoteFolder", "RemoteFolderUse", "remote_folder_erro
 RemoteFolderUse = Literal["import", "export", "reports", "exchange"]
 
 FOLDER_USES: dict[RemoteFolderUse, tuple[Right, ...]] = {
-    "import": ("list", "read", "write", "rename", "delete"),
+    "import": ("list", "read", "write", "rename", "delete", "setstat"),
     "export": ("list", "read", "delete"),
     "reports": ("list", "read", "delete"),
-    "exchange": ("list", "read", "write", "rename", "delete", "mkdir"),
+    "exchange": ("list", "read", "write", "rename", "delete", "mkdir", "setstat"),
 }
-"""The rights each use gives the account in its folder (the page is silent: what a client needs there)."""
+"""The rights each use gives the account in its folder (the page is silent: what a client needs there;
+setstat because WinSCP sets the time of what it uploads, as a generic hosted server allows)."""
 
 _MAX_DEPTH = 16
 

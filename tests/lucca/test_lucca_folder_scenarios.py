@@ -116,10 +116,10 @@ def test_folders_kept_aside_by_a_stopped_run_come_back_at_the_next_start(
 
 def test_an_upload_renamed_in_an_import_folder_unless_rename_refused(lucca: Partner) -> None:
     """An import folder's use gives the rename right (a temporary name, then the final one): the profile does
-    not refuse RENAME there, ``rename-refused`` does when switched on; SETSTAT is refused by the folder's
-    use, so ``setstat-refused`` starts on."""
+    not refuse RENAME there, ``rename-refused`` does when switched on; SETSTAT is given too (WinSCP sets the
+    time of what it uploads), so ``setstat-refused`` starts off as well."""
     assert lucca.scenarios.active(names.RENAME_REFUSED) is None
-    assert lucca.scenarios.info(names.SETSTAT_REFUSED).by_profile
+    assert not lucca.scenarios.info(names.SETSTAT_REFUSED).by_profile
     password = password_of(lucca, "paie-tous-types")
     transport, sftp = paramiko_sftp(lucca.endpoint("sftp"), "paie-tous-types", password=password)
     with transport, sftp:
