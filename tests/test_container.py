@@ -232,7 +232,9 @@ def _publish_passive_ports_clear_of_other_tests(compose_file: Path) -> None:
     text = compose_file.read_text()
     published = '"40000-40009:40000-40009"'
     assert published in text, "the example's passive ports changed: update this test"
-    compose_file.write_text(text.replace(published, f'"{COMPOSE_PASSIVE[0]}-{COMPOSE_PASSIVE[-1]}:40000-40009"'))
+    compose_file.write_text(
+        text.replace(published, f'"{COMPOSE_PASSIVE[0]}-{COMPOSE_PASSIVE[-1]}:40000-40009"')
+    )
 
 
 def test_the_compose_example_contract_tests_both_partners(engine: Engine, image: str, tmp_path: Path) -> None:
