@@ -169,14 +169,15 @@ def free_port() -> int:
 
 
 def wait_for_port(
-    port: int, *, greeting: bytes, timeout: float = 10, alive: Callable[[], None] | None = None
+    port: int, *, greeting: bytes | None, timeout: float = 10, alive: Callable[[], None] | None = None
 ) -> None:
-    """Until a connection to the port gets a greeting starting with ``greeting`` (SSH-, 220)."""
+    """Until a connection to the port gets a greeting starting with ``greeting`` (SSH-, 220); with ``None``
+    (implicit TLS: the greeting comes only after a handshake), until the port accepts a connection."""
     deadline = time.perf_counter() + timeout
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
-                if connection.recv(64).startswith(greeting):
+                if greeting is None or connection.recv(64).startswith(greeting):
                     return
         except OSError:
             pass

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import random
-import socket
-import ssl
 import subprocess
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._common import BenchError, Process, program, wait_for_port
 
-__all__ = ["SshdConfig", "VsftpdConfig", "start_sshd", "start_vsftpd", "wait_for_tls_port"]
+__all__ = ["SshdConfig", "VsftpdConfig", "start_sshd", "start_vsftpd"]
 
 
 @dataclass(frozen=True)
@@ -161,38 +158,11 @@ class VsftpdConfig:
 
 
 def start_vsftpd(config: VsftpdConfig) -> Process:
-    """``vsftpd CONFIG``, answering on its port (with a TLS handshake first when implicit)."""
+    """``vsftpd CONFIG``, answering on its port (accepting connections, when TLS is implicit)."""
     (config.folder / "empty").mkdir(parents=True, exist_ok=True)
     path = config.folder / "vsftpd.conf"
     path.write_text(config.text())
     process = Process([program("vsftpd"), str(path)], config.folder / "vsftpd.out", name="vsftpd")
-    if config.implicit:
-        wait_for_tls_port(config.port, greeting=b"220", alive=process.check_alive)
-    else:
-        wait_for_port(config.port, greeting=b"220", alive=process.check_alive)
+    greeting = None if config.implicit else b"220"  # implicit TLS greets only after a handshake
+    wait_for_port(config.port, greeting=greeting, alive=process.check_alive)
     return process
-
-
-def wait_for_tls_port(
-    port: int, *, greeting: bytes, timeout: float = 10, alive: Callable[[], None] | None = None
-) -> None:
-    """Until a TLS connection to the port (implicit FTPS) gets a greeting starting with ``greeting``."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # readiness only: the clients under test check the certificate
-    deadline = time.perf_counter() + timeout
-    while True:
-        try:
-            with (
-                socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection,
-                context.wrap_socket(connection) as secured,
-            ):
-                if secured.recv(64).startswith(greeting):
-                    return
-        except OSError:
-            pass
-        if alive is not None:
-            alive()
-        if time.perf_counter() > deadline:
-            raise BenchError(f"nothing answered TLS on 127.0.0.1:{port} within {timeout:g} s")
-        time.sleep(0.002)

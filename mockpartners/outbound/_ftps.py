@@ -43,11 +43,7 @@ class FtpsRemote(Remote):
         self._client: ftplib.FTP_TLS | None = None
         self._home = "/"
         self._machine_listing = False
-        try:
-            self._open()
-        except BaseException:
-            self._disconnect()
-            raise
+        self._start()
 
     # -- connecting ---------------------------------------------------------------------------------------
 

@@ -63,6 +63,14 @@ class Remote(ABC):
         self.steps = steps
         self._closed = False
 
+    def _start(self) -> None:
+        """Connect and log in (each protocol's ``_open``); what a failure left open is closed."""
+        try:
+            self._open()
+        except BaseException:
+            self._disconnect()
+            raise
+
     # -- what callers use ---------------------------------------------------------------------------------
 
     def list(self, folder: str) -> list[RemoteEntry]:
@@ -150,6 +158,9 @@ class Remote(ABC):
         self.close()
 
     # -- what each protocol does --------------------------------------------------------------------------
+
+    @abstractmethod
+    def _open(self) -> None: ...
 
     @abstractmethod
     def _list(self, folder: str) -> builtins.list[RemoteEntry]: ...

@@ -62,11 +62,7 @@ class SftpRemote(Remote):
         self._runner = asyncio.Runner()
         self._connection: asyncssh.SSHClientConnection | None = None
         self._sftp: asyncssh.SFTPClient | None = None
-        try:
-            self._open()
-        except BaseException:
-            self._disconnect()
-            raise
+        self._start()
 
     # -- connecting ---------------------------------------------------------------------------------------
 
