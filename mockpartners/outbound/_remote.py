@@ -113,8 +113,8 @@ class Remote(ABC):
                 raise
             raise OutboundError(
                 translated.reason,
-                f"{translated.message}: renaming {temporary} to {split(remote_path)[1]} failed, and "
-                f"{temporary} is left on the server",
+                f"{translated.message}. The upload was written as {temporary}, and renaming it to "
+                f"{split(remote_path)[1]} failed: {temporary} is left on the server",
             ) from error
 
     def get(self, remote_path: str) -> bytes:

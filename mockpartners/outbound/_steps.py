@@ -11,7 +11,7 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from ..model._customer_server import CustomerServer
 from ._errors import OutboundError
@@ -20,7 +20,7 @@ __all__ = ["KINDS", "Recorder", "Steps", "Translate"]
 
 KINDS = {
     "outbound.connect": "connecting",
-    "outbound.tls": "the TLS handshake",
+    "outbound.tls": "negotiating TLS",
     "outbound.auth": "logging in",
     "outbound.list": "listing",
     "outbound.exists": "looking for",
@@ -32,11 +32,10 @@ KINDS = {
 """The events an outbound connection records, and the step each one is, as messages name it."""
 
 
-class Recorder(Protocol):
-    """Where steps go: ``Journal.record`` fits (``path`` and ``outcome`` become its columns, the rest its
-    detail), and so does any ``def record(kind, *, outcome, **detail)``."""
-
-    def __call__(self, kind: str, /, *, outcome: str, **detail: Any) -> object: ...
+Recorder = Callable[..., object]
+"""Where steps go, called as ``record(kind, outcome=..., **detail)``: ``Journal.record`` fits (``path`` and
+``outcome`` become its columns, the rest its detail), and so does any ``def record(kind, *, outcome,
+**detail)``. (A Protocol would refuse ``Journal.record``: its ``kind`` may also be given by name.)"""
 
 
 Translate = Callable[[BaseException, str, str | None], OutboundError | None]

@@ -85,10 +85,10 @@ def certificate_failure(error: ssl.SSLCertVerificationError, server: CustomerSer
             f"{where} does not name {server.host!r}, the host Lucca connects to ({error.verify_message}); "
             "issue a certificate that names it, or give Lucca a host name the certificate names",
         )
-    trusted = f"the CAs of {server.ca_file}" if server.ca_file else "the system's trust store"
+    trusted = server.ca_file or "the system's trust store"
     return OutboundError(
         CERTIFICATE_UNTRUSTED,
-        f"{where} is not trusted: no CA of {trusted} issued it ({error.verify_message}); if the server uses "
+        f"{where} is not trusted: no CA in {trusted} issued it ({error.verify_message}); if the server uses "
         "a private or self-signed CA, give Lucca that CA's certificate (ca_file); otherwise install the "
         "whole chain, intermediate CAs included, on the server",
     )

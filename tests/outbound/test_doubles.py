@@ -98,8 +98,8 @@ def test_a_refused_rename_leaves_the_temporary_file(lucca: Client, hub: Partner,
     ):
         remote.put(USERS, "/import/users.csv")
     assert caught.value.reason == "permission-denied"
-    assert "renaming /import/users.csv.tmp to users.csv failed" in str(caught.value)
-    assert "/import/users.csv.tmp is left on the server" in str(caught.value)
+    assert "does not let 'clerk' rename /import/users.csv" in str(caught.value)
+    assert "renaming it to users.csv failed: /import/users.csv.tmp is left on the server" in str(caught.value)
     put = lucca.steps.events("outbound.put")[0]
     assert (put.outcome, put.detail["temporary"]) == ("failed", "/import/users.csv.tmp")
 
