@@ -104,6 +104,8 @@ class VsftpdConfig:
     """TLS from the first byte (``implicit_ssl``), rather than ``AUTH TLS`` on a plain connection."""
     writable: bool = True
     """Anonymous uploads, deletions and renames allowed; otherwise refused with ``550 Permission denied.``"""
+    tls: bool = True
+    """Without TLS (``ssl_enable=NO``): plain FTP, ``AUTH TLS`` refused; a server nobody should run."""
 
     def text(self) -> str:
         passive = random.randrange(44000, 59000, 100)
@@ -139,7 +141,7 @@ class VsftpdConfig:
             f"vsftpd_log_file={self.folder / 'vsftpd.log'}",
             "max_clients=0",
             "max_per_ip=0",
-            "ssl_enable=YES",
+            f"ssl_enable={'YES' if self.tls else 'NO'}",
             f"implicit_ssl={'YES' if self.implicit else 'NO'}",
             "allow_anon_ssl=YES",
             "force_anon_logins_ssl=YES",

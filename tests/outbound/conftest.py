@@ -185,7 +185,11 @@ def vsftpd(tmp_path: Path, pki: Pki) -> Iterator[VsftpdFactory]:
     started: list[Process] = []
 
     def start(
-        *, implicit: bool = False, writable: bool = True, certificate: IssuedCertificate | None = None
+        *,
+        implicit: bool = False,
+        writable: bool = True,
+        tls: bool = True,
+        certificate: IssuedCertificate | None = None,
     ) -> Vsftpd:
         folder = tmp_path / f"vsftpd-{len(started)}"
         root = folder / "files"
@@ -200,6 +204,7 @@ def vsftpd(tmp_path: Path, pki: Pki) -> Iterator[VsftpdFactory]:
             key=chain.key_path,
             implicit=implicit,
             writable=writable,
+            tls=tls,
         )
         started.append(start_vsftpd(config))
         return Vsftpd(config.port, root, implicit)

@@ -137,6 +137,14 @@ def test_ftpes_on_an_implicit_port_and_ftps_on_an_explicit_one(
     assert refused.reason == "tls-refused" and "choose type FTPES" in str(refused)
 
 
+def test_a_server_without_tls_refuses_auth_tls(lucca: Client, vsftpd: VsftpdFactory, pki: Pki) -> None:
+    error = lucca.refused(vsftpd(tls=False).server(ca_file=pki.ca_file))
+    assert error.reason == "tls-refused" and "refused AUTH TLS (530 Please login with USER and PASS.)" in str(
+        error
+    )
+    assert lucca.steps.kinds() == [("outbound.connect", "ok"), ("outbound.tls", "failed")]
+
+
 def test_the_files_of_a_test_stay_in_its_folder(vsftpd: VsftpdFactory, tmp_path: Path) -> None:
     """vsftpd runs without a chroot here: only the paths the tests give (all in tmp) are touched."""
     assert vsftpd().root.is_relative_to(tmp_path)
