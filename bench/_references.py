@@ -8,14 +8,12 @@ Neither touches the system's own config, port 22 or port 21.
 from __future__ import annotations
 
 import getpass
-import os
-import random
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
-from ._common import BenchError, Process, free_port, program, wait_for_port
+from ._common import Process, free_port, program
+from ._daemons import SshdConfig, VsftpdConfig, start_sshd, start_vsftpd
 from ._servers import Credentials, Target
 
 __all__ = ["Sshd", "Vsftpd"]
@@ -31,51 +29,22 @@ class Sshd:
         self.root = self.folder / "files"
         self.port = 0
         self.process: Process | None = None
-        self._binary = program("sshd")
-        self._config = self.folder / "sshd_config"
+        program("sshd")  # a missing server is said before anything starts
         self._prepare(credentials)
 
     def _prepare(self, credentials: Credentials) -> None:
         for folder in (self.root / "IN", self.root / "OUT"):
             folder.mkdir(parents=True, exist_ok=True)
-        host_key = self.folder / "ssh_host_rsa_key"
-        shutil.copyfile(credentials.host_key, host_key)
-        host_key.chmod(0o600)  # sshd refuses a host key others may read
+        shutil.copyfile(credentials.host_key, self.folder / "ssh_host_rsa_key")
         shutil.copyfile(credentials.client_public_key, self.folder / "authorized_keys")
-        if os.geteuid() == 0 and not Path("/run/sshd").is_dir():
-            Path("/run/sshd").mkdir(
-                mode=0o755
-            )  # the privilege separation directory, as Debian's init makes it
 
-    def _write_config(self) -> None:
-        self._config.write_text(
-            "\n".join(
-                [
-                    f"Port {self.port}",
-                    "ListenAddress 127.0.0.1",
-                    f"HostKey {self.folder / 'ssh_host_rsa_key'}",
-                    f"PidFile {self.folder / 'sshd.pid'}",
-                    f"AuthorizedKeysFile {self.folder / 'authorized_keys'}",
-                    "PubkeyAuthentication yes",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    # as root, no PAM (no system login stack in the measure); not as root, sshd without PAM
-                    # refuses accounts whose password is locked (nobody, adduser --disabled-password)
-                    f"UsePAM {'no' if os.geteuid() == 0 else 'yes'}",
-                    "StrictModes no",
-                    "PermitRootLogin prohibit-password",
-                    "UseDNS no",
-                    "PrintMotd no",
-                    "PrintLastLog no",
-                    "X11Forwarding no",
-                    "AllowTcpForwarding no",
-                    "MaxStartups 1000",  # the default (10:30:100) drops concurrent logins at random
-                    "MaxSessions 10",
-                    "LogLevel ERROR",
-                    f"Subsystem sftp internal-sftp -d {self.root}",
-                    "",
-                ]
-            )
+    def _config(self) -> SshdConfig:
+        return SshdConfig(
+            ports=[self.port],
+            folder=self.folder,
+            host_key=self.folder / "ssh_host_rsa_key",
+            authorized_keys=self.folder / "authorized_keys",
+            home=self.root,
         )
 
     def target(self) -> Target:
@@ -84,16 +53,7 @@ class Sshd:
     def start(self) -> float:
         """Start it and return the seconds from spawn to its SSH greeting."""
         self.port = free_port()
-        self._write_config()
-        check = subprocess.run(
-            [self._binary, "-t", "-f", str(self._config)], capture_output=True, text=True, check=False
-        )
-        if check.returncode != 0:
-            raise BenchError(f"sshd refused the bench's config: {check.stderr.strip() or check.stdout}")
-        self.process = Process(
-            [self._binary, "-D", "-e", "-f", str(self._config)], self.folder / "sshd.log", name="sshd"
-        )
-        wait_for_port(self.port, greeting=b"SSH-", alive=self.process.check_alive)
+        self.process = start_sshd(self._config())
         return time.perf_counter() - self.process.started
 
     def stop(self) -> None:
@@ -123,10 +83,9 @@ class Vsftpd:
         self.root = self.folder / "files"
         self.port = 0
         self.process: Process | None = None
-        self._binary = program("vsftpd")
-        self._config = self.folder / "vsftpd.conf"
+        program("vsftpd")
         self._credentials = credentials
-        for folder in (self.root / "to_vip", self.root / "from_vip", self.folder / "empty"):
+        for folder in (self.root / "to_vip", self.root / "from_vip"):
             folder.mkdir(parents=True, exist_ok=True)
 
     def target(self) -> Target:
@@ -135,70 +94,23 @@ class Vsftpd:
         target.implicit = self.implicit
         return target
 
-    def _write_config(self) -> None:
-        passive = random.randrange(44000, 59000, 100)
+    def _config(self) -> VsftpdConfig:
         tls = self._credentials
-        self._config.write_text(
-            "\n".join(
-                [
-                    "listen=YES",
-                    "listen_ipv6=NO",
-                    "listen_address=127.0.0.1",
-                    f"listen_port={self.port}",
-                    "background=NO",
-                    "run_as_launching_user=YES",
-                    "anonymous_enable=YES",
-                    "local_enable=NO",
-                    "no_anon_password=YES",
-                    f"anon_root={self.root}",
-                    "write_enable=YES",
-                    "anon_upload_enable=YES",
-                    "anon_other_write_enable=YES",
-                    "anon_world_readable_only=NO",
-                    "anon_umask=022",
-                    "pasv_enable=YES",
-                    f"pasv_min_port={passive}",
-                    f"pasv_max_port={passive + 99}",
-                    "pasv_address=127.0.0.1",
-                    "port_enable=NO",
-                    "connect_from_port_20=NO",
-                    "seccomp_sandbox=NO",
-                    "isolate=NO",
-                    "isolate_network=NO",
-                    f"secure_chroot_dir={self.folder / 'empty'}",
-                    "xferlog_enable=NO",
-                    "syslog_enable=NO",
-                    f"vsftpd_log_file={self.folder / 'vsftpd.log'}",
-                    "max_clients=0",
-                    "max_per_ip=0",
-                    "ssl_enable=YES",
-                    f"implicit_ssl={'YES' if self.implicit else 'NO'}",
-                    "allow_anon_ssl=YES",
-                    "force_anon_logins_ssl=YES",
-                    "force_anon_data_ssl=YES",
-                    "ssl_sslv2=NO",
-                    "ssl_sslv3=NO",
-                    "ssl_tlsv1=NO",
-                    "ssl_ciphers=HIGH",
-                    "require_ssl_reuse=YES",  # like mockpartners' MAGDA (curl resumes the session)
-                    f"rsa_cert_file={tls.server_certificate}",
-                    f"rsa_private_key_file={tls.server_key}",
-                    f"ca_certs_file={tls.client_ca}",
-                    "require_cert=YES",
-                    "validate_cert=YES",
-                    "",
-                ]
-            )
+        return VsftpdConfig(
+            port=self.port,
+            folder=self.folder,
+            root=self.root,
+            certificate=tls.server_certificate,
+            key=tls.server_key,
+            client_ca=tls.client_ca,
+            implicit=self.implicit,
         )
 
     def start(self) -> float:
         """Start it and return the seconds from spawn to its ``220`` greeting (implicit TLS: until it accepts
         connections, since it greets only after a handshake)."""
         self.port = free_port()
-        self._write_config()
-        self.process = Process([self._binary, str(self._config)], self.folder / "vsftpd.out", name="vsftpd")
-        greeting = None if self.implicit else b"220"
-        wait_for_port(self.port, greeting=greeting, alive=self.process.check_alive)
+        self.process = start_vsftpd(self._config())
         return time.perf_counter() - self.process.started
 
     def stop(self) -> None:

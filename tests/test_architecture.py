@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "mockpartners"
-LAYERS = ("model", "infra", "scenarios", "ports", "protocols", "processors", "kernel", "app")
+LAYERS = ("model", "infra", "scenarios", "ports", "outbound", "protocols", "processors", "kernel", "app")
 """Top-level folders from the bottom up: each may import only those before it."""
 
 

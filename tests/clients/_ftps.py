@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ftplib
-import socket
 import ssl
 import subprocess
 import warnings
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockpartners import AccountInfo, EndpointInfo, Partner
+from mockpartners.outbound import ImplicitFTP, ImplicitReusingFTP, SessionReusingFTP
 
 from ._ssh import curl, require
 
@@ -147,39 +147,6 @@ def lftp_ftps(
         capture_output=True,
         timeout=timeout,
     )
-
-
-class SessionReusingFTP(ftplib.FTP_TLS):
-    """ftplib resuming the control connection's TLS session on data connections, as curl, lftp and WinSCP
-    do (ftplib itself does not): what MAGDA requires, like vsftpd (``session_reuse_required``)."""
-
-    def ntransfercmd(self, cmd: str, rest: int | str | None = None) -> tuple[socket.socket, int | None]:
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:  # type: ignore[attr-defined]
-            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)  # type: ignore[union-attr]
-        return conn, size
-
-
-class ImplicitFTP(ftplib.FTP_TLS):
-    """ftplib over implicit TLS ("FTPS", port 990), which ftplib lacks: the socket is wrapped as ``connect``
-    makes it, so the handshake comes before the greeting, as with curl's ``ftps://`` and lftp's ``open
-    ftps://``. ``login`` then sees a TLS socket and sends no ``AUTH TLS``."""
-
-    _sock: socket.socket | None = None
-
-    @property  # type: ignore[override]
-    def sock(self) -> socket.socket | None:
-        return self._sock
-
-    @sock.setter
-    def sock(self, value: socket.socket | None) -> None:
-        if value is not None and not isinstance(value, ssl.SSLSocket):
-            value = self.context.wrap_socket(value, server_hostname=self.host)  # type: ignore[attr-defined]
-        self._sock = value
-
-
-class ImplicitReusingFTP(ImplicitFTP, SessionReusingFTP):
-    """Implicit TLS, resuming the control connection's TLS session on data connections."""
 
 
 def tls_client_context(

@@ -21,8 +21,9 @@ from mockpartners import AccountInfo, EndpointInfo
 
 
 def require(program: str) -> str:
-    """The path of a system client; skip (or fail in CI) when it is not installed."""
-    path = shutil.which(program)
+    """The path of a system program (a client, or a server in /usr/sbin such as sshd and vsftpd, off a
+    normal user's PATH on Debian); skip (or fail in CI) when it is not installed."""
+    path = shutil.which(program, path=os.pathsep.join([os.environ.get("PATH", ""), *_SYSTEM_PATHS]))
     if path is None:
         message = f"{program} is not installed (apt-get install {_PACKAGES.get(program, program)})"
         if os.environ.get("CI", "").lower() == "true":
@@ -31,7 +32,13 @@ def require(program: str) -> str:
     return path
 
 
-_PACKAGES = {"sftp": "openssh-client", "ssh": "openssh-client", "ssh-keygen": "openssh-client"}
+_PACKAGES = {
+    "sftp": "openssh-client",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+    "sshd": "openssh-server",
+}
+_SYSTEM_PATHS = ("/usr/sbin", "/sbin")
 
 
 @dataclass
