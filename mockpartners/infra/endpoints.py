@@ -123,6 +123,8 @@ class AccountInfo:
     """What the partner's users call it (Lucca's account name)."""
     remote_folders: tuple[RemoteFolderInfo, ...] = ()
     """Its own folders (Lucca's "dossiers distants"): name, path on the server, use."""
+    server: str | None = None
+    """Lucca's "Serveur client": the customer's server the partner connects to (``TYPE://LOGIN@HOST:PORT``)."""
 
     @property
     def private_key(self) -> Path:

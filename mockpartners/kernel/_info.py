@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ..infra.certificates import IssuedCertificate
 from ..infra.endpoints import AccountInfo, CertificateInfo, KeyInfo, PartnerInfo, RemoteFolderInfo
 from ..infra.ssh_keys import KeyPair
+from ..model.loading import CustomerServer
 from ..ports.accounts import AccountEntry
 
 if TYPE_CHECKING:
@@ -51,7 +52,12 @@ def _account(partner: Partner, entry: AccountEntry) -> AccountInfo:
         tuple(
             RemoteFolderInfo(folder.name, folder.path, folder.use) for folder in entry.account.remote_folders
         ),
+        _server(entry.account.server),
     )
+
+
+def _server(server: CustomerServer | None) -> str | None:
+    return f"{server.type}://{server.login}@{server.address}" if server is not None else None
 
 
 def key_info(pair: KeyPair | None) -> KeyInfo | None:

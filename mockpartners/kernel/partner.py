@@ -31,7 +31,14 @@ from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
-from ..processors import ExportProcessor, Failure, Processor, Scheduler, build_processors
+from ..processors import (
+    CustomerServerProcessor,
+    ExportProcessor,
+    Failure,
+    Processor,
+    Scheduler,
+    build_processors,
+)
 from ..scenarios import Scenarios, names
 from ._accounts import FolderTables, close_interrupted_sessions, homes_of_others, moved_home, profile_accounts
 from ._emptying import empty, with_parents
@@ -265,6 +272,20 @@ class Partner:
         if account is not None:
             self.accounts.entry(account)
         return [event for exporter in exporters for event in exporter.export(account)]
+
+    def exchange(self, account: str | None = None) -> list[Event]:
+        """Lucca's "Serveur client" now (``kind: customer-server``): connect to the server of every
+        customer-hosted account (or of ``account``), push the exports, pull the imports; the events."""
+        clients = [
+            processor for processor in self.processors if isinstance(processor, CustomerServerProcessor)
+        ]
+        if not clients:
+            raise UsageError(
+                f"{self.name} connects to no customer's server (no processor of kind customer-server)"
+            )
+        if account is not None and self.accounts.entry(account).account.server is None:
+            raise UsageError(f"account {account!r} is hosted by {self.name}: it has no server of its own")
+        return [event for client in clients for event in client.exchange(account)]
 
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""

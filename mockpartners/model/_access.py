@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, ByteSize, Field, field_validator
 
+from ._customer_server import CustomerServer
 from ._remote_folders import RemoteFolder
-from ._types import AccountAuth, DurationField, KeyType, Location, Model
+from ._types import AccountAuth, DurationField, KeyType, Location, Model, checked_password
 from .duration import Duration
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ __all__ = [
     "default_methods",
     "method_errors",
 ]
-
-MAXIMUM_PASSWORD = 128
 
 
 def _not_a_number(value: Any) -> Any:
@@ -68,6 +67,9 @@ class Account(Model):
     ip_allowlist: tuple[str, ...] | None = None
     remote_folders: tuple[RemoteFolder, ...] = ()
     """Folders of this account only, besides the profile's (Lucca's "dossiers distants")."""
+    server: CustomerServer | None = None
+    """Lucca's "Serveur client": the account lives on the customer's own server, which the partner connects
+    to (``kind: customer-server``); its remote folders are paths there, and it never logs in here."""
 
     @field_validator("endpoints")
     @classmethod
@@ -81,12 +83,7 @@ class Account(Model):
     def _one_line(cls, password: bool | str) -> bool | str:
         """FTP sends the password on one command line, SSH as a string: no control characters."""
         if isinstance(password, str):
-            if not password:
-                raise ValueError("an empty password: give one, or true to generate one")
-            if len(password) > MAXIMUM_PASSWORD:
-                raise ValueError(f"a password has at most {MAXIMUM_PASSWORD} characters")
-            if not password.isprintable():
-                raise ValueError("a password cannot hold control characters (FTP sends it on one line)")
+            return checked_password(password, "give one, or true to generate one")
         return password
 
     def methods(self) -> tuple[AccountAuth, ...]:

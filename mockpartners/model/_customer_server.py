@@ -16,8 +16,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from ._access import MAXIMUM_PASSWORD
-from ._types import DurationField, Model
+from ._types import DurationField, Model, checked_password
 from .duration import Duration
 
 __all__ = ["DEFAULT_PORTS", "ConnectionType", "CustomerServer", "UploadMode"]
@@ -100,12 +99,7 @@ class CustomerServer(Model):
     @classmethod
     def _one_line_password(cls, password: str | None) -> str | None:
         if password is not None:
-            if not password:
-                raise ValueError("an empty password: give the password, or a private key instead (SFTP)")
-            if len(password) > MAXIMUM_PASSWORD:
-                raise ValueError(f"a password has at most {MAXIMUM_PASSWORD} characters")
-            if not password.isprintable():
-                raise ValueError("a password cannot hold control characters (FTP sends it on one line)")
+            return checked_password(password, "give the password, or a private key instead (SFTP)")
         return password
 
     @field_validator("private_key")

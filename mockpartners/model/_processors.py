@@ -14,7 +14,7 @@ import string
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ByteSize, Field, field_validator, model_validator
 
 from ._records import Records
 from ._remote_folders import RemoteFolderUse
@@ -30,6 +30,7 @@ __all__ = [
     "TEMPLATE_VARIABLES",
     "AnswerTemplate",
     "Answers",
+    "CustomerServerExchange",
     "Export",
     "Pickup",
     "ProcessorSpec",
@@ -173,7 +174,27 @@ class Export(Model):
         return ()
 
 
-ProcessorSpec = Annotated[Pickup | Retention | Export, Field(discriminator="kind")]
+class CustomerServerExchange(Model):
+    """Lucca's "Serveur client": the partner connects to the servers its customers host (accounts with a
+    ``server``), drops there what its exports make and fetches what it imports, answering each import in the
+    account's reports folder there, as its pickups do at home; every ``every`` of virtual time, or on demand
+    (``mockpartners exchange``, the admin API)."""
+
+    kind: Literal["customer-server"] = "customer-server"
+    every: IntervalField | None = None
+    """How often (virtual time); none: only on demand."""
+    push: tuple[RemoteFolderUse, ...] = ("export",)
+    """Remote folders (by use) where the files of the profile's exports go."""
+    pull: tuple[RemoteFolderUse, ...] = ("import",)
+    """Remote folders (by use) the partner fetches from, then imports as the pickup of that use does."""
+    max_import_size: ByteSize = ByteSize(64 * 2**20)
+    """A larger file there is left alone (journalled ``partner.skip``): the partner reads imports whole."""
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return ()
+
+
+ProcessorSpec = Annotated[Pickup | Retention | Export | CustomerServerExchange, Field(discriminator="kind")]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
     model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
 )
@@ -212,6 +233,8 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
             for index, folder in enumerate(spec.folders):
                 if folder not in profile.folders:
                     yield (*location, "folders", index), f"folder {folder!r} is not declared under folders"
+        elif not isinstance(spec, Retention):
+            continue
         elif retention is not None:
             yield location, f"a second retention processor ({dotted(retention)} sweeps every folder already)"
         else:

@@ -11,12 +11,14 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
+from ._customer_server import CustomerServer
 from ._endpoint import Credential, EndpointModel
 from ._presets import AccountPreset, preset_errors, with_preset
 from ._processors import (
     PROCESSOR_KINDS,
     Answers,
     AnswerTemplate,
+    CustomerServerExchange,
     Export,
     Pickup,
     ProcessorSpec,
@@ -44,6 +46,8 @@ __all__ = [
     "Column",
     "ContractRule",
     "Credential",
+    "CustomerServer",
+    "CustomerServerExchange",
     "Endpoint",
     "EndpointModel",
     "EventMatcher",
@@ -291,6 +295,8 @@ def folder_table(profile: Profile, account: Account) -> dict[str, Folder]:
     """The folders of one account's home: the profile's, then its remote folders, and the folders on the
     way to them (listable, so that a client can walk down to ``/dossier1/dossier2/dossier3``)."""
     table = dict(profile.folders)
+    if account.server is not None:  # its remote folders are on the customer's server, not here
+        return table
     for remote in account.remote_folders:
         parts = remote.relative.split("/")
         for depth in range(1, len(parts)):
@@ -328,6 +334,9 @@ def account_errors(profile: Profile, account: Account) -> Iterable[tuple[Locatio
         (("remote_folders", *where), text) for where, text in remote_folder_errors(account.remote_folders)
     ]
     problems += list(answer_folder_errors(profile, account))
+    if account.server is not None:  # hosted by the customer: it logs in there, never here
+        yield from problems
+        return
     problems += list(
         method_errors(
             account.auth, keys=keys, password=bool(account.password), certificate=account.certificate

@@ -11,6 +11,7 @@ from .duration import Duration
 from .errors import UsageError
 
 __all__ = [
+    "MAXIMUM_PASSWORD",
     "AccountAuth",
     "AuthMethod",
     "DurationField",
@@ -19,6 +20,7 @@ __all__ = [
     "Location",
     "Model",
     "Right",
+    "checked_password",
     "dotted",
 ]
 
@@ -59,6 +61,21 @@ def _key_type(value: Any) -> str:
 
 
 KeyType = Annotated[str, BeforeValidator(_key_type)]
+
+
+MAXIMUM_PASSWORD = 128
+
+
+def checked_password(password: str, empty: str) -> str:
+    """A password as FTP can send it (on one command line) and SSH too: not empty (``empty`` says what to do
+    instead), at most 128 characters, no control characters."""
+    if not password:
+        raise ValueError(f"an empty password: {empty}")
+    if len(password) > MAXIMUM_PASSWORD:
+        raise ValueError(f"a password has at most {MAXIMUM_PASSWORD} characters")
+    if not password.isprintable():
+        raise ValueError("a password cannot hold control characters (FTP sends it on one line)")
+    return password
 
 
 def dotted(location: Location) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..infra.journal import Journal
-from ..model._schema import Profile, RemoteFolder
+from ..model._schema import CustomerServer, Profile, RemoteFolder
 from ..model._types import AccountAuth
 from ..model.errors import StateError, UnknownAccountError
 from . import _remote_folder_edits as edits
@@ -66,6 +66,7 @@ class AccountChanges:
         name: str = "",
         preset: str | None = None,
         remote_folders: Sequence[RemoteFolder | Mapping[str, Any]] = (),
+        server: CustomerServer | Mapping[str, Any] | None = None,
     ) -> AccountEntry:
         """A new account, usable at once; ``password=True`` generates a password (read it from the result).
         Checked as a profile's account: a change that could not be declared raises :class:`AccountError`.
@@ -78,6 +79,7 @@ class AccountChanges:
             name=name,
             preset=preset,
             remote_folders=remote_folders,
+            server=server,
         )
         fields = {key: value for key, value in given.items() if value not in (None, "", ())}
         fields["certificate"] = certificate
@@ -105,6 +107,7 @@ class AccountChanges:
         description: str | Keep = KEEP,
         name: str | Keep = KEEP,
         remote_folders: Sequence[RemoteFolder | Mapping[str, Any]] | Keep = KEEP,
+        server: CustomerServer | Mapping[str, Any] | Keep | None = KEEP,
         cut_sessions: bool = False,
     ) -> AccountEntry:
         """Change what is given (``None`` means: no password, every endpoint, any address, the methods its
@@ -117,6 +120,7 @@ class AccountChanges:
             description=description,
             name=name,
             remote_folders=remote_folders,
+            server=server,
         )
         secrets = {"password": password, "public_keys": public_keys}
         names = [*fields, *(name for name, value in secrets.items() if not isinstance(value, Keep))]

@@ -191,6 +191,9 @@ class AccountBook(AccountChanges):
 
     def _account_refusal(self, entry: AccountEntry, method: AccountAuth, endpoint: str, address: str) -> str:
         username = entry.username
+        if entry.account.server is not None:
+            server = entry.account.server.address
+            return f"account {username!r} is hosted by the customer (on {server}): it does not log in here"
         if not entry.may_use(endpoint):
             allowed = ", ".join(entry.endpoints(self.profile))
             return f"account {username!r} may not use endpoint {endpoint!r} (it may use {allowed})"

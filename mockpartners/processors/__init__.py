@@ -3,6 +3,7 @@ processor specs through the registry of kinds (``_registry``)."""
 
 from ..infra.scheduler import Failure, Job, Scheduler
 from ._base import BaseProcessor, Processor
+from ._customer import CustomerServerProcessor
 from ._export import ExportProcessor
 from ._pickup import PickupProcessor, Request
 from ._registry import PROCESSOR_CLASSES, build_processors
@@ -12,6 +13,7 @@ from ._spool import Spool, Ticket
 __all__ = [
     "PROCESSOR_CLASSES",
     "BaseProcessor",
+    "CustomerServerProcessor",
     "ExportProcessor",
     "Failure",
     "Job",

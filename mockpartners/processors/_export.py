@@ -48,11 +48,14 @@ class ExportProcessor(BaseProcessor):
     def folders(self, username: str) -> list[str]:
         """The home-relative folders this export drops into for one account."""
         entry = self.context.accounts.get(username)
+        if entry is not None and entry.account.server is not None:
+            return []  # hosted by the customer: its exports go there (kind customer-server)
         remote = entry.account.remote_folders if entry is not None else ()
         mine = [folder.relative for folder in remote if folder.use in self.spec.remote_folders]
         return [*self.spec.folders, *mine]
 
-    def _drop(self, username: str, folder: str) -> Event:
+    def file_for(self, username: str, folder: str) -> tuple[str, bytes]:
+        """The name and content of the file this export makes now for one account's folder."""
         now = self.context.clock.now().astimezone(UTC)
         variables: dict[str, Any] = {
             "account": username,
@@ -62,7 +65,10 @@ class ExportProcessor(BaseProcessor):
             "date": now.strftime("%Y%m%d"),
             "time": now.strftime("%H%M%S"),
         }
-        name, content = render_variables(self.spec.file, variables)
+        return render_variables(self.spec.file, variables)
+
+    def _drop(self, username: str, folder: str) -> Event:
+        name, content = self.file_for(username, folder)
         home = self.context.tree.home(username).root
         if not (home / folder).is_dir():  # scenario remote-folder-missing: Lucca's export fails, nothing lost
             reason = f"the remote folder /{folder} is not on the server: nothing exported"

@@ -106,7 +106,7 @@ class PickupProcessor(BaseProcessor):
 
         A name the partner does not look for is ignored at once (its scanner would never see it).
         """
-        decision, reason = self._decide(request.name)
+        decision, reason = self.decide(request.name)
         if decision == "ignore":
             self._record("partner.ignore", request, reason=reason)
             return
@@ -125,7 +125,7 @@ class PickupProcessor(BaseProcessor):
 
     def upload_started(self, username: str, path: str) -> None:
         """A client writes straight under a name the partner takes: it could see the file half-written."""
-        if self.rules.direct_uploads == "allowed" or self._decide(posixpath.basename(path))[0] != "accepted":
+        if self.rules.direct_uploads == "allowed" or self.decide(posixpath.basename(path))[0] != "accepted":
             return
         harsh = self.rules.direct_uploads == "harsh"
         event = self.context.journal.record(
@@ -191,7 +191,7 @@ class PickupProcessor(BaseProcessor):
             self._take_open(request, real, handle, premature=premature)
 
     def _take_open(self, request: Request, real: Path, handle: BinaryIO, *, premature: bool) -> None:
-        decision, reason = ("invalid", _PREMATURE) if premature else self._decide(request.name)
+        decision, reason = ("invalid", _PREMATURE) if premature else self.decide(request.name)
         size, sha256 = digest(handle)
         records = None
         if decision == "accepted" and self.rules.records is not None:
@@ -255,7 +255,7 @@ class PickupProcessor(BaseProcessor):
 
     def _resume(self, ticket: Ticket) -> None:
         if not ticket.answer:  # a ticket of an older version: its answer had the template's plain name
-            template = self._template(ticket.decision)
+            template = self.template(ticket.decision)
             name = render(template, ticket, self.context.name)[0] if template else ""
             ticket = replace(ticket, answer=f"{ticket.answer_folder}/{name}" if name else "")
         home = self.context.tree.home(ticket.username)
@@ -274,7 +274,7 @@ class PickupProcessor(BaseProcessor):
         detail: dict[str, Any] = {"decision": ticket.decision}
         if ticket.decision != "accepted":
             detail["reason"] = ticket.reason
-        template = self._template(ticket.decision)
+        template = self.template(ticket.decision)
         if template is not None and ticket.answer:
             self._write_answer(ticket, template)
             detail["answer"] = ticket.answer
@@ -289,7 +289,8 @@ class PickupProcessor(BaseProcessor):
         )
         self.spool.finish(ticket)
 
-    def _template(self, decision: str) -> AnswerTemplate | None:
+    def template(self, decision: str) -> AnswerTemplate | None:
+        """The answer written for a decision (none: no answer)."""
         answers = self.rules.answers
         if decision == "accepted":
             return answers.accepted
@@ -300,7 +301,7 @@ class PickupProcessor(BaseProcessor):
     def _answer_path(self, ticket: Ticket) -> str:
         """Where the answer goes. A request sent again before its first answer was fetched keeps that
         answer: with ``repeated_answers: number`` the new one is NAME.2.EXT (then .3, ...)."""
-        template = self._template(ticket.decision)
+        template = self.template(ticket.decision)
         if template is None:
             return ""
         name = render(template, ticket, self.context.name)[0]
@@ -317,7 +318,8 @@ class PickupProcessor(BaseProcessor):
         target = self.context.tree.home(ticket.username).root / ticket.answer
         write_atomically(target, content, mode=0o644, mtime=self.context.virtual_mtime())
 
-    def _decide(self, name: str) -> tuple[str, str]:
+    def decide(self, name: str) -> tuple[str, str]:
+        """What the partner does with a file of this name: accepted, rejected or ignore, and why."""
         refused = "rejected" if self.rules.unmatched == "reject" else "ignore"
         rejecting = self.context.scenarios.active(names.REJECT_REQUESTS)
         for suffix in self.rules.temporary_suffixes:

@@ -15,6 +15,7 @@ from typing import Any
 from ..model.loading import ProcessorSpec
 from ..ports.context import ProcessorContext
 from ._base import Processor
+from ._customer import CustomerServerProcessor
 from ._export import ExportProcessor
 from ._pickup import PickupProcessor
 from ._retention import RetentionProcessor
@@ -28,6 +29,7 @@ PROCESSOR_CLASSES: Mapping[str, ProcessorFactory] = MappingProxyType(
         "pickup": PickupProcessor,
         "retention": RetentionProcessor,
         "export": ExportProcessor,
+        "customer-server": CustomerServerProcessor,
     }
 )
 

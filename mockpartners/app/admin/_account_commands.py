@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,14 @@ def add_account_command(
         )
         if action == "create":
             parser.add_argument("--preset", help="a preset of the profile (Lucca: lucca)")
+            parser.add_argument(
+                "--server",
+                metavar="TYPE://LOGIN@HOST[:PORT]",
+                help="hosted by the customer (Lucca's Serveur client): sftp, ftps or ftpes",
+            )
+            parser.add_argument("--server-password", metavar="PASSWORD", help="the login's password there")
+            parser.add_argument("--server-key", metavar="FILE", help="the private key to log in there (SFTP)")
+            parser.add_argument("--server-ca-file", metavar="FILE", help="the CA of its certificate (FTPS)")
         else:
             parser.add_argument("--login", help="a new login (its home and files follow)")
             parser.add_argument("--cut-sessions", action="store_true", help="also end its live sessions")
@@ -86,6 +95,8 @@ def account_command(arguments: argparse.Namespace, client: AdminClient) -> int:
         body = {"username": arguments.username, **_fields(arguments)}
         if arguments.preset:
             body["preset"] = arguments.preset
+        if arguments.server:
+            body["server"] = _server(arguments)
         _show("created", client.json("POST", accounts, json_body=body), arguments.generate_password)
     elif action == "change":
         body = {**_fields(arguments), **({"cut_sessions": True} if arguments.cut_sessions else {})}
@@ -124,13 +135,36 @@ def _fields(arguments: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _server(arguments: argparse.Namespace) -> dict[str, Any]:
+    """``sftp://login@host:port`` and the credentials, as the API's ``server`` object."""
+    parts = urllib.parse.urlsplit(arguments.server)
+    if not parts.scheme or not parts.hostname or not parts.username:
+        raise UsageError(
+            f"--server {arguments.server}: expected TYPE://LOGIN@HOST[:PORT], like sftp://paie@files.example.org"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"--server {arguments.server}: the port is not a number from 1 to 65535") from None
+    server: dict[str, Any] = {
+        "type": parts.scheme,
+        "host": parts.hostname,
+        "login": urllib.parse.unquote(parts.username),
+    }
+    extras = {"port": port, "password": arguments.server_password, "private_key": arguments.server_key,
+              "ca_file": arguments.server_ca_file}  # fmt: skip
+    return {**server, **{key: value for key, value in extras.items() if value is not None}}
+
+
 def _line(account: dict[str, Any]) -> str:
     folders = ", ".join(f"{folder['path']} ({folder['use']})" for folder in account.get("remote_folders", []))
     name = f' "{account["name"]}"' if account.get("name") else ""
-    return (
-        f"{account['username']}{name}: {', '.join(account['endpoints'])} by {', '.join(account['auth'])}"
-        + (f"; folders {folders}" if folders else "")
+    where = (
+        f"on the customer's server {account['server']}"
+        if account.get("server")
+        else f"{', '.join(account['endpoints'])} by {', '.join(account['auth'])}"
     )
+    return f"{account['username']}{name}: {where}" + (f"; folders {folders}" if folders else "")
 
 
 def _show(what: str, account: dict[str, Any], generated: bool = False) -> None:

@@ -99,6 +99,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument("partner", metavar="PARTNER")
     export.add_argument("--account", help="one account (default: every account)")
 
+    exchange = commands.add_parser(
+        "exchange",
+        parents=[connection],
+        help="connect to the customers' own servers now (Lucca's Serveur client)",
+    )
+    exchange.add_argument("partner", metavar="PARTNER")
+    exchange.add_argument("--account", help="one customer-hosted account (default: every one)")
+
     reset = commands.add_parser("reset", parents=[connection], help="partners back to fresh (journal kept)")
     reset.add_argument(
         "partner", nargs="?", metavar="PARTNER", help="one partner (default: all, and the clock)"
@@ -243,6 +251,19 @@ def _export(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _exchange(arguments: argparse.Namespace) -> int:
+    client = _client(arguments)
+    body = {"account": arguments.account} if arguments.account else {}
+    events = client.post(route("v1/partners", arguments.partner, "exchanges"), body)["events"]
+    for event in events:
+        outcome = (
+            "" if event["outcome"] == "ok" else f" {event['outcome']}: {event['detail'].get('message', '')}"
+        )
+        print(f"{arguments.partner}: {event['kind']} {event.get('path') or ''} ({event['account']}){outcome}")
+    failed = any(event["kind"] == "partner.exchange" and event["outcome"] != "ok" for event in events)
+    return 1 if failed else 0
+
+
 def _reset(arguments: argparse.Namespace) -> int:
     client = _client(arguments)
     if arguments.partner:
@@ -289,6 +310,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "clock": _clock,
     "report": _report,
     "export": _export,
+    "exchange": _exchange,
     "drop": _drop,
     "reset": _reset,
     "status": _status,

@@ -36,6 +36,7 @@ _CHANGEABLE = (
     "description",
     "name",
     "remote_folders",
+    "server",
 )
 _LISTS = ("public_keys", "endpoints", "ip_allowlist", "auth")
 _FOLDER_FIELDS = ("name", "path", "use", "rights", "description")
@@ -65,6 +66,15 @@ def _folders(value: Any) -> list[dict[str, Any]]:
     return value
 
 
+def _server(value: Any) -> dict[str, Any] | None:
+    """Lucca's "Serveur client": host, type, login, password or private_key... (null: hosted here)."""
+    if value is not None and not isinstance(value, dict):
+        raise UsageError(
+            'server: expected an object like {"host": ..., "type": "sftp", "login": ...} or null'
+        )
+    return value
+
+
 def _password(body: Mapping[str, Any]) -> str | bool | None:
     """A password, true (generate one) or null (none)."""
     value = body["password"]
@@ -87,6 +97,8 @@ def _fields(body: Mapping[str, Any]) -> dict[str, Any]:
             fields[name] = _password(body)
         elif name == "remote_folders":
             fields[name] = _folders(body[name])
+        elif name == "server":
+            fields[name] = _server(body[name])
         else:
             fields[name] = text_field(body, name) or ""
     if fields.get("public_keys", ()) is None:

@@ -235,6 +235,17 @@ async def export(request: web.Request) -> web.Response:
     return json_response({"events": [event.to_dict() for event in exported]}, status=201)
 
 
+async def exchange(request: web.Request) -> web.Response:
+    """Lucca's "Serveur client" now: connect to the customers' servers, push exports, pull imports."""
+    parameters(request, ())
+    body = await json_body(request, ("account",))
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    account = text_field(body, "account")
+    events = await control.run(partner.exchange, account)
+    return json_response({"events": [event.to_dict() for event in events]}, status=201)
+
+
 ROUTES = [
     ("GET", FILES, list_folder),
     ("GET", FILES + "/{path:.*}", get_file),
@@ -242,4 +253,5 @@ ROUTES = [
     ("DELETE", FILES + "/{path:.*}", delete_file),
     ("POST", "/v1/partners/{partner}/publications", publish),
     ("POST", "/v1/partners/{partner}/exports", export),
+    ("POST", "/v1/partners/{partner}/exchanges", exchange),
 ]
