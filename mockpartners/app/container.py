@@ -95,12 +95,7 @@ class SuiteContainer:
         except Exception as error:  # the SDK's APIError and its kin: the engine said no
             explanation = getattr(error, "explanation", None) or error
             raise ContainerError(f"cannot start the mockpartners container: {explanation}") from None
-        try:
-            self._wait_until_ready(timeout)
-            return self.info
-        except BaseException:  # a container that never got ready is not left running behind the error
-            self.stop()
-            raise
+        return self._ready(timeout)
 
     def _run(self, ports: dict[str, int | None]) -> Container:
         """Create, then start: a container the engine cannot start (a port taken) is removed, not left."""
@@ -137,10 +132,14 @@ class SuiteContainer:
         assert self.container is not None
         self.container.restart(timeout=10)
         self._info = None
+        return self._ready(timeout)
+
+    def _ready(self, timeout: float) -> SuiteInfo:
+        """Its info once its admin API answers; a container that never gets ready is not left running."""
         try:
             self._wait_until_ready(timeout)
             return self.info
-        except BaseException:  # a container that never got ready is not left running behind the error
+        except BaseException:
             self.stop()
             raise
 

@@ -239,10 +239,17 @@ def _drop(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _export(arguments: argparse.Namespace) -> int:
-    client = _client(arguments)
+def _for_an_account(arguments: argparse.Namespace, action: str) -> list[dict[str, Any]]:
+    """POST to a partner's ``action`` route (exports, exchanges), for ``--account`` or every account."""
     body = {"account": arguments.account} if arguments.account else {}
-    events = client.post(route("v1/partners", arguments.partner, "exports"), body)["events"]
+    events: list[dict[str, Any]] = _client(arguments).post(
+        route("v1/partners", arguments.partner, action), body
+    )["events"]
+    return events
+
+
+def _export(arguments: argparse.Namespace) -> int:
+    events = _for_an_account(arguments, "exports")
     for event in events:
         where = f"{event['path']} in {event['account']}'s home"
         print(f"{arguments.partner}: exported {where}, event #{event['id']}")
@@ -252,9 +259,7 @@ def _export(arguments: argparse.Namespace) -> int:
 
 
 def _exchange(arguments: argparse.Namespace) -> int:
-    client = _client(arguments)
-    body = {"account": arguments.account} if arguments.account else {}
-    events = client.post(route("v1/partners", arguments.partner, "exchanges"), body)["events"]
+    events = _for_an_account(arguments, "exchanges")
     for event in events:
         outcome = (
             "" if event["outcome"] == "ok" else f" {event['outcome']}: {event['detail'].get('message', '')}"

@@ -14,6 +14,7 @@ import binascii
 import contextlib
 import os
 import stat
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -223,27 +224,27 @@ async def publish(request: web.Request) -> web.Response:
     return json_response({"events": [event.to_dict() for event in published]}, status=201)
 
 
-async def export(request: web.Request) -> web.Response:
-    """The partner's exports now (``kind: export``): a file in each export folder of every account, or of
-    ``account`` only."""
+async def _for_an_account(
+    request: web.Request, action: Callable[[Partner, str | None], list[Event]]
+) -> web.Response:
+    """A partner-side action on every account, or on ``account``: its events, ``201``."""
     parameters(request, ())
     body = await json_body(request, ("account",))
     control = request.app[CONTROL]
     partner = control.partner(request.match_info["partner"])
-    account = text_field(body, "account")
-    exported = await control.run(partner.export, account)
-    return json_response({"events": [event.to_dict() for event in exported]}, status=201)
+    events = await control.run(action, partner, text_field(body, "account"))
+    return json_response({"events": [event.to_dict() for event in events]}, status=201)
+
+
+async def export(request: web.Request) -> web.Response:
+    """The partner's exports now (``kind: export``): a file in each export folder of every account, or of
+    ``account`` only."""
+    return await _for_an_account(request, lambda partner, account: partner.export(account))
 
 
 async def exchange(request: web.Request) -> web.Response:
     """Lucca's "Serveur client" now: connect to the customers' servers, push exports, pull imports."""
-    parameters(request, ())
-    body = await json_body(request, ("account",))
-    control = request.app[CONTROL]
-    partner = control.partner(request.match_info["partner"])
-    account = text_field(body, "account")
-    events = await control.run(partner.exchange, account)
-    return json_response({"events": [event.to_dict() for event in events]}, status=201)
+    return await _for_an_account(request, lambda partner, account: partner.exchange(account))
 
 
 ROUTES = [
