@@ -278,3 +278,20 @@ def test_a_user_name_must_stay_one_folder_name(
     message = str(raised.value)
     assert message.startswith("invalid profile: " + (f"{source}, " if text else "") + where)
     assert "user name cannot" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_a_profile_written_as_json_reads_back_the_same(name: str) -> None:
+    """Durations are written as a profile writes them ("1h", "2mo"), so a JSON dump of a profile (the admin
+    API, a tool's cache) is a profile again."""
+    profile = load_profile(name)
+    assert type(profile).model_validate(profile.model_dump(mode="json")) == profile
+
+
+def test_a_duration_that_is_not_text_or_a_number_is_one_clear_error(tmp_path: Path) -> None:
+    written = tmp_path / "mine.yaml"
+    written.write_text("extends: onss\npickup:\n  delay: {minutes: 5}\n")
+    with pytest.raises(
+        ProfileError, match=r"pickup\.delay: not a duration: \{'minutes': 5\} \(expected e\.g\. 30s"
+    ):
+        load_profile(written)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 from .duration import Duration
 from .errors import UsageError
@@ -41,7 +41,10 @@ def _duration(value: Any) -> Duration:
         raise ValueError(str(error)) from None
 
 
-DurationField = Annotated[Duration, BeforeValidator(_duration)]
+_AS_TEXT = PlainSerializer(str, return_type=str, when_used="json")
+"""A duration in JSON is written as a profile writes it ("30s", "2mo"), so that it reads back."""
+
+DurationField = Annotated[Duration, BeforeValidator(_duration), _AS_TEXT]
 
 
 def _at_least_a_second(value: Duration) -> Duration:
@@ -50,7 +53,7 @@ def _at_least_a_second(value: Duration) -> Duration:
     return value
 
 
-IntervalField = Annotated[Duration, BeforeValidator(_duration), AfterValidator(_at_least_a_second)]
+IntervalField = Annotated[Duration, BeforeValidator(_duration), AfterValidator(_at_least_a_second), _AS_TEXT]
 """How often a recurring partner-side job runs (a retention sweep)."""
 
 

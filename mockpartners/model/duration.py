@@ -53,6 +53,8 @@ class Duration:
             raise UsageError(f"not a duration: {shown(text)}")
         if isinstance(text, int | float):
             return cls(seconds=float(text))._checked(text)
+        if not isinstance(text, str):
+            raise UsageError(f"not a duration: {shown(text)} (expected e.g. 30s, 15m, 61d or 2 months)")
         cleaned = text.strip().lower()
         if not cleaned:
             raise UsageError("empty duration: expected e.g. 0s, 250ms, 15m, 61d, 2w or 2 months")
