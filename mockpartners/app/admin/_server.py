@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ...infra.http_listener import HttpListener
 from ...model.errors import MockPartnersError, PortInUseError, UsageError
 from . import (
     _routes_accounts,
@@ -28,7 +29,7 @@ from . import (
 from ._bodies import MAXIMUM_JSON
 from ._guard import authentication, browser_guard, is_loopback
 from ._http import CONTROL, Control, error_response, status_for
-from ._listener import Listener
+from ._listener import AdminGate
 from ._settings import AdminLimits
 from ._uploads import prepare
 
@@ -127,7 +128,7 @@ class AdminServer:
         self.control = Control(suite, self.limits)
         self.app = build_application(self.control, token, bound_host=host, allowed_hosts=allowed_hosts)
         self._runner: web.AppRunner | None = None
-        self._listener: Listener | None = None
+        self._listener: HttpListener | None = None
 
     @property
     def url(self) -> str:
@@ -147,7 +148,7 @@ class AdminServer:
             lingering_time=_LINGERING_SECONDS,
         )
         await runner.setup()
-        listener = Listener(runner, self.limits)
+        listener = HttpListener(runner, AdminGate(self.limits))
         try:
             self.port = await listener.start(self.host, self.requested_port)
         except OSError as error:
