@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from ._asyncio import AsyncioListener
 from ._listener import Listener, Work, bind_error, run_to_end, silent_listener
 
 if TYPE_CHECKING:
@@ -13,7 +14,15 @@ if TYPE_CHECKING:
 
     from ...infra.endpoints import EndpointInfo
 
-__all__ = ["EndpointServer", "Listener", "Work", "bind_error", "run_to_end", "silent_listener"]
+__all__ = [
+    "AsyncioListener",
+    "EndpointServer",
+    "Listener",
+    "Work",
+    "bind_error",
+    "run_to_end",
+    "silent_listener",
+]
 
 
 class EndpointServer(Protocol):

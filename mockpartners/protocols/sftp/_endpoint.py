@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,13 +11,13 @@ from ...infra.endpoints import EndpointInfo, HostKeyInfo
 from ...model.loading import SftpEndpoint
 from ...ports.endpoint import EndpointPort
 from ...scenarios import names
-from ..base import Listener, Work
+from ..base import AsyncioListener
 from ._auth import SshConnection
 
 __all__ = ["SftpServer"]
 
 
-class SftpServer(Listener[SftpEndpoint]):
+class SftpServer(AsyncioListener[SftpEndpoint]):
     """Serves one ``protocol: sftp`` endpoint of a profile, on the suite's asyncio loop."""
 
     protocol = "sftp"
@@ -30,13 +29,7 @@ class SftpServer(Listener[SftpEndpoint]):
         super().__init__(partner, name, spec, host, port)
         self.credentials = partner.ssh
         self._server: asyncssh.SSHAcceptor | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
-        self._tasks: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak references
-
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        await super().start()
 
     async def _open(self, port: int) -> int:
         options: dict[str, Any] = {
@@ -70,21 +63,6 @@ class SftpServer(Listener[SftpEndpoint]):
             connection.disconnect(asyncssh.DISC_BY_APPLICATION, reason)
         for connection in connections:
             await connection.wait_closed()
-
-    def _submit(self, work: Work, *, wait: bool) -> None:
-        assert self._loop is not None
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is self._loop:
-            task = self._loop.create_task(work)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:
-            future = asyncio.run_coroutine_threadsafe(work, self._loop)
-            if wait:
-                future.result(timeout=30)
 
     async def _scenarios_applied(self) -> None:
         """Scenario ``host-key-changed``: new connections get the other host keys."""
