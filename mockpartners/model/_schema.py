@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
 from ._customer_server import CustomerServer
 from ._endpoint import Credential, EndpointModel
+from ._http import HttpEndpoint
 from ._presets import AccountPreset, preset_errors, with_preset
 from ._processors import (
     PROCESSOR_KINDS,
@@ -55,6 +56,7 @@ __all__ = [
     "FailedLogins",
     "Folder",
     "FtpsEndpoint",
+    "HttpEndpoint",
     "Limits",
     "Paths",
     "Pickup",
@@ -167,18 +169,20 @@ class FtpsEndpoint(EndpointModel):
         return self.server_names
 
 
-Endpoint = Annotated[SftpEndpoint | FtpsEndpoint, Field(discriminator="protocol")]
+Endpoint = Annotated[SftpEndpoint | FtpsEndpoint | HttpEndpoint, Field(discriminator="protocol")]
 """Adding a protocol: its model here, its adapter in ``mockpartners.protocols``' registry."""
 ENDPOINT_MODELS: tuple[type[EndpointModel], ...] = get_args(get_args(Endpoint)[0])
 ENDPOINT_PROTOCOLS = tuple(model.protocol_name() for model in ENDPOINT_MODELS)
 
 
-def login_methods(endpoint: SftpEndpoint | FtpsEndpoint) -> frozenset[AccountAuth]:
+def login_methods(endpoint: SftpEndpoint | FtpsEndpoint | HttpEndpoint) -> frozenset[AccountAuth]:
     """How clients can log in on an endpoint: SSH methods it both offers and accepts; on FTPS the client
     certificate where one is required (its CN is the user name, the password is not read: MAGDA), the
-    password otherwise."""
+    password otherwise; on HTTP a password (the XFB gateway's ``user`` and ``password`` in the query)."""
     if isinstance(endpoint, SftpEndpoint):
         return frozenset(endpoint.auth_offered) & frozenset(endpoint.auth_accepted)
+    if isinstance(endpoint, HttpEndpoint):
+        return frozenset({"password"})
     return frozenset({"certificate" if endpoint.client_certificate == "required" else "password"})
 
 

@@ -31,6 +31,7 @@ class Adapter(Protocol):
 ADAPTERS: dict[str, tuple[str, str]] = {
     "sftp": (".sftp", "SftpServer"),
     "ftps": (".ftps", "FtpsServer"),
+    "http": (".http", "HttpServer"),
 }
 """Protocol name -> (module, class) of its adapter, imported on first use: a suite that serves only SFTP
 never imports pyftpdlib."""

@@ -33,7 +33,14 @@ def test_every_endpoint_model_has_an_adapter_and_every_adapter_a_model() -> None
 
 def test_endpoint_models_declare_the_credentials_they_need() -> None:
     needs = {model.protocol_name(): model.credentials for model in ENDPOINT_MODELS}
-    assert needs == {"sftp": frozenset({"ssh"}), "ftps": frozenset({"tls"})}
+    assert needs == {"sftp": frozenset({"ssh"}), "ftps": frozenset({"tls"}), "http": frozenset({"tls"})}
+
+
+def test_every_web_application_an_http_endpoint_names_has_its_routes() -> None:
+    from mockpartners.model._http import WEB_APPLICATIONS
+    from mockpartners.protocols.http import APPLICATIONS
+
+    assert set(APPLICATIONS) == set(WEB_APPLICATIONS)
 
 
 def _strings(path: Path) -> list[tuple[int, str]]:

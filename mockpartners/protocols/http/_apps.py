@@ -1,0 +1,33 @@
+"""The web applications an HTTP endpoint may serve, by name (its ``application``): each adds its routes to
+the endpoint's aiohttp application and works through the endpoint's port (sessions, the account book)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Protocol
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from ._server import HttpServer
+
+__all__ = ["APPLICATIONS", "Application", "application_routes"]
+
+
+class Application(Protocol):
+    """Adds a web application's routes for one endpoint."""
+
+    def __call__(self, server: HttpServer) -> list[web.RouteDef]: ...
+
+
+APPLICATIONS: dict[str, tuple[str, str]] = {
+    "xfb-gateway": ("._xfb", "xfb_gateway"),
+}
+"""Application name -> (module, function) of its routes, imported on first use."""
+
+
+def application_routes(name: str, server: HttpServer) -> list[web.RouteDef]:
+    """The routes of application ``name`` for this endpoint (the profile loader checked the name)."""
+    module, function = APPLICATIONS[name]
+    routes: Application = getattr(importlib.import_module(module, __package__), function)
+    return routes(server)
