@@ -311,6 +311,7 @@ def test_profiles_and_check(tmp_path: Path) -> None:
         "lucca-mprh",
         "magda",
         "onss",
+        "xfb",
     ]
     checked = run("check", "onss")
     assert checked.returncode == 0 and "onss: ok" in checked.stdout
@@ -371,7 +372,7 @@ def test_unknown_partners_are_said_so_and_nothing_else_is_printed(tmp_path: Path
         line = error_line(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
         assert line.endswith(
             f"no partner 'nope' in the journal of {running.state} "
-            "(partners there: lucca, lucca-e-paye, lucca-mprh, magda, onss)"
+            "(partners there: lucca, lucca-e-paye, lucca-mprh, magda, onss, xfb)"
         )
         quiet = run("journal", "--state-dir", str(running.state), "--partner", "onss", "--kind", "fs.*")
         assert (quiet.returncode, quiet.stdout) == (0, "")  # a partner served here, with no such event

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, ByteSize, Field, field_validator
 
+from ._applications import ApplicationRoute
 from ._customer_server import CustomerServer
 from ._remote_folders import RemoteFolder
 from ._types import AccountAuth, DurationField, KeyType, Location, Model, checked_password
@@ -67,6 +68,12 @@ class Account(Model):
     ip_allowlist: tuple[str, ...] | None = None
     remote_folders: tuple[RemoteFolder, ...] = ()
     """Folders of this account only, besides the profile's (Lucca's "dossiers distants")."""
+    organisation: str = ""
+    """Who the account is (the XFB gateway's collectivité: "Ville de ..."), for pages and mails."""
+    mail: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    """Where the partner's notification mails to this account go (the XFB gateway's ordonnateur)."""
+    applications: tuple[ApplicationRoute, ...] = ()
+    """What it may deposit, and where (the XFB gateway: application reference and destination site)."""
     server: CustomerServer | None = None
     """Lucca's "Serveur client": the account lives on the customer's own server, which the partner connects
     to (``kind: customer-server``); its remote folders are paths there, and it never logs in here."""

@@ -2,16 +2,19 @@
 B/3: "Envoi d'un fichier" or "Réception d'un fichier", the credentials in the query, as
 ``/depot-xt?user=XXXXXXXX&password=XXXXXXXX``).
 
-This first part serves the menu behind the credentials; deposits, retrieval and file states come next
-(docs/partners/xfb.md says what holds so far).
+This part serves the menu behind the credentials, the sending form and deposits (:mod:`._deposit`);
+retrieval, file states and mails come next (docs/partners/xfb.md says what holds so far).
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from ...ports.session import Session
+from ._deposit import DEPOSITS, Deposit, DepositRefused, receive_deposit
 
 if TYPE_CHECKING:
     from ._server import HttpServer
@@ -43,7 +46,64 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
         )
         return _page("XFB Gateway", body)
 
-    return [web.get("/depot-xt", menu)]
+    async def send_form(request: web.Request) -> web.Response:
+        username = _logged_in(server, request)
+        query = html.escape(f"?user={username}&password={request.query.get('password', '')}", quote=True)
+        body = (
+            "<H1>Envoi d'un fichier</H1>\n"
+            f'<FORM METHOD="POST" ACTION="/depot-xt{query}" ENCTYPE="multipart/form-data">\n'
+            'R\xe9f\xe9rence applicative : <INPUT TYPE="text" NAME="reference"><BR>\n'
+            'Site de destination : <INPUT TYPE="text" NAME="site"><BR>\n'
+            'Fichier : <INPUT TYPE="file" NAME="file"><BR>\n'
+            '<INPUT TYPE="submit" VALUE="Envoyer">\n</FORM>'
+        )
+        return _page("Envoi d'un fichier", body)
+
+    async def deposit(request: web.Request) -> web.Response:
+        username = _logged_in(server, request)
+        session = server.session_of(request)
+        try:
+            received = await receive_deposit(request, session)
+        except DepositRefused as refused:
+            session.record("partner.refuse", path=DEPOSITS, outcome="refused", reason=str(refused))
+            return _not_received(str(refused))
+        _decide(server, session, username, received)
+        return _received(username, request.query.get("password", ""))
+
+    return [web.get("/depot-xt", menu), web.get("/depot-xt/send", send_form), web.post("/depot-xt", deposit)]
+
+
+def _decide(server: HttpServer, session: Session, username: str, received: Deposit) -> None:
+    """Whether the ordonnateur may send to this application and site: either way the gateway has the file
+    (its page says "File received"); what it does with it is the journal's, and the mail's."""
+    routes = server.partner.accounts.entry(username).account.applications
+    allowed = any(route.reference == received.reference and route.site == received.site for route in routes)
+    detail: dict[str, Any] = {"reference": received.reference, "site": received.site, "size": received.size}
+    if allowed:
+        session.record("partner.deposit", path=received.location.relative, decision="accepted", **detail)
+    else:
+        reason = (
+            "partenaire non autoris\xe9 pour cet ordonnateur (partner not authorised for this ordonnateur)"
+        )
+        session.record("partner.deposit", path=received.location.relative, outcome="refused",
+                       decision="not-authorised", reason=reason, **detail)  # fmt: skip
+
+
+def _received(username: str, password: str) -> web.Response:
+    """The gateway's own answer, as TASK Collectivités' trace shows it (section D/5)."""
+    link = html.escape(f"?user={username}&password={password}", quote=True)
+    text = (
+        "<HTML>\n<HEAD>\n  <TITLE>File received correctly</TITLE>\n</HEAD>\n<BODY>\n<CENTER>\n"
+        "<H1><FONT color=GREEN>File received</FONT></H1>\n"
+        f'<A HREF="{link}">Continue ...</A>\n'
+        "</CENTER>\n</BODY>\n</HTML>\n"
+    )
+    return web.Response(text=text, content_type="text/html", charset="iso-8859-1")
+
+
+def _not_received(why: str) -> web.Response:
+    body = f"<CENTER>\n<H1><FONT color=RED>File not received</FONT></H1>\n{html.escape(why)}\n</CENTER>"
+    return _page("File not received", body, status=400)
 
 
 def _logged_in(server: HttpServer, request: web.Request) -> str:
