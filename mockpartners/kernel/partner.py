@@ -25,22 +25,22 @@ from ..infra.journal import Event, Journal, Query
 from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
 from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
-from ..model.errors import StateError, UsageError
+from ..model.errors import StateError
 from ..model.loading import Profile, Right, folder_table
 from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
 from ..ports.storage import PartnerTree
 from ..processors import (
-    CustomerServerProcessor,
-    ExportProcessor,
     Failure,
+    FileStatesProcessor,
     Processor,
     Scheduler,
     build_processors,
 )
 from ..scenarios import Scenarios, names
 from ._accounts import FolderTables, close_interrupted_sessions, homes_of_others, moved_home, profile_accounts
+from ._actions import PartnerActions
 from ._emptying import empty, with_parents
 from ._info import partner_info
 from ._scenario_effects import HeldFolders, ScenarioEffects
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["Partner"]
 
 
-class Partner:
+class Partner(PartnerActions):
     def __init__(
         self,
         profile: Profile,
@@ -78,6 +78,10 @@ class Partner:
         self.tree = PartnerTree(state.homes(profile.name), profile, self._adjust_rights, self._folder_tables)
         self.processors: tuple[Processor, ...] = build_processors(self, profile.processor_specs())
         """What the partner does on its side (pickup, retention...): the profile's processors, in order."""
+        self.file_states = next(
+            (item for item in self.processors if isinstance(item, FileStatesProcessor)), None
+        )
+        """The states of the files it makes available (the XFB gateway's B, T, E), where it has them."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
         self.accounts: AccountBook = AccountBook(
@@ -262,30 +266,6 @@ class Partner:
     def account(self, username: str | None = None, *, passphrase: bool | None = None) -> AccountInfo:
         """An account and its sample credentials (the first one, or the first with/without a passphrase)."""
         return self.info().account(username, passphrase=passphrase)
-
-    def export(self, account: str | None = None) -> list[Event]:
-        """Run the partner's exports now (``kind: export``): a file in each export folder of every account,
-        or of ``account`` only; each a ``partner.export`` event."""
-        exporters = [processor for processor in self.processors if isinstance(processor, ExportProcessor)]
-        if not exporters:
-            raise UsageError(f"{self.name} has no export (no processor of kind export in its profile)")
-        if account is not None:
-            self.accounts.entry(account)
-        return [event for exporter in exporters for event in exporter.export(account)]
-
-    def exchange(self, account: str | None = None) -> list[Event]:
-        """Lucca's "Serveur client" now (``kind: customer-server``): connect to the server of every
-        customer-hosted account (or of ``account``), push the exports, pull the imports; the events."""
-        clients = [
-            processor for processor in self.processors if isinstance(processor, CustomerServerProcessor)
-        ]
-        if not clients:
-            raise UsageError(
-                f"{self.name} connects to no customer's server (no processor of kind customer-server)"
-            )
-        if account is not None and self.accounts.entry(account).account.server is None:
-            raise UsageError(f"account {account!r} is hosted by {self.name}: it has no server of its own")
-        return [event for client in clients for event in client.exchange(account)]
 
     def files(self, username: str | None = None) -> AccountFiles:
         """The files of an account (the first one by default), as the partner sees them."""

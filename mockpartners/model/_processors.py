@@ -32,6 +32,7 @@ __all__ = [
     "Answers",
     "CustomerServerExchange",
     "Export",
+    "FileStates",
     "Pickup",
     "ProcessorSpec",
     "Retention",
@@ -194,7 +195,23 @@ class CustomerServerExchange(Model):
         return ()
 
 
-ProcessorSpec = Annotated[Pickup | Retention | Export | CustomerServerExchange, Field(discriminator="kind")]
+class FileStates(Model):
+    """Files the partner makes available in ``folder`` have a state (the XFB gateway): B, to fetch; T,
+    fetched whole; E, asked for again after it was fetched (a double click in a browser), refused until it
+    is made available again (the S.A.U.'s "remise à disposition": the admin API, the CLI)."""
+
+    kind: Literal["file-states"] = "file-states"
+    folder: str = "retours"
+    first_local_ident: int = Field(default=62899, ge=1)
+    """The gateway's ``local_ident`` of the first file (then one more per file); the guide shows 62899."""
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return ()
+
+
+ProcessorSpec = Annotated[
+    Pickup | Retention | Export | CustomerServerExchange | FileStates, Field(discriminator="kind")
+]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
     model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
 )
@@ -229,6 +246,9 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     for location, spec in declared_processors(profile):
         if isinstance(spec, Pickup):
             yield from _pickup_errors(profile, location, spec, takers)
+        elif isinstance(spec, FileStates):
+            if spec.folder not in profile.folders:
+                yield (*location, "folder"), f"folder {spec.folder!r} is not declared under folders"
         elif isinstance(spec, Export):
             for index, folder in enumerate(spec.folders):
                 if folder not in profile.folders:

@@ -14,6 +14,7 @@ from ..infra.credentials import SshCredentials, TlsCredentials
 from ..infra.limits import ConnectionLimits, OnceLog
 from ..infra.ssh_keys import KeyPair
 from ._facts import PartnerFacts
+from .file_states import FileStatesPort
 from .session import Session
 
 __all__ = ["EndpointPort"]
@@ -24,6 +25,10 @@ class EndpointPort(PartnerFacts, Protocol):
     def ssh(self) -> SshCredentials | None: ...
     @property
     def tls(self) -> TlsCredentials | None: ...
+    @property
+    def file_states(self) -> FileStatesPort | None:
+        """The states of the files the partner makes available, where it has them (the XFB gateway)."""
+
     @property
     def resource_log(self) -> OnceLog:
         """Where running out of descriptors is reported (once a minute, for the whole process)."""

@@ -5,6 +5,7 @@ from ..infra.scheduler import Failure, Job, Scheduler
 from ._base import BaseProcessor, Processor
 from ._customer import CustomerServerProcessor
 from ._export import ExportProcessor
+from ._file_states import FileStatesProcessor
 from ._pickup import PickupProcessor, Request
 from ._registry import PROCESSOR_CLASSES, build_processors
 from ._retention import RetentionProcessor
@@ -16,6 +17,7 @@ __all__ = [
     "CustomerServerProcessor",
     "ExportProcessor",
     "Failure",
+    "FileStatesProcessor",
     "Job",
     "PickupProcessor",
     "Processor",

@@ -17,6 +17,7 @@ from ..ports.context import ProcessorContext
 from ._base import Processor
 from ._customer import CustomerServerProcessor
 from ._export import ExportProcessor
+from ._file_states import FileStatesProcessor
 from ._pickup import PickupProcessor
 from ._retention import RetentionProcessor
 
@@ -30,6 +31,7 @@ PROCESSOR_CLASSES: Mapping[str, ProcessorFactory] = MappingProxyType(
         "retention": RetentionProcessor,
         "export": ExportProcessor,
         "customer-server": CustomerServerProcessor,
+        "file-states": FileStatesProcessor,
     }
 )
 

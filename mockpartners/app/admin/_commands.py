@@ -107,6 +107,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     exchange.add_argument("partner", metavar="PARTNER")
     exchange.add_argument("--account", help="one customer-hosted account (default: every one)")
 
+    available = commands.add_parser(
+        "make-available",
+        parents=[connection],
+        help="a file back in state B (the XFB gateway's remise a disposition, after a double click)",
+    )
+    available.add_argument("partner", metavar="PARTNER")
+    available.add_argument("account", metavar="ACCOUNT")
+    available.add_argument("name", metavar="FILE")
+
     reset = commands.add_parser("reset", parents=[connection], help="partners back to fresh (journal kept)")
     reset.add_argument(
         "partner", nargs="?", metavar="PARTNER", help="one partner (default: all, and the clock)"
@@ -269,6 +278,14 @@ def _exchange(arguments: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _make_available(arguments: argparse.Namespace) -> int:
+    path = route("v1/partners", arguments.partner, "accounts", arguments.account, "available", arguments.name)
+    event = _client(arguments).post(path)["event"]
+    ident = event["detail"]["local_ident"]
+    print(f"{arguments.partner}: {event['path']} in state B again (local_ident {ident})")
+    return 0
+
+
 def _reset(arguments: argparse.Namespace) -> int:
     client = _client(arguments)
     if arguments.partner:
@@ -316,6 +333,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _report,
     "export": _export,
     "exchange": _exchange,
+    "make-available": _make_available,
     "drop": _drop,
     "reset": _reset,
     "status": _status,

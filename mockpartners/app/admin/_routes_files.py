@@ -247,6 +247,17 @@ async def exchange(request: web.Request) -> web.Response:
     return await _for_an_account(request, lambda partner, account: partner.exchange(account))
 
 
+async def make_available(request: web.Request) -> web.Response:
+    """The XFB gateway's "remise à disposition" by the S.A.U.: a file back in state B."""
+    parameters(request, ())
+    await json_body(request, ())  # like every POST: a JSON body (here an empty object)
+    control = request.app[CONTROL]
+    partner = control.partner(request.match_info["partner"])
+    username = control.account(partner, request.match_info["account"])
+    event = await control.run(partner.make_available, username, request.match_info["name"])
+    return json_response({"event": event.to_dict()})
+
+
 ROUTES = [
     ("GET", FILES, list_folder),
     ("GET", FILES + "/{path:.*}", get_file),
@@ -255,4 +266,5 @@ ROUTES = [
     ("POST", "/v1/partners/{partner}/publications", publish),
     ("POST", "/v1/partners/{partner}/exports", export),
     ("POST", "/v1/partners/{partner}/exchanges", exchange),
+    ("POST", "/v1/partners/{partner}/accounts/{account}/available/{name}", make_available),
 ]

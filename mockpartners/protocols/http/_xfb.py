@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ...ports.session import Session
 from ._deposit import DEPOSITS, Deposit, DepositRefused, receive_deposit
+from ._retrieval import available_page, send_file
 
 if TYPE_CHECKING:
     from ._server import HttpServer
@@ -70,7 +71,22 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
         _decide(server, session, username, received)
         return _received(username, request.query.get("password", ""))
 
-    return [web.get("/depot-xt", menu), web.get("/depot-xt/send", send_form), web.post("/depot-xt", deposit)]
+    async def receive(request: web.Request) -> web.Response:
+        username = _logged_in(server, request)
+        listing = available_page(server, username, request.query.get("password", ""))
+        return _page("R\xe9ception d'un fichier", f"<H1>R\xe9ception d'un fichier</H1>\n{listing}")
+
+    async def fetch(request: web.Request) -> web.StreamResponse:
+        username = _logged_in(server, request)
+        return await send_file(server, request, server.session_of(request), username)
+
+    return [
+        web.get("/depot-xt", menu),
+        web.get("/depot-xt/send", send_form),
+        web.post("/depot-xt", deposit),
+        web.get("/depot-xt/receive", receive),
+        web.get("/depot-xt/{name}", fetch),
+    ]
 
 
 def _decide(server: HttpServer, session: Session, username: str, received: Deposit) -> None:
