@@ -26,6 +26,7 @@ from ...model.errors import (
     MockPartnersError,
     ProfileError,
     UnknownAccountError,
+    UnknownMailError,
     UnknownPartnerError,
     UnknownScenarioError,
     UsageError,
@@ -153,7 +154,8 @@ def status_for(error: MockPartnersError) -> int:
     """The HTTP status of one of our errors."""
     if isinstance(error, AccessRefused):
         return {"invalid_name": 400, "not_found": 404}.get(error.kind, 403)
-    if isinstance(error, UnknownPartnerError | UnknownScenarioError | UnknownAccountError | NotFound):
+    unknown = UnknownPartnerError | UnknownScenarioError | UnknownAccountError | UnknownMailError | NotFound
+    if isinstance(error, unknown):
         return 404
     if isinstance(error, UsageError | ProfileError):
         return 400
