@@ -108,6 +108,13 @@ class Control:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._work, functools.partial(function, *arguments, **keywords))
 
+    async def run_waiting(self, function: Callable[..., _T], *arguments: Any) -> _T:
+        """Like :meth:`run`, for a long poll: on the waits' own threads, never holding a worker."""
+        if self.stopping.is_set():
+            raise Stopping("the suite is stopping")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._waits, functools.partial(function, *arguments))
+
     async def wait_for(self, query: Query, timeout: float) -> Event:
         """The first event matching ``query``, waiting up to ``timeout`` seconds (a long poll)."""
         loop = asyncio.get_running_loop()
