@@ -90,6 +90,49 @@ def test_a_mail_over_the_size_limit_gets_552_and_nothing_is_stored(mockpartners:
     assert suite.outbox.messages() == []
 
 
+def test_a_full_outbox_refuses_with_452_until_it_is_emptied(mockpartners: SuiteFactory) -> None:
+    suite = mockpartners("onss", mail_limits=MailLimits(max_messages=1))
+    with _smtp(suite) as client:
+        client.send_message(_mail("Premier"))
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.send_message(_mail("Second"))
+        assert refused.value.smtp_code == 452
+        assert [mail.subject for mail in suite.outbox.messages()] == ["Premier"]
+        suite.reset()
+        client.send_message(_mail("Second"))
+    assert [mail.subject for mail in suite.outbox.messages()] == ["Second"]
+
+
+def test_a_client_that_stops_sending_is_disconnected_after_the_data_timeout(
+    mockpartners: SuiteFactory,
+) -> None:
+    suite = mockpartners("onss", mail_limits=MailLimits(data_timeout=0.5))
+    outbox = suite.info.outbox
+    assert outbox is not None
+    with socket.create_connection((outbox.host, outbox.port), timeout=10) as connection:
+        reader = connection.makefile("rb")
+        assert reader.readline().startswith(b"220 ")
+        connection.sendall(b"EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n")
+        connection.sendall(b"DATA\r\nSubject: half\r\n\r\nthe rest never comes")
+        replies = reader.read()  # returns once the sink closes the connection (10 s at most)
+    assert b"354 " in replies and b"250 2.0.0" not in replies
+    assert suite.outbox.messages() == []
+
+
+def test_a_malformed_relay_is_one_clear_error(tmp_path: Path) -> None:
+    for arguments, environment in [
+        (["--mail-relay", "mailpit"], {}),
+        ([], {"MOCKPARTNERS_MAIL_RELAY": "mailpit:smtp"}),
+    ]:
+        result = subprocess.run(
+            [*COMMAND, "up", "onss", "--ports", "ephemeral", "--state-dir", str(tmp_path), *arguments],
+            capture_output=True, text=True, timeout=60, env={**NO_TOKEN, **environment},
+        )  # fmt: skip
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("mockpartners: error: mail relay ")
+        assert "expected HOST:PORT" in result.stderr
+
+
 def test_an_address_with_too_many_connections_gets_421_and_another_address_does_not(
     mockpartners: SuiteFactory,
 ) -> None:

@@ -33,6 +33,8 @@ class MailLimits:
     """Connections open at once from one client address; one more gets ``421`` and is closed."""
     data_timeout: float = 60.0
     """Seconds a command may take, the whole DATA transfer included, before the connection is closed."""
+    max_messages: int = 10000
+    """Mails the outbox keeps; beyond, a new one is refused with ``452`` until it is emptied (a reset)."""
 
 
 Deliver = Callable[[Envelope, str], Awaitable[str]]

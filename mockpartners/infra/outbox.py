@@ -193,9 +193,20 @@ class Outbox:
     # -- what the sink does ---------------------------------------------------------------------------------
 
     async def _receive(self, envelope: Envelope, peer: str) -> str:
-        """Store a message the sink took (in a thread: the loop serves other clients meanwhile)."""
+        """Store a message the sink took (in a thread: the loop serves other clients meanwhile); a full
+        outbox or a disk that takes no more is a temporary refusal (4xx), as a real server's would be."""
+        with self._lock:
+            full = len(self._index) >= self.limits.max_messages
+        if full:
+            reason = f"the outbox holds {self.limits.max_messages} mails: empty it (mockpartners mail clear)"
+            self._refused(peer, reason)
+            return f"452 4.3.1 Insufficient system storage: {reason}"
         loop = asyncio.get_running_loop()
-        summary = await loop.run_in_executor(None, self._store, envelope, peer)
+        try:
+            summary = await loop.run_in_executor(None, self._store, envelope, peer)
+        except OSError as error:
+            self._refused(peer, f"cannot store the mail: {error.strerror or error}")
+            return "451 4.3.0 Cannot store the mail now, try again later"
         return f"250 2.0.0 Ok: stored as {summary.id}"
 
     def _store(self, envelope: Envelope, peer: str) -> MailSummary:
