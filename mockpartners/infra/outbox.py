@@ -156,7 +156,10 @@ class Outbox:
             message["Message-ID"] = make_msgid(domain="mockpartners.localhost")
         if "Date" not in message:
             message["Date"] = format_datetime(self.journal.clock.now())
-        return self._sender.submit(self._deliver, message, partner)
+        try:
+            return self._sender.submit(self._deliver, message, partner)
+        except RuntimeError:  # shut down: the suite stopped
+            raise StateError("the suite has stopped: its outbox sends no more mail") from None
 
     def _deliver(self, message: EmailMessage, partner: str | None) -> str:
         message_id = str(message["Message-ID"])
