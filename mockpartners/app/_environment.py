@@ -28,6 +28,8 @@ VARIABLES = {
     "MOCKPARTNERS_ADMIN_TOKEN_FILE": "a file holding the admin API's token (--admin-token-file)",
     "MOCKPARTNERS_ADMIN_ALLOWED_HOSTS": "Host names the admin API answers to, separated by spaces or commas "
     "(--admin-allowed-host)",
+    "MOCKPARTNERS_MAIL_RELAY": "HOST:PORT of an SMTP relay partner mail also goes to (--mail-relay)",
+    "MOCKPARTNERS_MAIL_PORT": "port of the mail outbox's SMTP sink (--mail-port)",
     "MOCKPARTNERS_QUIET": "true for one line instead of the cheat-sheet (--quiet)",
     "MOCKPARTNERS_IMAGE": "the image the pytest container fixture runs (not used by up)",
 }
@@ -65,6 +67,7 @@ def apply_environment(arguments: argparse.Namespace, environ: Mapping[str, str])
             raise UsageError(f"MOCKPARTNERS_ADMIN_PORT={port!r}: expected a port number")
         arguments.admin_port = int(port)
     _apply_admin(arguments, environ)
+    _apply_mail(arguments, environ)
     quiet = value("MOCKPARTNERS_QUIET", "").strip().lower()
     if quiet and quiet not in ("1", "true", "yes", "0", "false", "no"):
         raise UsageError(f"MOCKPARTNERS_QUIET={quiet!r}: expected true or false")
@@ -85,3 +88,15 @@ def _apply_admin(arguments: argparse.Namespace, environ: Mapping[str, str]) -> N
         arguments.admin_token_file = Path(token_file) if token_file else None
     hosts = _items(environ.get("MOCKPARTNERS_ADMIN_ALLOWED_HOSTS", ""), r"[\s,]+")
     arguments.admin_allowed_hosts = hosts + arguments.admin_allowed_hosts
+
+
+def _apply_mail(arguments: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """The outbox's relay and port, unless the command line gave them."""
+    relay = environ.get("MOCKPARTNERS_MAIL_RELAY", "").strip()
+    if relay and arguments.mail_relay is None:
+        arguments.mail_relay = relay
+    port = environ.get("MOCKPARTNERS_MAIL_PORT", "").strip()
+    if port and arguments.mail_port is None:
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise UsageError(f"MOCKPARTNERS_MAIL_PORT={port!r}: expected a port number")
+        arguments.mail_port = int(port)

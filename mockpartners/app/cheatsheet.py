@@ -22,6 +22,10 @@ def render(suite: SuiteInfo, program: str = "mockpartners") -> str:
         token = f", token in {suite.admin.token_file}" if suite.admin.token_file else ""
         lines.append(f"admin:    {suite.admin.url} (OpenAPI {suite.admin.openapi}{token})")
         lines.append(f"          {program} status --state-dir {state}   (also: scenario, clock, report)")
+    if suite.outbox is not None:
+        relay = f", also relayed to {suite.outbox.relay}" if suite.outbox.relay else ""
+        lines.append(f"mail:     smtp://{suite.outbox.host}:{suite.outbox.port} (outbox{relay})")
+        lines.append(f"          {program} mail list --state-dir {state}")
     lines.append(f"journal:  {program} journal --follow --state-dir {state}")
     lines.append("stop:     Ctrl-C")
     return "\n".join(lines)

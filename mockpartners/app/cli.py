@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--quiet", action="store_true", help="print no cheat-sheet")
     _admin_options(up)
+    _mail_options(up)
 
     journal = commands.add_parser("journal", help="print the journal of a state directory")
     _state_dir(journal)
@@ -130,6 +131,20 @@ def _admin_options(up: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PARTNER/NAME[:KEY=VALUE,...]",
         help="switch a scenario on at start, e.g. onss/answers-late:delay=10m; repeatable",
+    )
+
+
+def _mail_options(up: argparse.ArgumentParser) -> None:
+    up.add_argument(
+        "--mail-relay",
+        metavar="HOST:PORT",
+        help="also send partner mail to this SMTP server, e.g. a Mailpit (default: $MOCKPARTNERS_MAIL_RELAY)",
+    )
+    up.add_argument(
+        "--mail-port",
+        type=_port,
+        metavar="N",
+        help="port of the mail outbox's SMTP sink (default 2525; with --ports ephemeral a free port)",
     )
 
 
@@ -210,6 +225,8 @@ def _up(arguments: argparse.Namespace) -> int:
         admin_port=arguments.admin_port,
         admin_token=_admin_token(arguments),
         admin_allowed_hosts=arguments.admin_allowed_hosts,
+        mail_relay=arguments.mail_relay,
+        mail_port=arguments.mail_port,
     )
     try:
         suite.start()

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..infra.journal import Event, Journal, Query
+from ..infra.outbox import MailLimits
 from ..infra.state import StateDir
 from ..kernel.partner import Partner
 from ..model.errors import JournalTimeout, MockPartnersError
@@ -104,9 +105,12 @@ class SuiteFactory:
         state_dir: str | Path | None = None,
         admin: bool = False,
         admin_token: str | None = None,
+        mail_relay: str | None = None,
+        mail_limits: MailLimits | None = None,
     ) -> Runtime:
         """A started suite of ``partners`` (all built-in ones if none) on ephemeral loopback ports;
-        ``admin=True`` also serves the HTTP control plane (``suite.admin.url``)."""
+        ``admin=True`` also serves the HTTP control plane (``suite.admin.url``); ``mail_relay``
+        (``HOST:PORT``) also sends partner mail there (docs/mail.md)."""
         directory = Path(state_dir) if state_dir else self._base / f"state-{len(self._suites)}"
         suite = Runtime(
             partners,
@@ -118,6 +122,8 @@ class SuiteFactory:
             credentials_from=self._credentials,
             admin=admin,
             admin_token=admin_token,
+            mail_relay=mail_relay,
+            mail_limits=mail_limits,
         )
         self._suites.append(suite)
         suite.start()

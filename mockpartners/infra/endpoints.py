@@ -21,6 +21,7 @@ __all__ = [
     "EndpointInfo",
     "HostKeyInfo",
     "KeyInfo",
+    "OutboxInfo",
     "PartnerInfo",
     "RemoteFolderInfo",
     "SuiteInfo",
@@ -187,6 +188,17 @@ class AdminInfo:
 
 
 @dataclass(frozen=True)
+class OutboxInfo:
+    """The suite's mail outbox: its SMTP sink (any SMTP client may send to it), where it keeps the mails,
+    and the relay partner mail also goes to (``HOST:PORT``, None: none)."""
+
+    host: str
+    port: int
+    directory: str
+    relay: str | None = None
+
+
+@dataclass(frozen=True)
 class SuiteInfo:
     state_dir: str
     journal: str
@@ -195,6 +207,7 @@ class SuiteInfo:
     partners: dict[str, PartnerInfo] = field(default_factory=dict)
     format: int = FORMAT_VERSION
     admin: AdminInfo | None = None
+    outbox: OutboxInfo | None = None
 
     def __getitem__(self, name: str) -> PartnerInfo:
         try:
@@ -225,8 +238,16 @@ class SuiteInfo:
     def from_dict(cls, data: dict[str, Any]) -> SuiteInfo:
         partners = {name: _partner(value) for name, value in data["partners"].items()}
         admin = AdminInfo(**data["admin"]) if data.get("admin") else None
+        outbox = OutboxInfo(**data["outbox"]) if data.get("outbox") else None
         return cls(
-            data["state_dir"], data["journal"], data["status"], data["pid"], partners, data["format"], admin
+            data["state_dir"],
+            data["journal"],
+            data["status"],
+            data["pid"],
+            partners,
+            data["format"],
+            admin,
+            outbox,
         )
 
 

@@ -13,7 +13,9 @@ import stat
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ from ..infra.credentials import SshCredentials, TlsCredentials
 from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from ..infra.journal import Event, Journal, Query
 from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
+from ..infra.outbox import Outbox
 from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
 from ..model.errors import StateError
@@ -82,6 +85,8 @@ class Partner(PartnerActions):
             (item for item in self.processors if isinstance(item, FileStatesProcessor)), None
         )
         """The states of the files it makes available (the XFB gateway's B, T, E), where it has them."""
+        self.outbox: Outbox | None = None
+        """The suite's mail outbox (set by the suite that serves the partner)."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
         self.accounts: AccountBook = AccountBook(
@@ -249,6 +254,12 @@ class Partner(PartnerActions):
     def spool(self) -> Path:
         """The partner's own desk, outside every home (processors keep what they took there)."""
         return self.state.spool(self.name)
+
+    def send_mail(self, message: EmailMessage) -> Future[str]:
+        """Hand a mail to the suite's outbox, marked as this partner's; its Message-ID once delivered."""
+        if self.outbox is None:
+            raise StateError(f"{self.name} is not served by a suite: it has no outbox to send mail through")
+        return self.outbox.send(message, partner=self.name)
 
     def virtual_mtime(self) -> float | None:
         """The modification time the partner gives the files it writes now (None: the wall clock's)."""

@@ -18,9 +18,10 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 from ..infra.clock import Clock
-from ..infra.endpoints import AdminInfo, SuiteInfo
+from ..infra.endpoints import AdminInfo, OutboxInfo, SuiteInfo
 from ..infra.journal import Journal
 from ..infra.limits import RESOURCE_ERRORS, OnceLog, out_of_resources, raise_descriptor_limit
+from ..infra.outbox import MailLimits, Outbox, relay_address
 from ..infra.state import DEFAULT_STATE_DIR, StateDir
 from ..model.errors import MockPartnersError, StateError, UsageError
 from ..model.loading import Endpoint, Profile, load_profile, load_profiles
@@ -28,9 +29,11 @@ from ..processors import Scheduler
 from ..protocols import EndpointServer, server_for
 from .partner import Partner
 
-__all__ = ["PORT_NUMBERS", "Suite", "checked_port"]
+__all__ = ["DEFAULT_MAIL_PORT", "PORT_NUMBERS", "Suite", "checked_port"]
 
 PORT_NUMBERS = "a port number from 0 to 65535 (0: a free port)"
+DEFAULT_MAIL_PORT = 2525
+"""The outbox's SMTP sink, nominally: the unprivileged stand-in for 25 that mail tools know."""
 
 Ports = Literal["nominal", "ephemeral"]
 _T = TypeVar("_T")
@@ -58,9 +61,17 @@ class Suite:
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
         new_host_keys: bool = False,
         credentials_from: str | Path | None = None,
+        mail_relay: str | None = None,
+        mail_port: int | None = None,
+        mail_limits: MailLimits | None = None,
     ) -> None:
+        """``mail_relay`` (``HOST:PORT``): where partner mail also goes besides the outbox (a team's
+        Mailpit); ``mail_port``: the outbox's SMTP port (default 2525, a free one with ephemeral ports)."""
         if ports not in ("nominal", "ephemeral"):
             raise UsageError(f"ports: expected 'nominal' or 'ephemeral', got {ports!r}")
+        self._mail_relay = relay_address(mail_relay) if mail_relay else None
+        self._mail_port = checked_port(mail_port, "mail_port") if mail_port is not None else None
+        self._mail_limits = mail_limits or MailLimits()
         self.state = StateDir(state_dir)
         self.ports = ports
         self.host = host
@@ -72,6 +83,7 @@ class Suite:
         self._credentials_from = StateDir(credentials_from) if credentials_from else None
         self.clock = Clock()
         self.journal: Journal | None = None
+        self._outbox: Outbox | None = None
         self.partners: dict[str, Partner] = {}
         self._servers: list[EndpointServer] = []
         self._scheduler = Scheduler(self.clock)
@@ -91,9 +103,11 @@ class Suite:
             names = [profile.name for profile in profiles]
             self.journal.record("suite.start", partners=names, pid=os.getpid())
             self.resource_log.listeners.append(self._resource_event)
+            self._outbox = self._new_outbox(self.journal)
             for profile in profiles:
                 self.partners[profile.name] = self._prepare(profile)
             self._start_loop()
+            self._run(self._outbox.start())
             for partner in self.partners.values():
                 self._serve(partner)
             self._start_services()
@@ -108,8 +122,12 @@ class Suite:
         """Close every connection and listener, let partner jobs finish, mark endpoints.json stopped."""
         if self._loop is not None:
             self._stop_services()
+        if self._outbox is not None:
+            self._outbox.close()  # the mails being sent reach the sink first
         if self._loop is not None:
             with contextlib.suppress(MockPartnersError, RuntimeError, TimeoutError):
+                if self._outbox is not None:
+                    self._run(self._outbox.stop(), timeout=15)
                 self._run(self._stop_servers(), timeout=15)
             self._loop.call_soon_threadsafe(self._loop.stop)
             if self._thread is not None:
@@ -123,6 +141,7 @@ class Suite:
             self.journal.record("suite.stop")
             self.journal.close()
             self.journal = None
+        self._outbox = None
         self.state.unlock()
 
     def __enter__(self) -> Suite:
@@ -144,6 +163,13 @@ class Suite:
             ) from None
 
     @property
+    def outbox(self) -> Outbox:
+        """The suite's mail outbox (docs/mail.md): ``messages()``, ``message(id)``, ``wait_for(to=...)``."""
+        if self._outbox is None:
+            raise StateError("the suite is not running: its outbox is closed")
+        return self._outbox
+
+    @property
     def info(self) -> SuiteInfo:
         return self.info_with(status="running")
 
@@ -155,14 +181,17 @@ class Suite:
             os.getpid(),
             {name: partner.info() for name, partner in self.partners.items()},
             admin=self._admin_info(),
+            outbox=self._outbox_info(),
         )
 
     def reset(self, partner: str | None = None) -> None:
-        """Reset one partner (or all of them, and the clock): empty trees, profile scenarios, journal kept."""
+        """Reset one partner (or all of them, the clock and the outbox): empty trees, profile scenarios,
+        journal kept."""
         for chosen in [self[partner]] if partner else list(self.partners.values()):
             chosen.reset()
         if partner is None:
             self.clock.reset()
+            self.outbox.clear()
 
     # -- internals ----------------------------------------------------------------------------------------
 
@@ -180,6 +209,25 @@ class Suite:
             for profile in profiles
         ]
 
+    def _new_outbox(self, journal: Journal) -> Outbox:
+        """One outbox per suite, kept in ``STATE/outbox`` across restarts."""
+        port = self._mail_port if self._mail_port is not None else DEFAULT_MAIL_PORT
+        return Outbox(
+            self.state.path / "outbox",
+            journal,
+            host=self.host,
+            port=0 if self.ports == "ephemeral" and self._mail_port is None else port,
+            limits=self._mail_limits,
+            relay=self._mail_relay,
+        )
+
+    def _outbox_info(self) -> OutboxInfo | None:
+        outbox = self._outbox
+        if outbox is None:
+            return None
+        relay = f"{outbox.relay[0]}:{outbox.relay[1]}" if outbox.relay else None
+        return OutboxInfo(outbox.host, outbox.port, str(outbox.directory), relay)
+
     def _restore_clock(self) -> None:
         """The virtual clock goes on where the last run left it (``clock.json``), and never behind the
         journal's newest event (the file lost, or written by an older version): times never go back across
@@ -196,6 +244,7 @@ class Suite:
         if self._credentials_from is not None:
             self.state.copy_credentials_from(self._credentials_from, profile.name)
         partner = Partner(profile, self.state, self.journal, self._scheduler, self.resource_log)
+        partner.outbox = self._outbox
         partner.prepare(new_host_keys=self._new_host_keys)
         return partner
 

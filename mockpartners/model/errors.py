@@ -54,3 +54,7 @@ class UnknownScenarioError(MockPartnersError):
 
 class UnknownAccountError(MockPartnersError):
     """An account name the partner does not have (now: accounts change while serving)."""
+
+
+class UnknownMailError(MockPartnersError):
+    """A mail id the suite's outbox does not hold (never stored, or emptied by a reset)."""

@@ -2,12 +2,14 @@
 
 A processor (pickup, retention, and those later partners declare) reads the partner's profile, journals,
 schedules jobs on the clock, works on the file tree and in the partner's own desk (its spool, outside every
-home), asks the scenarios that change partner-side behaviour, and reports its failures.
+home), asks the scenarios that change partner-side behaviour, sends mail, and reports its failures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,3 +43,7 @@ class ProcessorContext(PartnerFacts, Protocol):
 
     def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
         """How a job reports a failure (a ``partner.error`` event with ``context``)."""
+
+    def send_mail(self, message: EmailMessage) -> Future[str]:
+        """Send ``message`` through the suite's outbox over SMTP (and its relay, if any), from a worker
+        thread: the caller never waits for SMTP. The future holds the Message-ID once the outbox has it."""

@@ -1,6 +1,6 @@
-"""The commands that drive a running suite through its admin API: scenario, clock, report, drop, reset
-and status. They find the API and its token in ``STATE/endpoints.json``, or take ``--url`` and ``--token``,
-so they work as well against a suite in a container as against one on this machine.
+"""The commands that drive a running suite through its admin API: scenario, clock, report, drop, reset,
+status, account and mail. They find the API and its token in ``STATE/endpoints.json``, or take ``--url``
+and ``--token``, so they work as well against a suite in a container as against one on this machine.
 
 Failures are :class:`~mockpartners.model.errors.MockPartnersError` s: ``mockpartners.app.cli`` prints
 them as one line and exits with status 2. ``report`` exits with status 1 when the contract is broken.
@@ -19,6 +19,7 @@ from typing import Any
 
 from ...model.errors import UsageError
 from ._account_commands import account_command, add_account_command
+from ._mail_commands import add_mail_command, mail_command
 from .client import TOKEN_VARIABLE, AdminClient, route
 
 __all__ = ["COMMANDS", "add_commands"]
@@ -125,6 +126,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "status", parents=[connection], help="what a running suite serves, its clock and scenarios"
     )
     add_account_command(commands, connection)
+    add_mail_command(commands, connection)
 
 
 def _client(arguments: argparse.Namespace) -> AdminClient:
@@ -338,4 +340,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "reset": _reset,
     "status": _status,
     "account": lambda arguments: account_command(arguments, _client(arguments)),
+    "mail": lambda arguments: mail_command(arguments, _client(arguments)),
 }

@@ -26,6 +26,7 @@ from ...model.errors import (
     MockPartnersError,
     ProfileError,
     UnknownAccountError,
+    UnknownMailError,
     UnknownPartnerError,
     UnknownScenarioError,
     UsageError,
@@ -107,6 +108,13 @@ class Control:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._work, functools.partial(function, *arguments, **keywords))
 
+    async def run_waiting(self, function: Callable[..., _T], *arguments: Any) -> _T:
+        """Like :meth:`run`, for a long poll: on the waits' own threads, never holding a worker."""
+        if self.stopping.is_set():
+            raise Stopping("the suite is stopping")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._waits, functools.partial(function, *arguments))
+
     async def wait_for(self, query: Query, timeout: float) -> Event:
         """The first event matching ``query``, waiting up to ``timeout`` seconds (a long poll)."""
         loop = asyncio.get_running_loop()
@@ -153,7 +161,8 @@ def status_for(error: MockPartnersError) -> int:
     """The HTTP status of one of our errors."""
     if isinstance(error, AccessRefused):
         return {"invalid_name": 400, "not_found": 404}.get(error.kind, 403)
-    if isinstance(error, UnknownPartnerError | UnknownScenarioError | UnknownAccountError | NotFound):
+    unknown = UnknownPartnerError | UnknownScenarioError | UnknownAccountError | UnknownMailError | NotFound
+    if isinstance(error, unknown):
         return 404
     if isinstance(error, UsageError | ProfileError):
         return 400

@@ -22,6 +22,7 @@ from . import (
     _routes_clock,
     _routes_files,
     _routes_journal,
+    _routes_mail,
     _routes_report,
     _routes_scenarios,
     _routes_suite,
@@ -44,6 +45,7 @@ _LINGERING_SECONDS = 2.0
 ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
     *_routes_suite.ROUTES,
     *_routes_journal.ROUTES,
+    *_routes_mail.ROUTES,
     *_routes_files.ROUTES,
     *_routes_accounts.ROUTES,
     *_routes_scenarios.ROUTES,

@@ -1,0 +1,101 @@
+"""Routes of the suite's mail outbox (docs/mail.md): list, show, download as ``.eml``, wait for, clear.
+
+The outbox's Python API reads files and waits on the journal, so every handler hands it to a worker thread;
+a wait is a long poll in slices, so that a stopping suite never waits for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from ...infra.outbox import describe
+from ...model.errors import JournalTimeout
+from ._http import CONTROL, Control, Stopping, json_response, parameters, seconds
+
+__all__ = ["ROUTES"]
+
+FILTERS = ("to", "subject", "partner", "after")
+DEFAULT_WAIT = 10.0
+MAXIMUM_WAIT = 120.0
+_WAIT_SLICE = 0.5
+
+
+def _filters(values: dict[str, str]) -> dict[str, str | None]:
+    return {name: values.get(name) for name in FILTERS}
+
+
+async def listing(request: web.Request) -> web.Response:
+    """The stored mails, oldest first, filtered by recipient, subject (parts, any case) or partner."""
+    values = parameters(request, FILTERS)
+    control = request.app[CONTROL]
+    found = await control.run(lambda: control.suite.outbox.messages(**_filters(values)))
+    return json_response({"mails": [summary.to_dict() for summary in found]})
+
+
+def _shown(control: Control, mail_id: str) -> dict[str, Any]:
+    outbox = control.suite.outbox
+    return {**outbox.summary(mail_id).to_dict(), **describe(outbox.message(mail_id))}
+
+
+async def show(request: web.Request) -> web.Response:
+    """One mail: its headers, its text body, its attachments' names and sizes."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    return json_response(await control.run(_shown, control, request.match_info["id"]))
+
+
+async def raw(request: web.Request) -> web.Response:
+    """One mail as stored, for a mail client (``message/rfc822``)."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    mail_id = request.match_info["id"]
+    data = await control.run(control.suite.outbox.raw, mail_id)
+    disposition = f'attachment; filename="{mail_id}.eml"'
+    return web.Response(
+        body=data, content_type="message/rfc822", headers={"Content-Disposition": disposition}
+    )
+
+
+def _wait(control: Control, values: dict[str, str], timeout: float) -> dict[str, Any]:
+    """Wait in slices: a stopping suite ends the poll within half a second."""
+    remaining = timeout
+    while True:
+        if control.stopping.is_set():
+            raise Stopping("the suite is stopping")
+        slice_seconds = min(remaining, _WAIT_SLICE)
+        try:
+            return control.suite.outbox.wait_for(**_filters(values), timeout=slice_seconds).to_dict()
+        except JournalTimeout:
+            remaining -= slice_seconds
+            if remaining <= 0:
+                wanted = ", ".join(f"{name}={value!r}" for name, value in values.items() if name != "timeout")
+                raise JournalTimeout(
+                    f"no mail ({wanted or 'any'}) reached the outbox within {timeout:g} s"
+                ) from None
+
+
+async def wait(request: web.Request) -> web.Response:
+    """A long poll: 200 with the first stored mail matching, or 408 when none came in time."""
+    values = parameters(request, (*FILTERS, "timeout"))
+    timeout = seconds(values, "timeout", DEFAULT_WAIT, cap=MAXIMUM_WAIT)
+    control = request.app[CONTROL]
+    return json_response(await control.run_waiting(_wait, control, values, timeout))
+
+
+async def clear(request: web.Request) -> web.Response:
+    """Empty the outbox (a suite reset does it too); the journal keeps the mails' events."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    count = await control.run(control.suite.outbox.clear)
+    return json_response({"cleared": count, "last_id": control.journal.last_id()})
+
+
+ROUTES = [
+    ("GET", "/v1/mail", listing),
+    ("DELETE", "/v1/mail", clear),
+    ("GET", "/v1/mail/wait", wait),
+    ("GET", r"/v1/mail/{id:\d+}.eml", raw),
+    ("GET", r"/v1/mail/{id:\d+}", show),
+]
