@@ -25,10 +25,12 @@ from tests.clients import curl, require, sftp_batch
 
 ROOT = Path(__file__).parent.parent
 IMAGE = "mockpartners:test"
-PASSIVE = range(45100, 45110)  # clear of 40000-42000, where in-process MAGDA tests open passive ports
-LUCCA_PASSIVE = range(45110, 45120)  # and of Lucca's 43000-44999
-COMPOSE_PASSIVE = range(45120, 45130)  # and of the container test beside it
-BAD_SETUP_PASSIVE = range(45130, 45131)  # containers that must refuse to start publish one
+# Host ports published one to one: below the kernel's ephemeral range (32768-60999), where any socket of a
+# test running beside may take a port at random, and clear of the doubles' passive ranges (40000-49999)
+PASSIVE = range(30100, 30110)
+LUCCA_PASSIVE = range(30110, 30120)
+COMPOSE_PASSIVE = range(30120, 30130)  # the container test beside it
+BAD_SETUP_PASSIVE = range(30130, 30131)  # containers that must refuse to start publish one
 BASE_IMAGE = "docker.io/library/python:3.12-slim"
 
 
