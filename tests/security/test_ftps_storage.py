@@ -28,8 +28,12 @@ def test_curl_upload_beyond_the_quota_is_cut_and_never_processed(small: Partner,
     request = tmp_path / "GROOT.xml"
     request.write_bytes(b"<Vraag/>" * 50_000)  # 400 KB
     result = curl_ftps_upload(small, request, "/to_vip/")
-    assert result.returncode == 70, result.stderr  # CURLE_REMOTE_DISK_FULL: curl's name for 552
-    assert "Exceeded storage allocation" in result.stderr
+    # The server stops reading at the quota, answers 552 and closes the data connection. curl reads the 552
+    # (exit 70, CURLE_REMOTE_DISK_FULL) unless it was still sending when the close came: the kernel then
+    # resets the connection and curl stops at its send (exit 55), as with any server that stops reading.
+    assert result.returncode in (55, 70), result.stderr
+    if result.returncode == 70:
+        assert "Exceeded storage allocation" in result.stderr
 
     refused = small.journal.wait_for(kind="fs.write", outcome="refused")
     assert refused.path == "to_vip/GROOT.xml" and refused.detail["limit"] == "quota"
