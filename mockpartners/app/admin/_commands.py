@@ -94,19 +94,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     drop.add_argument("--from", dest="source", required=True, metavar="FILE", help="the content ('-': stdin)")
     drop.add_argument("--account", help="the account (default: the partner's first one)")
 
-    export = commands.add_parser(
-        "export", parents=[connection], help="run a partner's exports now (Lucca's absences export)"
-    )
-    export.add_argument("partner", metavar="PARTNER")
-    export.add_argument("--account", help="one account (default: every account)")
-
-    exchange = commands.add_parser(
-        "exchange",
-        parents=[connection],
-        help="connect to the customers' own servers now (Lucca's Serveur client)",
-    )
-    exchange.add_argument("partner", metavar="PARTNER")
-    exchange.add_argument("--account", help="one customer-hosted account (default: every one)")
+    for name, text, accounts in (
+        ("export", "run a partner's exports now (Lucca's absences export)", "every account"),
+        ("exchange", "connect to the customers' own servers now (Lucca's Serveur client)", "every one"),
+    ):
+        action = commands.add_parser(name, parents=[connection], help=text)
+        action.add_argument("partner", metavar="PARTNER")
+        action.add_argument("--account", help=f"one account (default: {accounts})")
 
     available = commands.add_parser(
         "make-available",
