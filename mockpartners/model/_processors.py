@@ -31,8 +31,11 @@ __all__ = [
     "AnswerTemplate",
     "Answers",
     "CustomerServerExchange",
+    "DepositMails",
+    "Deposits",
     "Export",
     "FileStates",
+    "MailTemplate",
     "Pickup",
     "ProcessorSpec",
     "Retention",
@@ -195,6 +198,61 @@ class CustomerServerExchange(Model):
         return ()
 
 
+MAIL_VARIABLES = frozenset(
+    {
+        "name",
+        "account",
+        "organisation",
+        "reference",
+        "site",
+        "scenario",
+        "date",
+        "time",
+        "local_ident",
+        "partner",
+    }
+)
+
+
+class MailTemplate(Model):
+    """A notification mail: its subject and text, with ``${name}``-style variables."""
+
+    subject: str = Field(min_length=1)
+    body: str
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _known_variables(cls, text: str) -> str:
+        template = string.Template(text)
+        unknown = set(template.get_identifiers()) - MAIL_VARIABLES if template.is_valid() else {"(malformed)"}
+        if unknown:
+            known = ", ".join(sorted(MAIL_VARIABLES))
+            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
+        return text
+
+
+class DepositMails(Model):
+    """The XFB gateway's mails to the ordonnateur about its deposits (TASK Collectivités' guide, D/6)."""
+
+    accepted: MailTemplate
+    not_authorised: MailTemplate
+    missing: MailTemplate
+
+
+class Deposits(Model):
+    """What the partner does with a deposit (the XFB gateway): the (application reference, destination
+    site) pair must be one of the account's ``applications``; either way the ordonnateur gets a mail, and a
+    transfer of an empty file gets one too."""
+
+    kind: Literal["deposits"] = "deposits"
+    folder: str = "depots"
+    sender: str = Field(default="xfb-gateway@dgfip.example", pattern=r"^[^@\s]+@[^@\s]+$")
+    mails: DepositMails
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return ()
+
+
 class FileStates(Model):
     """Files the partner makes available in ``folder`` have a state (the XFB gateway): B, to fetch; T,
     fetched whole; E, asked for again after it was fetched (a double click in a browser), refused until it
@@ -204,13 +262,17 @@ class FileStates(Model):
     folder: str = "retours"
     first_local_ident: int = Field(default=62899, ge=1)
     """The gateway's ``local_ident`` of the first file (then one more per file); the guide shows 62899."""
+    sender: str = Field(default="xfb-gateway@dgfip.example", pattern=r"^[^@\s]+@[^@\s]+$")
+    available_mail: MailTemplate | None = None
+    """The notice mailed to the account when a file is made available (the guide's "Avis de mise à
+    disposition"); none: no mail."""
 
     def inbox_folders(self) -> tuple[str, ...]:
         return ()
 
 
 ProcessorSpec = Annotated[
-    Pickup | Retention | Export | CustomerServerExchange | FileStates, Field(discriminator="kind")
+    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits, Field(discriminator="kind")
 ]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
     model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
@@ -246,7 +308,7 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     for location, spec in declared_processors(profile):
         if isinstance(spec, Pickup):
             yield from _pickup_errors(profile, location, spec, takers)
-        elif isinstance(spec, FileStates):
+        elif isinstance(spec, Deposits | FileStates):
             if spec.folder not in profile.folders:
                 yield (*location, "folder"), f"folder {spec.folder!r} is not declared under folders"
         elif isinstance(spec, Export):

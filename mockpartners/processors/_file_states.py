@@ -22,6 +22,7 @@ from ..model.loading import FileStates
 from ..ports.context import ProcessorContext
 from ..ports.file_states import Available, FetchDecision
 from ._base import BaseProcessor
+from ._mails import send_notice
 
 __all__ = ["FileStatesProcessor"]
 
@@ -45,6 +46,9 @@ class FileStatesProcessor(BaseProcessor):
             states[name] = {"state": "B", "local_ident": ident}
             self._save(username, states)
         self._record(username, name, "B", ident, ref=event.id)
+        if self.spec.available_mail is not None:
+            send_notice(self.context, self.spec.available_mail, self.spec.sender, username, name=name,
+                        local_ident=ident)  # fmt: skip
 
     def forget(self) -> None:
         """After a reset the files are gone, and so are their states."""

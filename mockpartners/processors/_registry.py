@@ -16,6 +16,7 @@ from ..model.loading import ProcessorSpec
 from ..ports.context import ProcessorContext
 from ._base import Processor
 from ._customer import CustomerServerProcessor
+from ._deposits import DepositsProcessor
 from ._export import ExportProcessor
 from ._file_states import FileStatesProcessor
 from ._pickup import PickupProcessor
@@ -32,6 +33,7 @@ PROCESSOR_CLASSES: Mapping[str, ProcessorFactory] = MappingProxyType(
         "export": ExportProcessor,
         "customer-server": CustomerServerProcessor,
         "file-states": FileStatesProcessor,
+        "deposits": DepositsProcessor,
     }
 )
 

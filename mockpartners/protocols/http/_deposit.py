@@ -110,7 +110,7 @@ async def _write(session: Session, reference: str, site: str, name: str, read: R
     except StorageRefused as refused:
         raise DepositRefused(refused.reason) from None
     finally:
-        session.upload_ended(location, complete=complete, bytes_written=size)
+        session.upload_ended(location, complete=complete, bytes_written=size, reference=reference, site=site)
         if not complete:
             location.real.unlink(missing_ok=True)
     if not complete:

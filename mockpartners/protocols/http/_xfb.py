@@ -9,12 +9,11 @@ retrieval, file states and mails come next (docs/partners/xfb.md says what holds
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ...ports.session import Session
-from ._deposit import DEPOSITS, Deposit, DepositRefused, receive_deposit
+from ._deposit import DEPOSITS, DepositRefused, receive_deposit
 from ._retrieval import available_page, send_file
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
         except DepositRefused as refused:
             session.record("partner.refuse", path=DEPOSITS, outcome="refused", reason=str(refused))
             return _not_received(str(refused))
-        _decide(server, session, username, received)
+        del received  # what the gateway does with it is its processors' (kind deposits): journal and mails
         return _received(username, request.query.get("password", ""))
 
     async def receive(request: web.Request) -> web.Response:
@@ -87,22 +86,6 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
         web.get("/depot-xt/receive", receive),
         web.get("/depot-xt/{name}", fetch),
     ]
-
-
-def _decide(server: HttpServer, session: Session, username: str, received: Deposit) -> None:
-    """Whether the ordonnateur may send to this application and site: either way the gateway has the file
-    (its page says "File received"); what it does with it is the journal's, and the mail's."""
-    routes = server.partner.accounts.entry(username).account.applications
-    allowed = any(route.reference == received.reference and route.site == received.site for route in routes)
-    detail: dict[str, Any] = {"reference": received.reference, "site": received.site, "size": received.size}
-    if allowed:
-        session.record("partner.deposit", path=received.location.relative, decision="accepted", **detail)
-    else:
-        reason = (
-            "partenaire non autoris\xe9 pour cet ordonnateur (partner not authorised for this ordonnateur)"
-        )
-        session.record("partner.deposit", path=received.location.relative, outcome="refused",
-                       decision="not-authorised", reason=reason, **detail)  # fmt: skip
 
 
 def _received(username: str, password: str) -> web.Response:

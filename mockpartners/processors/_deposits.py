@@ -1,0 +1,66 @@
+"""What the XFB gateway does with a deposit (TASK Collectivités' guide, D/6, "Différents méls générés par le
+serveur XFB/Gateway"): a deposit to a pair the ordonnateur may use is a correct transfer, one to another
+pair is refused ("Partenaire non autorisé pour un ordonnateur"), a transfer of an empty file is a "fichier
+inexistant"; each is a ``partner.deposit`` event and a mail to the ordonnateur."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from ..infra.journal import Event
+from ..model.loading import Deposits
+from ..ports.context import ProcessorContext
+from ._base import BaseProcessor
+from ._mails import send_notice
+
+__all__ = ["DepositsProcessor"]
+
+_NOT_AUTHORISED = "partenaire non autorisé pour cet ordonnateur (partner not authorised for this ordonnateur)"
+
+
+class DepositsProcessor(BaseProcessor):
+    def __init__(self, context: ProcessorContext, spec: Deposits) -> None:
+        self.context = context
+        self.spec = spec
+
+    def watches(self, username: str, relative_path: str) -> bool:
+        return posixpath.dirname(relative_path) == self.spec.folder
+
+    def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
+        reference = str(event.detail.get("reference", ""))
+        site = str(event.detail.get("site", ""))
+        entry = self.context.accounts.get(username)
+        routes = entry.account.applications if entry is not None else ()
+        route = next((item for item in routes if (item.reference, item.site) == (reference, site)), None)
+        name = posixpath.basename(relative_path)
+        detail: dict[str, Any] = {
+            "reference": reference,
+            "site": site,
+            "size": event.detail.get("bytes_written"),
+            "ref": event.id,
+        }
+        if route is None:
+            detail.update(outcome="refused", decision="not-authorised", reason=_NOT_AUTHORISED)
+        else:
+            detail.update(decision="accepted")
+        self.context.journal.record("partner.deposit", account=username, path=relative_path, **detail)
+        variables = {
+            "name": name,
+            "reference": reference,
+            "site": site,
+            "scenario": route.scenario if route else "",
+        }
+        mail = self.spec.mails.accepted if route is not None else self.spec.mails.not_authorised
+        send_notice(self.context, mail, self.spec.sender, username, **variables)
+
+    def incomplete(self, username: str, relative_path: str, event: Event, reason: str) -> None:
+        """A transfer that brought nothing: the gateway's "transfert d'un fichier inexistant"."""
+        if event.detail.get("bytes_written"):
+            return  # cut short: not a file that does not exist
+        variables = {
+            "name": posixpath.basename(relative_path),
+            "reference": str(event.detail.get("reference", "")),
+            "site": str(event.detail.get("site", "")),
+        }
+        send_notice(self.context, self.spec.mails.missing, self.spec.sender, username, **variables)

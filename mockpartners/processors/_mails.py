@@ -1,0 +1,42 @@
+"""Notification mails a partner sends to an account, from a profile's template (subject and text with
+``${name}``-style variables), through the suite's outbox (its SMTP sink, and the user's relay)."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC
+from email.message import EmailMessage
+from typing import Any
+
+from ..infra.journal import Event
+from ..model._processors import MailTemplate
+from ..ports.context import ProcessorContext
+
+__all__ = ["send_notice"]
+
+
+def send_notice(
+    context: ProcessorContext, template: MailTemplate, sender: str, username: str, **variables: Any
+) -> Event | None:
+    """Mail the account (at its ``mail``); a ``partner.mail`` event, or none when it has no address."""
+    entry = context.accounts.get(username)
+    if entry is None or entry.account.mail is None:
+        return None
+    now = context.clock.now().astimezone(UTC)
+    values = {
+        "account": username,
+        "organisation": entry.account.organisation,
+        "partner": context.name,
+        "date": now.strftime("%d/%m/%Y"),
+        "time": now.strftime("%H:%M:%S"),
+        **variables,
+    }
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = entry.account.mail
+    message["Subject"] = string.Template(template.subject).safe_substitute(values)
+    message.set_content(string.Template(template.body).safe_substitute(values))
+    context.send_mail(message)
+    return context.journal.record(
+        "partner.mail", account=username, to=entry.account.mail, subject=str(message["Subject"])
+    )
