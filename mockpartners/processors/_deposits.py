@@ -6,11 +6,14 @@ inexistant"; each is a ``partner.deposit`` event and a mail to the ordonnateur."
 from __future__ import annotations
 
 import posixpath
+from datetime import datetime
 from typing import Any
 
 from ..infra.journal import Event
+from ..model.duration import Duration
 from ..model.loading import Deposits
 from ..ports.context import ProcessorContext
+from ..scenarios import names
 from ._base import BaseProcessor
 from ._mails import send_notice
 
@@ -23,16 +26,25 @@ class DepositsProcessor(BaseProcessor):
     def __init__(self, context: ProcessorContext, spec: Deposits) -> None:
         self.context = context
         self.spec = spec
+        self._previous: dict[str, datetime] = {}
+        """When each account's previous deposit arrived (virtual time): scenario ``deposits-too-close``."""
 
     def watches(self, username: str, relative_path: str) -> bool:
         return posixpath.dirname(relative_path) == self.spec.folder
 
+    def forget(self) -> None:
+        self._previous.clear()
+
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
+        if self._lost(username, relative_path, event):
+            return
         reference = str(event.detail.get("reference", ""))
         site = str(event.detail.get("site", ""))
         entry = self.context.accounts.get(username)
         routes = entry.account.applications if entry is not None else ()
         route = next((item for item in routes if (item.reference, item.site) == (reference, site)), None)
+        if self.context.scenarios.active(names.PARTNER_NOT_AUTHORISED) is not None:
+            route = None
         name = posixpath.basename(relative_path)
         detail: dict[str, Any] = {
             "reference": reference,
@@ -53,6 +65,24 @@ class DepositsProcessor(BaseProcessor):
         }
         mail = self.spec.mails.accepted if route is not None else self.spec.mails.not_authorised
         send_notice(self.context, mail, self.spec.sender, username, **variables)
+
+    def _lost(self, username: str, relative_path: str, event: Event) -> bool:
+        """Scenario ``deposits-too-close``: a deposit that follows the account's previous one within the
+        interval is lost on the treasury's side (removed, no mail), though its page said "File received"."""
+        previous = self._previous.get(username)
+        self._previous[username] = event.time
+        too_close = self.context.scenarios.active(names.DEPOSITS_TOO_CLOSE)
+        if too_close is None or previous is None:
+            return False
+        interval = Duration.parse(str(too_close["interval"]))
+        if interval.after(previous) <= event.time:
+            return False
+        (self.context.tree.home(username).root / relative_path).unlink(missing_ok=True)
+        reason = f"deposited within {interval} of the previous deposit: lost by the gateway's batch"
+        self.context.journal.record(
+            "partner.lost", account=username, path=relative_path, ref=event.id, reason=reason
+        )
+        return True
 
     def incomplete(self, username: str, relative_path: str, event: Event, reason: str) -> None:
         """A transfer that brought nothing: the gateway's "transfert d'un fichier inexistant"."""

@@ -21,6 +21,7 @@ from ..infra.journal import Event
 from ..model.loading import FileStates
 from ..ports.context import ProcessorContext
 from ..ports.file_states import Available, FetchDecision
+from ..scenarios import names
 from ._base import BaseProcessor
 from ._mails import send_notice
 
@@ -76,6 +77,8 @@ class FileStatesProcessor(BaseProcessor):
             if entry is None or int(entry["local_ident"]) != local_ident:
                 return FetchDecision(refusal=f"no file {name} with local_ident {local_ident}")
             state = str(entry["state"])
+            if state == "B" and self.context.scenarios.active(names.DOUBLE_CLICK_TO_E) is not None:
+                state = "T"  # scenario double-click-to-e: as if this were the second click
             if state == "T":  # already fetched: asked again, as a double click does
                 entry["state"] = "E"
                 self._save(username, states)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
 from ..model._types import Right
+from ._gateway import GATEWAY_SPECS
 from ._spec import Parameter, ScenarioSpec
 from .names import (
     ACCOUNT_EDITED,
@@ -335,4 +336,4 @@ _SPECS = [
     ),
 ]
 
-CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in _SPECS}
+CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS]}

@@ -18,15 +18,19 @@ __all__ = [
     "CLIENT_CERTIFICATE_UNTRUSTED",
     "CLIENT_CERTIFICATE_WRONG_CN",
     "CONNECTION_TYPE_REFUSED",
+    "DEPOSITS_TOO_CLOSE",
     "DISCONNECT_AFTER_BYTES",
     "DISK_FULL",
+    "DOUBLE_CLICK_TO_E",
     "FAIL_NTH_WRITE",
     "FAIL_WRITES",
     "FIREWALL_DROP",
+    "GATEWAY_DOWN",
     "HOST_KEY_CHANGED",
     "LATENCY",
     "LISTENING",
     "NO_PUBLICKEY",
+    "PARTNER_NOT_AUTHORISED",
     "PASSIVE_PORT_CLOSED",
     "PASSWORD_REFUSED",
     "PORT_CLOSED",
@@ -63,6 +67,12 @@ SETSTAT_REFUSED: Final = "setstat-refused"
 ANSWERS_LATE: Final = "answers-late"
 REJECT_REQUESTS: Final = "reject-requests"
 
+# -- the XFB gateway ----------------------------------------------------------------------------------------
+DEPOSITS_TOO_CLOSE: Final = "deposits-too-close"
+PARTNER_NOT_AUTHORISED: Final = "partner-not-authorised"
+DOUBLE_CLICK_TO_E: Final = "double-click-to-e"
+GATEWAY_DOWN: Final = "gateway-down"
+
 # -- TLS: the server's certificate, the client's, the versions ----------------------------------------------
 SERVER_CERTIFICATE_UNTRUSTED: Final = "server-certificate-untrusted"
 SERVER_CERTIFICATE_RENEWED: Final = "server-certificate-renewed"
@@ -95,7 +105,7 @@ DISK_FULL: Final = "disk-full"
 RESTART_MID_TRANSFER: Final = "restart-mid-transfer"
 
 # -- groups -------------------------------------------------------------------------------------------------
-LISTENING: Final = frozenset({PORT_CLOSED, FIREWALL_DROP})
+LISTENING: Final = frozenset({PORT_CLOSED, FIREWALL_DROP, GATEWAY_DOWN})
 """Scenarios that change whether and how an endpoint's port answers: every listener follows them."""
 
 TLS_CONTEXT: Final = frozenset(

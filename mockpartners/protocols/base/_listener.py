@@ -120,7 +120,7 @@ class Listener(ABC, Generic[Spec]):
     async def _apply_scenarios(self) -> None:
         """Listen (or not) as the port scenarios say: closed, a firewall that drops, or the real server."""
         scenarios = self.partner.scenarios
-        closed = scenarios.active(names.PORT_CLOSED) is not None
+        closed = any(scenarios.active(name) is not None for name in (names.PORT_CLOSED, names.GATEWAY_DOWN))
         dropping = not closed and scenarios.active(names.FIREWALL_DROP) is not None
         if (closed or dropping) and self._listening:
             await self._close()
