@@ -255,6 +255,7 @@ def _check(
         "uploads-only-in": _uploads_only_in,
         "fetched-then-removed": _fetched_then_removed,
         "fetched-then-moved": _fetched_then_moved,
+        "spaced": _spaced,
     }
     status, summary, evidence = checks[rule.check](rule, events, folders)
     if status == "fail" and rule.severity != "error":
@@ -309,6 +310,24 @@ def _fetched_then_moved(rule: ContractRule, events: Sequence[Event], folders: Fo
     if not_moved:
         return "fail", f"{len(not_moved)} fetched file(s) not moved to {to}", not_moved
     return "pass", f"{len(fetched)} fetched file(s), all moved to {to}", ()
+
+
+def _spaced(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
+    """Matching events of one account at least ``interval`` apart (the journal's times: the virtual clock)."""
+    assert rule.interval is not None
+    matching = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    previous: dict[str | None, Event] = {}
+    close = []
+    for event in matching:
+        before = previous.get(event.account)
+        if before is not None and rule.interval.after(before.time) > event.time:
+            close.append(event)
+        previous[event.account] = event
+    if len(matching) < 2:
+        return "not-exercised", "fewer than two events to space", ()
+    if close:
+        return "fail", f"{len(close)} event(s) less than {rule.interval} after the previous one", close
+    return "pass", f"{len(matching)} event(s), each at least {rule.interval} after the previous one", ()
 
 
 def _exercised(rule: ContractRule, events: Sequence[Event]) -> bool:

@@ -221,8 +221,10 @@ class ContractRule(_Model):
     """One thing a well-behaved client does (or never does), checked over the journal."""
 
     description: str
-    check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved"]
+    check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced"]
     match: tuple[EventMatcher, ...] = ()
+    interval: DurationField | None = None
+    """``spaced``: the least time between two matching events of one account (the XFB guide's 30 s)."""
     folders: tuple[str, ...] = ()
     remote_folders: tuple[RemoteFolderUse, ...] = ()
     """Besides ``folders``: each account's remote folders of these uses (Lucca's import folders)."""
@@ -381,6 +383,7 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
         "uploads-only-in": ("folders",),
         "fetched-then-removed": ("folders",),
         "fetched-then-moved": ("folders", "to"),
+        "spaced": ("match", "interval"),
     }[rule.check]
     for key in needs:
         if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):
