@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from ..model._http import HttpEndpoint
 from ._spec import Parameter, ScenarioSpec
-from .names import DEPOSITS_TOO_CLOSE, DOUBLE_CLICK_TO_E, GATEWAY_DOWN, PARTNER_NOT_AUTHORISED
+from .names import (
+    DEPOSITS_TOO_CLOSE,
+    DOUBLE_CLICK_TO_E,
+    GATEWAY_DOWN,
+    PARTNER_NOT_AUTHORISED,
+    SESSION_EXPIRED,
+)
 
 __all__ = ["GATEWAY_SPECS"]
 
@@ -36,6 +42,12 @@ GATEWAY_SPECS = [
         GATEWAY_DOWN,
         "the gateway does not answer: nothing listens on its port",
         "connection refused (the scheduler's 'Connexion au serveur de transferts Gateway' fails)",
+        endpoints=(HttpEndpoint,),
+    ),
+    ScenarioSpec(
+        SESSION_EXPIRED,
+        "every request is told its session expired, whatever its credentials",
+        "a 401 page 'Session expired': log in again (the ILEX portal's session before the gateway)",
         endpoints=(HttpEndpoint,),
     ),
 ]

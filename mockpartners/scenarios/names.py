@@ -43,6 +43,7 @@ __all__ = [
     "SERVER_CERTIFICATE_EXPIRED",
     "SERVER_CERTIFICATE_RENEWED",
     "SERVER_CERTIFICATE_UNTRUSTED",
+    "SESSION_EXPIRED",
     "SESSION_REUSE_REQUIRED",
     "SETSTAT_REFUSED",
     "TLS_BELOW_MINIMUM",
@@ -72,6 +73,7 @@ DEPOSITS_TOO_CLOSE: Final = "deposits-too-close"
 PARTNER_NOT_AUTHORISED: Final = "partner-not-authorised"
 DOUBLE_CLICK_TO_E: Final = "double-click-to-e"
 GATEWAY_DOWN: Final = "gateway-down"
+SESSION_EXPIRED: Final = "session-expired"
 
 # -- TLS: the server's certificate, the client's, the versions ----------------------------------------------
 SERVER_CERTIFICATE_UNTRUSTED: Final = "server-certificate-untrusted"

@@ -76,3 +76,27 @@ def test_the_gateway_down_refuses_connections(xfb: Partner) -> None:
     assert "Envoi d'un fichier" in urllib.request.urlopen(_url(xfb, "/depot-xt"), timeout=10).read().decode(
         "iso-8859-1"
     )
+
+
+def test_session_expired_refuses_the_right_credentials(xfb: Partner) -> None:
+    xfb.scenarios.on("session-expired")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(_url(xfb, "/depot-xt"), timeout=10)
+    with refused.value:
+        assert refused.value.code == 401 and "Session expired" in refused.value.read().decode()
+    xfb.scenarios.off("session-expired")
+    urllib.request.urlopen(_url(xfb, "/depot-xt"), timeout=10).close()
+
+
+def test_a_deposit_cut_mid_body_is_never_taken(xfb: Partner) -> None:
+    xfb.scenarios.on("disconnect-after-bytes", bytes=100_000)
+    url = _url(xfb, "/depot-xt?reference=GRCT450&site=C175&file=GROS")
+    request = urllib.request.Request(
+        url, data=b"x" * 1_000_000, headers={"Content-Type": "application/octet-stream"}
+    )
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        urllib.request.urlopen(request, timeout=10).close()
+    closed = xfb.journal.wait_for(kind="fs.close", account="45000001", path="depots/GROS")
+    assert closed.detail["complete"] is False
+    assert xfb.files("45000001").list("depots") == []
+    assert xfb.journal.events(kind="partner.deposit") == []

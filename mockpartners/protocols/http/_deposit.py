@@ -15,13 +15,17 @@ import posixpath
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from aiohttp import BodyPartReader, web
 
 from ...infra.limits import StorageRefused
 from ...ports.session import Session
 from ...ports.storage import AccessRefused, Location
+from ._faults import chunk_moved
+
+if TYPE_CHECKING:
+    from ._server import HttpServer
 
 __all__ = ["DEPOSITS", "Deposit", "DepositRefused", "receive_deposit"]
 
@@ -43,17 +47,17 @@ class Deposit:
     location: Location
 
 
-async def receive_deposit(request: web.Request, session: Session) -> Deposit:
+async def receive_deposit(server: HttpServer, request: web.Request, session: Session) -> Deposit:
     """Read the deposit (either form) into the account's ``depots`` folder."""
     if request.content_type.startswith("multipart/"):
-        return await _from_form(request, session)
+        return await _from_form(server, request, session)
     query = request.query
     name = _file_name(query.get("file", ""))
     reference, site = query.get("reference", "").strip(), query.get("site", "").strip()
-    return await _write(session, reference, site, name, lambda: request.content.read(_CHUNK))
+    return await _write(server, session, reference, site, name, lambda: request.content.read(_CHUNK))
 
 
-async def _from_form(request: web.Request, session: Session) -> Deposit:
+async def _from_form(server: HttpServer, request: web.Request, session: Session) -> Deposit:
     reader = await request.multipart()
     fields: dict[str, str] = {}
     deposit: Deposit | None = None
@@ -66,6 +70,7 @@ async def _from_form(request: web.Request, session: Session) -> Deposit:
         if deposit is not None:
             raise DepositRefused("one file at a time: it is not possible to send several files at once")
         deposit = await _write(
+            server,
             session,
             fields.get("reference", ""),
             fields.get("site", ""),
@@ -89,7 +94,9 @@ Read = Callable[[], Awaitable[bytes]]
 """The next chunk of a deposit's bytes (empty at the end): a form's file part, or the request's body."""
 
 
-async def _write(session: Session, reference: str, site: str, name: str, read: Read) -> Deposit:
+async def _write(
+    server: HttpServer, session: Session, reference: str, site: str, name: str, read: Read
+) -> Deposit:
     """Open the file as any upload (the right, the quota, ``fs.open``), copy, close (``fs.close``: complete
     or not). A deposit that did not arrive whole is removed: the partner never sees half a file."""
     if not reference or not site:
@@ -105,7 +112,7 @@ async def _write(session: Session, reference: str, site: str, name: str, read: R
     size, complete = 0, False
     try:
         with open(location.real, "wb") as target:
-            size = await _copy(session, location, read, target)
+            size = await _copy(server, session, location, read, target)
         complete = size > 0
     except StorageRefused as refused:
         raise DepositRefused(refused.reason) from None
@@ -118,10 +125,13 @@ async def _write(session: Session, reference: str, site: str, name: str, read: R
     return Deposit(reference, site, name, size, location)
 
 
-async def _copy(session: Session, location: Location, read: Read, target: BinaryIO) -> int:
+async def _copy(
+    server: HttpServer, session: Session, location: Location, read: Read, target: BinaryIO
+) -> int:
     size = 0
     while chunk := await read():
         session.reserve_storage(location, len(chunk))
         target.write(chunk)
         size += len(chunk)
+        await chunk_moved(server, session, len(chunk))
     return size

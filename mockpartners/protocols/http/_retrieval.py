@@ -15,6 +15,7 @@ from ...infra.atomic import open_regular
 from ...ports.file_states import FileStatesPort
 from ...ports.session import Session
 from ...ports.storage import AccessRefused
+from ._faults import chunk_moved
 
 if TYPE_CHECKING:
     from ._server import HttpServer
@@ -73,6 +74,7 @@ async def send_file(
             while chunk := handle.read(_CHUNK):
                 await response.write(chunk)
                 sent += len(chunk)
+                await chunk_moved(server, session, len(chunk))
             await response.write_eof()
         complete = True
     finally:

@@ -4,6 +4,7 @@ and every request a ``http.request`` event (method, path without its query, stat
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from ...ports.session import Session
 from ...scenarios import names, tls_policy
 from ..base import AsyncioListener
 from ._apps import application_routes
+from ._faults import CutMidBody
 
 __all__ = ["HttpServer"]
 
@@ -95,8 +97,17 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
     ) -> web.StreamResponse:
         """Every request an event of its session: ``http.request`` with its status (errors included)."""
         session = self.session_of(request)
+        delay = session.faults.reply_delay()  # scenario latency
+        if delay:
+            await asyncio.sleep(delay)
         try:
             response = await handler(request)
+        except CutMidBody as cut:
+            session.record("http.request", outcome="failed", method=request.method, target=request.path,
+                           error=str(cut))  # fmt: skip
+            if request.transport is not None:
+                request.transport.close()
+            raise
         except web.HTTPException as refused:
             session.record("http.request", outcome="refused", method=request.method, target=request.path,
                            status=refused.status)  # fmt: skip

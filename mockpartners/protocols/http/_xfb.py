@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from ...scenarios import names
 from ._deposit import DEPOSITS, DepositRefused, receive_deposit
 from ._retrieval import available_page, send_file
 
@@ -63,7 +64,7 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
         username = _logged_in(server, request)
         session = server.session_of(request)
         try:
-            received = await receive_deposit(request, session)
+            received = await receive_deposit(server, request, session)
         except DepositRefused as refused:
             session.record("partner.refuse", path=DEPOSITS, outcome="refused", reason=str(refused))
             return _not_received(str(refused))
@@ -109,6 +110,9 @@ def _logged_in(server: HttpServer, request: web.Request) -> str:
     """The account the query's ``user`` and ``password`` log in as, or the refusal page (401): the gateway
     asks for them on every request, so each one is checked."""
     session = server.session_of(request)
+    if server.partner.scenarios.active(names.SESSION_EXPIRED) is not None:
+        session.record("http.expired", outcome="refused", reason="scenario session-expired")
+        raise _refused("Session expired", "your session expired: log in again")
     username = request.query.get("user", "")
     password = request.query.get("password", "")
     if not username:
