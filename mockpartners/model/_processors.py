@@ -70,6 +70,19 @@ TEMPLATE_VARIABLES = frozenset(
 )
 
 
+def templated(text: str, known: frozenset[str]) -> str:
+    """``text`` if it is a well-formed ``${name}`` template using only ``known`` variables."""
+    template = string.Template(text)
+    if not template.is_valid():
+        raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
+    unknown = set(template.get_identifiers()) - known
+    if unknown:
+        raise ValueError(
+            f"unknown variable(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+        )
+    return text
+
+
 class AnswerTemplate(Model):
     """Name and content of a file the partner writes, with ``${name}``-style variables."""
 
@@ -79,14 +92,7 @@ class AnswerTemplate(Model):
     @field_validator("name", "content")
     @classmethod
     def _known_variables(cls, text: str) -> str:
-        template = string.Template(text)
-        if not template.is_valid():
-            raise ValueError("malformed ${...} placeholder (write $$ for a literal dollar)")
-        unknown = set(template.get_identifiers()) - TEMPLATE_VARIABLES
-        if unknown:
-            known = ", ".join(sorted(TEMPLATE_VARIABLES))
-            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
-        return text
+        return templated(text, TEMPLATE_VARIABLES)
 
 
 class Answers(Model):
@@ -223,12 +229,7 @@ class MailTemplate(Model):
     @field_validator("subject", "body")
     @classmethod
     def _known_variables(cls, text: str) -> str:
-        template = string.Template(text)
-        unknown = set(template.get_identifiers()) - MAIL_VARIABLES if template.is_valid() else {"(malformed)"}
-        if unknown:
-            known = ", ".join(sorted(MAIL_VARIABLES))
-            raise ValueError(f"unknown variable(s) {', '.join(sorted(unknown))}; known: {known}")
-        return text
+        return templated(text, MAIL_VARIABLES)
 
 
 class DepositMails(Model):
