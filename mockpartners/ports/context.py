@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..infra.clock import Clock
+from ..infra.journal import Event
 from ..infra.scheduler import Failure, Lane
 from ._facts import PartnerFacts
 from .storage import PartnerTree
@@ -40,6 +41,10 @@ class ProcessorContext(PartnerFacts, Protocol):
 
     def is_being_written(self, username: str, relative_path: str) -> bool:
         """Whether a client is uploading this file right now."""
+
+    def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
+        """A file the processor wrote is where other processors may take it (an export into a folder
+        whose files have states): the partner tells those that watch it."""
 
     def job_failed(self, job: str, **context: Any) -> Callable[[Failure], None]:
         """How a job reports a failure (a ``partner.error`` event with ``context``)."""

@@ -76,6 +76,8 @@ class ExportProcessor(BaseProcessor):
                 "partner.export", outcome="failed", account=username, path=folder, reason=reason
             )
         write_atomically(home / folder / name, content, mode=0o644, mtime=self.context.virtual_mtime())
-        return self.context.journal.record(
+        event = self.context.journal.record(
             "partner.export", account=username, path=f"{folder}/{name}", size=len(content)
         )
+        self.context.file_arrived(username, f"{folder}/{name}", event)  # file states, a pickup's inbox
+        return event

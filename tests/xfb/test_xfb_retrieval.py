@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,20 @@ def test_make_available_from_the_command_line(xfb_suite: Runtime) -> None:
     assert done.stdout.strip() == "xfb: retours/HOPAY1 in state B again (local_ident 62899)"
     unknown = cli("45000002", "NOPE")
     assert unknown.returncode == 2 and "'NOPE' is not a file made available to 45000002" in unknown.stderr
+
+
+def test_the_treasurys_daily_ocre_returns_are_made_available_in_state_b(xfb_suite: Runtime) -> None:
+    xfb = xfb_suite["xfb"]
+    xfb.clock.freeze()
+    xfb.clock.advance(timedelta(days=1, minutes=1))
+    exported = xfb.journal.wait_for(kind="partner.export", account="45000001")
+    name = str(exported.path).split("/")[-1]
+    assert name.startswith("RCT")
+    state = _state(xfb, "45000001", "B")
+    assert state.path == f"retours/{name}" and state.detail["local_ident"] == 62899
+    page = urllib.request.urlopen(f"{_base(xfb_suite)}/receive?{_credentials(xfb_suite)}", timeout=10)
+    assert "1 fichier(s) disponible(s) sur le serveur" in page.read().decode("iso-8859-1")
+    assert xfb.outbox is not None
+    xfb.outbox.wait_for(
+        to="ordonnateur@ville-saint-exemple.example", subject=f"mise à disposition du fichier {name}"
+    )
