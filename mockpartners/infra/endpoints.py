@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.errors import StateError
 from .atomic import write_atomically
+
+if TYPE_CHECKING:
+    from .credentials import TlsCredentials
 
 __all__ = [
     "AccountInfo",
@@ -54,6 +57,16 @@ class TlsInfo:
     mode: str = "explicit"
     """``explicit`` (``AUTH TLS`` on a plain connection: curl ``ftp://`` with ``--ssl-reqd``) or ``implicit``
     (TLS from the first byte: curl ``ftps://``)."""
+
+    @classmethod
+    def served(
+        cls, credentials: TlsCredentials, minimum: str, passive_ports: str, client_certificate: str, mode: str
+    ) -> TlsInfo:
+        """The endpoint's TLS as the partner's credentials serve it now (its root, its certificate)."""
+        server = credentials.server
+        root = str(credentials.root.certificate_path)
+        return cls(root, str(server.certificate_path), server.sha256, server.issuer, minimum, passive_ports,
+                   client_certificate, mode)  # fmt: skip
 
 
 @dataclass(frozen=True)

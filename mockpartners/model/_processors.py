@@ -310,12 +310,11 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
         if isinstance(spec, Pickup):
             yield from _pickup_errors(profile, location, spec, takers)
         elif isinstance(spec, Deposits | FileStates):
-            if spec.folder not in profile.folders:
-                yield (*location, "folder"), f"folder {spec.folder!r} is not declared under folders"
+            yield from _undeclared(profile, [((*location, "folder"), spec.folder)])
         elif isinstance(spec, Export):
-            for index, folder in enumerate(spec.folders):
-                if folder not in profile.folders:
-                    yield (*location, "folders", index), f"folder {folder!r} is not declared under folders"
+            yield from _undeclared(
+                profile, [((*location, "folders", i), name) for i, name in enumerate(spec.folders)]
+            )
         elif not isinstance(spec, Retention):
             continue
         elif retention is not None:
@@ -330,9 +329,9 @@ def _pickup_errors(
     profile: Profile, location: Location, spec: Pickup, takers: dict[str, Location]
 ) -> Iterable[tuple[Location, str]]:
     for inbox, answer_folder in spec.inboxes.items():
-        for folder in (inbox, answer_folder):
-            if folder not in profile.folders:
-                yield (*location, "inboxes", inbox), f"folder {folder!r} is not declared under folders"
+        yield from _undeclared(
+            profile, [((*location, "inboxes", inbox), name) for name in (inbox, answer_folder)]
+        )
         taker = takers.setdefault(inbox, location)
         if taker != location:
             yield (
@@ -340,8 +339,15 @@ def _pickup_errors(
                 f"inbox {inbox!r} is picked up twice, here and at {dotted((*taker, 'inboxes', inbox))}"
                 " (one pickup per inbox)",
             )
-    if spec.copy_to is not None and spec.copy_to not in profile.folders:
-        yield (*location, "copy_to"), f"folder {spec.copy_to!r} is not declared under folders"
+    if spec.copy_to is not None:
+        yield from _undeclared(profile, [((*location, "copy_to"), spec.copy_to)])
+
+
+def _undeclared(profile: Profile, named: Iterable[tuple[Location, str]]) -> Iterable[tuple[Location, str]]:
+    """The folders a spec names (each where it names it) that the profile does not declare."""
+    for location, folder in named:
+        if folder not in profile.folders:
+            yield location, f"folder {folder!r} is not declared under folders"
 
 
 def answer_folder_errors(profile: Profile, account: Account) -> Iterable[tuple[Location, str]]:

@@ -27,6 +27,8 @@ from ._mails import send_notice
 
 __all__ = ["FileStatesProcessor"]
 
+_IN_E = "file in state E: call your S.A.U. to make it available again"
+
 
 class FileStatesProcessor(BaseProcessor):
     def __init__(self, context: ProcessorContext, spec: FileStates) -> None:
@@ -84,13 +86,8 @@ class FileStatesProcessor(BaseProcessor):
                 self._save(username, states)
         if state == "T":
             self._record(username, name, "E", local_ident, reason="asked for again after it was fetched")
-            return FetchDecision(
-                refusal="file in state E: call your S.A.U. to make it available again", state="E"
-            )
-        if state == "E":
-            return FetchDecision(
-                refusal="file in state E: call your S.A.U. to make it available again", state="E"
-            )
+        if state in ("T", "E"):
+            return FetchDecision(refusal=_IN_E, state="E")
         return FetchDecision(path=f"{self.spec.folder}/{name}")
 
     def fetched(self, username: str, name: str, local_ident: int, *, complete: bool) -> None:

@@ -166,16 +166,8 @@ class FtpsServer(Listener[FtpsEndpoint]):
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         tls = self.partner.tls
         assert tls is not None
-        details = TlsInfo(
-            str(tls.root.certificate_path),
-            str(tls.server.certificate_path),
-            tls.server.sha256,
-            tls.server.issuer,
-            self.spec.tls_minimum,
-            self.spec.passive_ports,
-            self.spec.client_certificate,
-            self.spec.tls,
-        )
+        spec = self.spec
+        details = TlsInfo.served(tls, spec.tls_minimum, spec.passive_ports, spec.client_certificate, spec.tls)
         return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
 
 

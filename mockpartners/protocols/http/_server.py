@@ -158,14 +158,5 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
         tls = self.partner.tls
         if not self.spec.tls or tls is None:
             return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port)
-        details = TlsInfo(
-            str(tls.root.certificate_path),
-            str(tls.server.certificate_path),
-            tls.server.sha256,
-            tls.server.issuer,
-            self.spec.tls_minimum,
-            "",
-            "none",
-            "implicit",
-        )
+        details = TlsInfo.served(tls, self.spec.tls_minimum, "", "none", "implicit")
         return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
