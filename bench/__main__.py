@@ -23,10 +23,20 @@ from . import SECTIONS
 from ._answers import measure_answers
 from ._common import BenchError, Options, parse_size, program
 from ._fixtures import RESETS_PER_START, measure_fixtures
+from ._http import measure_http
 from ._instrumentation import instrumentation_rows
+from ._outbox import measure_outbox
 from ._references import Sshd, Vsftpd
 from ._report import Row, machine, rows_json, text_table, update_docs, write_json
-from ._rows import answer_rows, fixture_rows, session_rows, startup_rows, throughput_rows
+from ._rows import (
+    answer_rows,
+    deposit_rows,
+    fixture_rows,
+    outbox_rows,
+    session_rows,
+    startup_rows,
+    throughput_rows,
+)
 from ._servers import Bare, Credentials, Ours, implicit_magda, prepare_credentials
 from ._sessions import measure_sessions
 from ._startup import measure_startup
@@ -45,8 +55,19 @@ _QUICK = {
     "rounds": 1,
     "startups": 1,
     "ciphers": "aes128-gcm@openssh.com",
+    "deposits": 10,
+    "mails": 10,
 }
-_FULL = {"size": "256M", "sessions": 200, "answers": 200, "rounds": 7, "startups": 5, "ciphers": CIPHERS}
+_FULL = {
+    "size": "256M",
+    "sessions": 200,
+    "answers": 200,
+    "rounds": 7,
+    "startups": 5,
+    "ciphers": CIPHERS,
+    "deposits": 200,
+    "mails": 500,
+}
 _PROGRAMS = {
     "sftp": ("sftp", "sshd"),
     "ftps": ("curl", "vsftpd"),
@@ -54,6 +75,8 @@ _PROGRAMS = {
     "sessions": ("sshd",),
     "startup": ("sshd", "vsftpd"),
     "answers": ("sftp",),
+    "http": ("curl",),
+    "outbox": (),
 }
 
 
@@ -66,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
         "--rounds", type=int, help=f"rounds per measure, alternating servers ({_FULL['rounds']})"
     )
     parser.add_argument("--startups", type=int, help=f"starts per start-up measure ({_FULL['startups']})")
+    parser.add_argument("--deposits", type=int, help=f"small XFB deposits per round ({_FULL['deposits']})")
+    parser.add_argument("--mails", type=int, help=f"mails per round through the outbox ({_FULL['mails']})")
     parser.add_argument("--ciphers", help=f"SFTP ciphers, comma-separated (default {CIPHERS})")
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one round (the smoke test)")
     parser.add_argument(
@@ -93,9 +118,14 @@ def _options(arguments: argparse.Namespace, workdir: Path) -> Options:
         ciphers=tuple(name.strip() for name in str(pick("ciphers")).split(",") if name.strip()),
         workdir=workdir,
         quick=arguments.quick,
+        deposits=int(pick("deposits")),
+        mails=int(pick("mails")),
     )
-    if min(options.size, options.sessions, options.answers, options.rounds, options.startups) < 1:
-        raise BenchError("--size, --sessions, --answers, --rounds and --startups must be at least 1")
+    counts = (options.size, options.sessions, options.answers, options.rounds, options.startups)
+    if min(*counts, options.deposits, options.mails) < 1:
+        raise BenchError(
+            "--size, --sessions, --answers, --rounds, --startups, --deposits and --mails must be at least 1"
+        )
     return options
 
 
@@ -144,6 +174,15 @@ def run(sections: Sequence[str], options: Options) -> tuple[list[Row], dict[str,
         _say(f"{options.sessions} concurrent sessions, {options.rounds} round(s)")
         raw["sessions"] = measure_sessions(options, state, credentials)
         rows["sessions"] = session_rows(raw["sessions"])
+    if "http" in sections:
+        _say(f"XFB deposits over HTTP, {options.size / 2**20:g} MiB and {options.deposits} small per round")
+        deposits = measure_http(options, state)
+        raw["http"] = deposits.to_json()
+        rows["http"] = deposit_rows(deposits)
+    if "outbox" in sections:
+        _say(f"mails through the outbox, {options.mails} per round, {options.rounds} round(s)")
+        raw["outbox"] = measure_outbox(options, state)
+        rows["outbox"] = outbox_rows(raw["outbox"])
     transfers: list[Transfers] = []
     size = f"{options.size / 2**20:g} MiB"
     for protocol in ("sftp", "ftps"):

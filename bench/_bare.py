@@ -2,9 +2,12 @@
 
 ``python -m bench._bare sftp PORT ROOT HOST_KEY AUTHORIZED_KEYS`` serves asyncssh's own SFTPServer rooted
 in ROOT; ``python -m bench._bare ftps PORT ROOT CERT KEY CLIENT_CA`` serves pyftpdlib's TLS_FTPHandler
-(a subclass: pyftpdlib's classes are never changed). Both keep mockpartners' setup where it is not
-instrumentation: the same host key and client key, the same TLS versions, chain and client certificate
-check, the same asyncio loop on a thread of its own for SFTP. No journal, no rights, no partner.
+(a subclass: pyftpdlib's classes are never changed); ``python -m bench._bare http PORT ROOT`` is an aiohttp
+application that takes a scheduler's raw deposit (the body is the file, named by ``file`` in the query)
+into ROOT and answers the XFB gateway's "File received" page. The first two keep mockpartners' setup
+where it is not instrumentation: the same host key and client key, the same TLS versions, chain and
+client certificate check, the same asyncio loop on a thread of its own for SFTP. No journal, no rights,
+no partner.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import asyncssh
+from aiohttp import web
 from OpenSSL import SSL
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import TLS_DTPHandler, TLS_FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
+
+from mockpartners.protocols.http._xfb import received_page
 
 __all__ = ["main"]
 
@@ -104,6 +111,35 @@ def serve_ftps(
     server.close_all()
 
 
+_HTTP_CHUNK = 1 << 16
+"""What mockpartners' gateway reads of a deposit at a time."""
+
+
+def serve_http(port: int, root: str, stop: threading.Event) -> None:
+    """The deposit alone: no credentials, no journal, no rights or quota, no processor, no mail. The body
+    is written to a file as it comes, as mockpartners writes it (so the disk weighs on both alike)."""
+    folder = Path(root)
+
+    async def deposit(request: web.Request) -> web.Response:
+        name = Path(request.query.get("file", "deposit")).name
+        with open(folder / name, "wb") as target:
+            while chunk := await request.content.read(_HTTP_CHUNK):
+                target.write(chunk)
+        return received_page(request.query.get("user", ""), request.query.get("password", ""))
+
+    async def serve() -> None:
+        app = web.Application(client_max_size=1 << 40)  # the body is streamed, never held whole
+        app.add_routes([web.post("/depot-xt", deposit)])
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        while not stop.is_set():  # as `mockpartners up` waits
+            await asyncio.sleep(0.5)
+        await runner.cleanup()
+
+    asyncio.run(serve())
+
+
 def main(arguments: list[str]) -> int:
     stop = threading.Event()
 
@@ -113,7 +149,9 @@ def main(arguments: list[str]) -> int:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, request_stop)
     protocol, port, root, *files = arguments
-    if protocol == "sftp":
+    if protocol == "http":
+        serve_http(int(port), root, stop)
+    elif protocol == "sftp":
         serve_sftp(int(port), root, files[0], files[1], stop)
     else:
         serve_ftps(int(port), root, files[0], files[1], files[2], stop)

@@ -57,6 +57,10 @@ class Options:
     ciphers: tuple[str, ...]
     workdir: Path
     quick: bool = False
+    deposits: int = 200
+    """Small deposits per round on the XFB gateway (section ``http``)."""
+    mails: int = 500
+    """Mails per round through the outbox (section ``outbox``)."""
 
 
 def program(name: str) -> str:

@@ -5,16 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from ._common import median
+from ._http import BARE_HTTP, Deposits
+from ._outbox import BARE_SMTP
 from ._report import Row
 from ._throughput import Transfers
 
-__all__ = ["answer_rows", "cpu_row", "fixture_rows", "session_rows", "startup_rows", "throughput_rows"]
+__all__ = [
+    "answer_rows",
+    "cpu_row",
+    "deposit_rows",
+    "fixture_rows",
+    "outbox_rows",
+    "session_rows",
+    "startup_rows",
+    "throughput_rows",
+]
 
 THROUGHPUT_TARGET = 0.90
 READY_TARGET = 0.5
 RESET_TARGET = 0.005
 ANSWER_P99_TARGET = 100.0
-REFERENCE = {"sftp": "sshd", "ftps": "vsftpd"}
+REFERENCE = {"sftp": "sshd", "ftps": "vsftpd", "http": BARE_HTTP}
 
 
 def throughput_rows(transfers: Transfers) -> list[Row]:
@@ -162,4 +173,61 @@ def answer_rows(result: dict[str, Any]) -> list[Row]:
             target=f"< {ANSWER_P99_TARGET:.0f} ms",
             met=result["p99_ms"] < ANSWER_P99_TARGET,
         ),
+    ]
+
+
+def _paired(mine: list[float], theirs: list[float]) -> float | None:
+    """The median of the rounds' ratios (both measured back to back in each round)."""
+    ratios = [a / b for a, b in zip(mine, theirs, strict=False) if b > 0]
+    return median(ratios) if ratios else None
+
+
+def deposit_rows(deposits: Deposits) -> list[Row]:
+    """The XFB gateway: one large deposit (as the throughput rows), then the small ones: deposits per
+    second (target as throughput), latency p50 and p95 (ratio: ours' time over the bare server's)."""
+    rows = throughput_rows(deposits.large)
+    ours, bare = deposits.small["mockpartners"], deposits.small[BARE_HTTP]
+    count = ours[0]["deposits"] if ours else 0
+    rate = _paired([run["per_second"] for run in ours], [run["per_second"] for run in bare])
+    rows.append(
+        Row(
+            "http",
+            f"HTTP small deposits (1 KB, {count} per round, 4 at once), per second",
+            median([run["per_second"] for run in ours]),
+            median([run["per_second"] for run in bare]),
+            "deposits/s",
+            BARE_HTTP,
+            rate,
+            f">= {THROUGHPUT_TARGET:.2f}x",
+            None if rate is None else rate >= THROUGHPUT_TARGET,
+        )
+    )
+    for key, label in (("p50_ms", "p50"), ("p95_ms", "p95")):
+        mine, theirs = [run[key] for run in ours], [run[key] for run in bare]
+        rows.append(
+            Row(
+                "http",
+                f"HTTP small deposit latency, {label}",
+                median(mine),
+                median(theirs),
+                "ms",
+                BARE_HTTP,
+                _paired(mine, theirs),
+            )
+        )
+    return rows
+
+
+def outbox_rows(result: dict[str, Any]) -> list[Row]:
+    ours, bare = result["rounds"]["mockpartners"], result["rounds"][BARE_SMTP]
+    return [
+        Row(
+            "outbox",
+            f"mails through the outbox (SMTP to .eml, {result['mails']} per round), per second",
+            median(ours),
+            median(bare),
+            "mails/s",
+            BARE_SMTP,
+            _paired(ours, bare),
+        )
     ]

@@ -23,7 +23,14 @@ __all__ = ["Bare", "Credentials", "Ours", "Target", "implicit_magda", "prepare_c
 
 IMPLICIT_TLS = "magda.endpoints.ftps.tls=implicit"
 """MAGDA's one FTPS endpoint with implicit TLS: the only change from the explicit row's server."""
-_FOLLOW_UPS = ["partner.answer", "partner.reject", "partner.ignore", "partner.incomplete", "partner.error"]
+_FOLLOW_UPS = [
+    "partner.answer",
+    "partner.reject",
+    "partner.ignore",
+    "partner.incomplete",
+    "partner.error",
+    "partner.deposit",  # the XFB gateway's deposits processor
+]
 
 
 @dataclass(frozen=True)
@@ -191,9 +198,12 @@ def _implicit(endpoint: EndpointInfo) -> bool:
 
 
 def _greeting(endpoint: EndpointInfo) -> bytes | None:
-    """What a ready endpoint sends first; nothing before the handshake on an implicit TLS port."""
+    """What a ready endpoint sends first; nothing before the handshake on an implicit TLS port, nothing
+    at all over HTTP (the client speaks first)."""
     if endpoint.protocol == "sftp":
         return b"SSH-"
+    if endpoint.protocol == "http":
+        return None
     return None if _implicit(endpoint) else b"220"
 
 

@@ -51,6 +51,10 @@ def test_a_quick_run_writes_every_section(tmp_path: Path) -> None:
     for direction in ("upload", "download"):  # implicit TLS beside explicit, against vsftpd implicit_ssl
         assert set(ftps[f"{direction} explicit"]) == {"mockpartners", "vsftpd", "bare pyftpdlib"}
         assert set(ftps[f"{direction} implicit"]) == {"mockpartners", "vsftpd"}
+    deposits = document["sections"]["http"]  # XFB deposits against bare aiohttp, the outbox against aiosmtpd
+    assert set(deposits["large"]["measures"]["deposit"]) == {"mockpartners", "bare aiohttp"}
+    assert [run["deposits"] for run in deposits["small"]["mockpartners"]] == [10]
+    assert set(document["sections"]["outbox"]["rounds"]) == {"mockpartners", "bare aiosmtpd"}
     assert "mockpartners" in result.stdout and "vsftpd" in result.stdout  # the table was printed
     assert _nothing_left(workdir)
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from mockpartners import Partner, Query, Runtime
+from mockpartners import Journal, Partner, Query, Runtime
 from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.infra.outbox import PARTNER_HEADER, MailLimits
-from mockpartners.model.errors import JournalTimeout, UsageError
+from mockpartners.model.errors import JournalTimeout, UnknownMailError, UsageError
 from tests.admin.conftest import Api
 from tests.running import COMMAND, NO_TOKEN, up
 
@@ -202,6 +202,31 @@ def test_a_suite_reset_empties_the_outbox_and_a_restart_keeps_it(
         again.outbox.wait_for(subject="Premier", timeout=0.1)
 
 
+def test_a_read_is_journalled_and_a_tests_own_look_is_not(mockpartners: SuiteFactory) -> None:
+    suite = mockpartners("onss", admin=True)
+    message_id = suite["onss"].send_mail(_mail("Transfert correct")).result(timeout=10)
+    mail = suite.outbox.wait_for(subject="correct", timeout=10)
+    suite.outbox.message(mail.id)
+    suite.outbox.raw(mail.id)
+    assert suite.journal.events(Query(kind="mail.read")) == []  # type: ignore[union-attr]
+    api = _api(suite)
+    assert api.get(f"/v1/mail/{mail.id}").status == 200
+    assert api.get(f"/v1/mail/{mail.id}.eml?reader=thunderbird").status == 200
+    suite.outbox.mark_read(message_id, "pop3:EXP0000001")  # by Message-ID, as a POP3 RETR may
+    reads = suite.journal.events(Query(kind="mail.read"))  # type: ignore[union-attr]
+    assert [event.detail["reader"] for event in reads] == ["admin-api", "thunderbird", "pop3:EXP0000001"]
+    assert {
+        (event.partner, event.path, event.detail["id"], event.detail["message_id"]) for event in reads
+    } == {("onss", "000001.eml", "000001", message_id)}
+    assert reads[0].detail["to"] == ["ordonnateur@mairie.example"]
+    refused = api.get(f"/v1/mail/{mail.id}?reader=")
+    assert refused.status == 400 and "reader: expected a name" in refused.error
+    assert api.get("/v1/mail/000009?reader=cli").status == 404
+    with pytest.raises(UnknownMailError, match="no mail '<nope@example>'"):
+        suite.outbox.mark_read("<nope@example>", "cli")
+    assert len(suite.journal.events(Query(kind="mail.read"))) == 3  # type: ignore[union-attr]
+
+
 def test_a_mail_without_recipient_is_refused_at_once(onss: Partner) -> None:
     message = _mail("Sans destinataire")
     del message["To"]
@@ -229,6 +254,10 @@ def test_mockpartners_mail_lists_shows_and_waits(tmp_path: Path, mockpartners_cr
         assert "transféré correctement" in shown.stdout
         raw = _cli("mail", "show", "000001", "--raw", *running.where)
         assert raw.stdout.startswith("Return-Path: <passerelle@dgfip.example>")
+        journal = Journal(running.state / "journal.sqlite3", read_only=True)
+        reads = journal.events(Query(kind="mail.read"))
+        journal.close()
+        assert [(event.detail["id"], event.detail["reader"]) for event in reads] == [("000001", "cli")] * 2
         late = _cli("mail", "wait", "--subject", "jamais", "--timeout", "0.2", *running.where)
         assert late.returncode == 2 and "within 0.2 s" in late.stderr and "Traceback" not in late.stderr
         assert _cli("reset", *running.where).returncode == 0

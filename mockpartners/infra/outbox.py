@@ -5,8 +5,9 @@ A partner (the XFB gateway's notifications, INSEE's PECOTO answers) hands an ``E
 takes the path a real gateway's mail takes, and, when the user gave one, to their relay too (a team's
 Mailpit). The sink also takes what any SMTP client sends it, so users can point their own tools at it. Each
 message it receives is stored as ``STATE/outbox/<id>.eml`` (ids in order) and journalled ``mail.received``;
-tests wait on the journal for it, never sleep. A relay that refuses or is down is a ``mail.relay`` event
-with the reason: the message stays in the outbox, and the partner never fails for it.
+tests wait on the journal for it, never sleep. A reader's look at a mail is ``mail.read`` (:meth:`mark_read`).
+A relay that refuses or is down is a ``mail.relay`` event with the reason: the message stays in the
+outbox, and the partner never fails for it.
 """
 
 from __future__ import annotations
@@ -268,6 +269,23 @@ class Outbox:
                 return handle.read()
         except FileNotFoundError:
             raise _missing(mail_id) from None
+
+    def mark_read(self, message_id: str, reader: str) -> None:
+        """Someone read the mail (``mail.read``): the admin API and ``mockpartners mail show``, the POP3
+        adapter's RETR. What the contract's "mails read" rule (kind ``followed``) looks for; a test's own
+        look (:meth:`message`, :meth:`raw`) is not a read. ``message_id``: the outbox's id (``000001``)
+        or the mail's Message-ID (``<...@...>``, the newest mail that has it)."""
+        with self._lock:
+            found = [
+                summary for summary in self._index.values() if message_id in (summary.id, summary.message_id)
+            ]
+        if not found:
+            raise _missing(message_id)
+        summary = found[-1]
+        self.journal.record(
+            "mail.read", partner=summary.partner, path=f"{summary.id}.eml", id=summary.id,
+            message_id=summary.message_id, to=list(summary.recipients), reader=reader,
+        )  # fmt: skip
 
     def message(self, mail_id: str) -> EmailMessage:
         parsed = BytesParser(policy=policy.default).parsebytes(self.raw(mail_id))

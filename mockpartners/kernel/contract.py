@@ -256,6 +256,7 @@ def _check(
         "fetched-then-removed": _fetched_then_removed,
         "fetched-then-moved": _fetched_then_moved,
         "spaced": _spaced,
+        "followed": _followed,
     }
     status, summary, evidence = checks[rule.check](rule, events, folders)
     if status == "fail" and rule.severity != "error":
@@ -328,6 +329,28 @@ def _spaced(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _V
     if close:
         return "fail", f"{len(close)} event(s) less than {rule.interval} after the previous one", close
     return "pass", f"{len(matching)} event(s), each at least {rule.interval} after the previous one", ()
+
+
+def _followed(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
+    """Each matching event followed later by one of ``followed_by`` with the same ``same`` detail fields:
+    every mail the XFB gateway sent an ordonnateur was read afterwards (``mail.read``, same Message-ID)."""
+    matching = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    follow_ups = [event for event in events if any(_matches(m, event) for m in rule.followed_by)]
+
+    def followed(event: Event) -> bool:
+        return any(
+            later.id > event.id and all(later.detail.get(key) == event.detail.get(key) for key in rule.same)
+            for later in follow_ups
+        )
+
+    missing = [event for event in matching if not followed(event)]
+    kinds = ", ".join(kind for matcher in rule.followed_by for kind in matcher.kinds) or "a follow-up"
+    same = f" with the same {', '.join(rule.same)}" if rule.same else ""
+    if not matching:
+        return "not-exercised", "nothing to follow up", ()
+    if missing:
+        return "fail", f"{len(missing)} of {len(matching)} event(s) never followed by {kinds}{same}", missing
+    return "pass", f"{len(matching)} event(s), each followed by {kinds}{same}", ()
 
 
 def _exercised(rule: ContractRule, events: Sequence[Event]) -> bool:

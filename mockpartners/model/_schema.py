@@ -221,10 +221,16 @@ class ContractRule(_Model):
     """One thing a well-behaved client does (or never does), checked over the journal."""
 
     description: str
-    check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced"]
+    check: Literal[
+        "forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced", "followed"
+    ]
     match: tuple[EventMatcher, ...] = ()
     interval: DurationField | None = None
     """``spaced``: the least time between two matching events of one account (the XFB guide's 30 s)."""
+    followed_by: tuple[EventMatcher, ...] = ()
+    """``followed``: what must come after each matching event (a mail sent: its ``mail.read``)."""
+    same: tuple[str, ...] = ()
+    """``followed``: detail fields the follow-up has in common with the event (``message_id``)."""
     folders: tuple[str, ...] = ()
     remote_folders: tuple[RemoteFolderUse, ...] = ()
     """Besides ``folders``: each account's remote folders of these uses (Lucca's import folders)."""
@@ -384,6 +390,7 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
         "fetched-then-removed": ("folders",),
         "fetched-then-moved": ("folders", "to"),
         "spaced": ("match", "interval"),
+        "followed": ("match", "followed_by"),
     }[rule.check]
     for key in needs:
         if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):
@@ -391,6 +398,7 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
             yield (key,), f"a {rule.check} rule needs {key}{either}"
     matchers = [("match", index, matcher) for index, matcher in enumerate(rule.match)]
     matchers += [("exercised_by", index, matcher) for index, matcher in enumerate(rule.exercised_by)]
+    matchers += [("followed_by", index, matcher) for index, matcher in enumerate(rule.followed_by)]
     named: list[tuple[Location, str]] = [
         ((key,), folder) for key in ("folders", "to") for folder in getattr(rule, key)
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 from datetime import UTC
 from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 
 from ..infra.journal import Event
@@ -36,7 +37,11 @@ def send_notice(
     message["To"] = entry.account.mail
     message["Subject"] = string.Template(template.subject).safe_substitute(values)
     message.set_content(string.Template(template.body).safe_substitute(values))
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    # journalled before it leaves: its mail.received and mail.read (the "mails read" rule) come after it
+    event = context.journal.record(
+        "partner.mail", account=username, to=entry.account.mail, subject=str(message["Subject"]),
+        message_id=str(message["Message-ID"]),
+    )  # fmt: skip
     context.send_mail(message)
-    return context.journal.record(
-        "partner.mail", account=username, to=entry.account.mail, subject=str(message["Subject"])
-    )
+    return event

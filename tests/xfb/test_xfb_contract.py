@@ -1,8 +1,11 @@
 """The XFB gateway's contract rules (`mockpartners report`): one file per deposit, 30 s between deposits and
-10 s between downloads (guide D/4), each file saved once (B/3); a client that keeps them passes."""
+10 s between downloads (guide D/4), each file saved once (B/3), every mail the gateway sent read afterwards
+(D/6); a client that keeps them passes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -10,17 +13,18 @@ from datetime import timedelta
 import pytest
 
 from mockpartners import Partner
+from mockpartners.app.pytest_plugin import SuiteFactory
 
 
-def _url(xfb: Partner, target: str) -> str:
+def _url(xfb: Partner, target: str, account: str = "45000001") -> str:
     endpoint = xfb.endpoint("gateway")
-    password = xfb.account("45000001").password
+    password = xfb.account(account).password
     separator = "&" if "?" in target else "?"
-    return f"http://{endpoint.host}:{endpoint.port}{target}{separator}user=45000001&password={password}"
+    return f"http://{endpoint.host}:{endpoint.port}{target}{separator}user={account}&password={password}"
 
 
-def _deposit(xfb: Partner, name: str) -> None:
-    url = _url(xfb, f"/depot-xt?reference=GRCT450&site=C175&file={name}")
+def _deposit(xfb: Partner, name: str, account: str = "45000001") -> None:
+    url = _url(xfb, f"/depot-xt?reference=GRCT450&site=C175&file={name}", account)
     request = urllib.request.Request(
         url, data=b"mandats\n", headers={"Content-Type": "application/octet-stream"}
     )
@@ -29,6 +33,14 @@ def _deposit(xfb: Partner, name: str) -> None:
 
 def _statuses(xfb: Partner) -> dict[str, str]:
     return {result.rule: result.status for result in xfb.report().results}
+
+
+def _mails(xfb: Partner, count: int) -> list[str]:
+    """The ids of the outbox's mails, once the ``count`` the gateway sent are all there."""
+    outbox = xfb.outbox
+    assert outbox is not None
+    xfb.journal.wait_until(lambda: len(outbox.messages()) >= count, 10, f"{count} mail(s) in the outbox")
+    return [mail.id for mail in outbox.messages()]
 
 
 def test_a_client_that_keeps_the_delays_and_saves_once_passes(xfb: Partner) -> None:
@@ -42,9 +54,11 @@ def test_a_client_that_keeps_the_delays_and_saves_once_passes(xfb: Partner) -> N
         urllib.request.urlopen(_url(xfb, f"/depot-xt/{name}?local_ident={ident}"), timeout=10).close()
         xfb.journal.wait_for(kind="fs.close", account="45000001", path=f"retours/{name}")
         xfb.clock.advance(timedelta(seconds=11))
-    assert _statuses(xfb) == dict.fromkeys(
-        ["one-file-per-deposit", "deposits-spaced", "downloads-spaced", "files-saved-once"], "pass"
-    )
+    assert xfb.outbox is not None
+    for mail in _mails(xfb, 4):  # two transfers correct, two files made available
+        xfb.outbox.mark_read(mail, "ordonnateur")
+    rules = ["one-file-per-deposit", "deposits-spaced", "downloads-spaced", "files-saved-once", "mails-read"]
+    assert _statuses(xfb) == dict.fromkeys(rules, "pass")
 
 
 def test_deposits_too_close_and_a_double_click_break_the_contract(xfb: Partner) -> None:
@@ -60,3 +74,29 @@ def test_deposits_too_close_and_a_double_click_break_the_contract(xfb: Partner) 
     statuses = _statuses(xfb)
     assert statuses["deposits-spaced"] == "fail" and statuses["files-saved-once"] == "fail"
     assert statuses["downloads-spaced"] == "not-exercised"
+
+
+def test_mails_read_through_the_admin_api_and_the_command_line_keep_the_rule(
+    mockpartners: SuiteFactory,
+) -> None:
+    suite = mockpartners("xfb", admin=True)
+    assert suite.admin is not None
+    xfb = suite["xfb"]
+    assert _statuses(xfb)["mails-read"] == "not-exercised"
+    _deposit(xfb, "MANDAT1")
+    _deposit(xfb, "INVENT1", account="45000002")  # GRCT450/C175 is not its pair: "non autorisé"
+    first, second = _mails(xfb, 2)
+    report = xfb.report()
+    unread = next(result for result in report.results if result.rule == "mails-read")
+    assert unread.status == "fail" and not report.passed
+    assert unread.summary == "2 of 2 event(s) never followed by mail.read with the same message_id"
+    assert {event.kind for event in unread.evidence} == {"partner.mail"}
+
+    urllib.request.urlopen(f"{suite.admin.url}/v1/mail/{first}", timeout=10).close()
+    assert _statuses(xfb)["mails-read"] == "fail", "one of two read"
+    command = [sys.executable, "-m", "mockpartners", "mail", "show", second, "--url", suite.admin.url]
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "partenaire non autorisé" in shown.stdout, shown.stderr
+    assert _statuses(xfb)["mails-read"] == "pass"
+    readers = [event.detail["reader"] for event in xfb.journal.events(kind="mail.read")]
+    assert readers == ["admin-api", "cli"]

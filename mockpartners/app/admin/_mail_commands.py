@@ -1,7 +1,8 @@
 """``mockpartners mail``: the running suite's outbox (docs/mail.md) through the admin API's mail routes.
 
 ``list`` and ``wait`` print one line per mail; ``show`` prints the mail as a reader sees it (or the stored
-``.eml`` with ``--raw``); ``wait`` waits on the suite's journal, server side, never polling here.
+``.eml`` with ``--raw``), which the outbox journals as a read (``mail.read``, reader ``cli``); ``wait``
+waits on the suite's journal, server side, never polling here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from .client import AdminClient, route
 __all__ = ["add_mail_command", "mail_command"]
 
 _SHOWN_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "X-Mockpartners-Partner")
+READER = "cli"
+"""Who reads a mail ``mail show`` prints (``mail.read``'s reader)."""
 _WAIT_MARGIN = 10.0
 """Seconds the request may take beyond the wait itself."""
 
@@ -77,10 +80,11 @@ def mail_command(arguments: argparse.Namespace, client: AdminClient) -> int:
     if not arguments.id.isdigit():
         raise UsageError(f"mail show {arguments.id}: expected a mail id like 000001 (mail list shows them)")
     if arguments.raw:
-        sys.stdout.buffer.write(client.request("GET", route("v1/mail", f"{arguments.id}.eml")).body)
+        eml = route("v1/mail", f"{arguments.id}.eml")
+        sys.stdout.buffer.write(client.request("GET", eml, query={"reader": READER}).body)
         sys.stdout.flush()
         return 0
-    _print_mail(client.get(route("v1/mail", arguments.id)))
+    _print_mail(client.get(route("v1/mail", arguments.id), reader=READER))
     return 0
 
 

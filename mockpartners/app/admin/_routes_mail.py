@@ -1,4 +1,5 @@
 """Routes of the suite's mail outbox (docs/mail.md): list, show, download as ``.eml``, wait for, clear.
+Showing a mail or downloading it is a read (``mail.read``, the XFB contract's "mails read"); a list is not.
 
 The outbox's Python API reads files and waits on the journal, so every handler hands it to a worker thread;
 a wait is a long poll in slices, so that a stopping suite never waits for it.
@@ -11,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ...infra.outbox import describe
-from ...model.errors import JournalTimeout
+from ...model.errors import JournalTimeout, UsageError
 from ._http import CONTROL, Control, Stopping, json_response, parameters, seconds
 
 __all__ = ["ROUTES"]
@@ -20,6 +21,8 @@ FILTERS = ("to", "subject", "partner", "after")
 DEFAULT_WAIT = 10.0
 MAXIMUM_WAIT = 120.0
 _WAIT_SLICE = 0.5
+DEFAULT_READER = "admin-api"
+_READER_LENGTH = 64
 
 
 def _filters(values: dict[str, str]) -> dict[str, str | None]:
@@ -34,24 +37,40 @@ async def listing(request: web.Request) -> web.Response:
     return json_response({"mails": [summary.to_dict() for summary in found]})
 
 
-def _shown(control: Control, mail_id: str) -> dict[str, Any]:
+def _reader(values: dict[str, str]) -> str:
+    """Who reads, as ``mail.read`` names them: ``admin-api`` unless the caller says (``cli``)."""
+    reader = values.get("reader", DEFAULT_READER).strip()
+    if not reader or len(reader) > _READER_LENGTH or not reader.isprintable():
+        raise UsageError(f"reader: expected a name of 1 to {_READER_LENGTH} printable characters, e.g. cli")
+    return reader
+
+
+def _shown(control: Control, mail_id: str, reader: str) -> dict[str, Any]:
     outbox = control.suite.outbox
-    return {**outbox.summary(mail_id).to_dict(), **describe(outbox.message(mail_id))}
+    shown = {**outbox.summary(mail_id).to_dict(), **describe(outbox.message(mail_id))}
+    outbox.mark_read(mail_id, reader)
+    return shown
+
+
+def _raw(control: Control, mail_id: str, reader: str) -> bytes:
+    data = control.suite.outbox.raw(mail_id)
+    control.suite.outbox.mark_read(mail_id, reader)
+    return data
 
 
 async def show(request: web.Request) -> web.Response:
-    """One mail: its headers, its text body, its attachments' names and sizes."""
-    parameters(request, ())
+    """One mail: its headers, its text body, its attachments' names and sizes. A read (``mail.read``)."""
+    reader = _reader(parameters(request, ("reader",)))
     control = request.app[CONTROL]
-    return json_response(await control.run(_shown, control, request.match_info["id"]))
+    return json_response(await control.run(_shown, control, request.match_info["id"], reader))
 
 
 async def raw(request: web.Request) -> web.Response:
-    """One mail as stored, for a mail client (``message/rfc822``)."""
-    parameters(request, ())
+    """One mail as stored, for a mail client (``message/rfc822``). A read (``mail.read``)."""
+    reader = _reader(parameters(request, ("reader",)))
     control = request.app[CONTROL]
     mail_id = request.match_info["id"]
-    data = await control.run(control.suite.outbox.raw, mail_id)
+    data = await control.run(_raw, control, mail_id, reader)
     disposition = f'attachment; filename="{mail_id}.eml"'
     return web.Response(
         body=data, content_type="message/rfc822", headers={"Content-Disposition": disposition}

@@ -20,7 +20,7 @@ from ._retrieval import available_page, send_file
 if TYPE_CHECKING:
     from ._server import HttpServer
 
-__all__ = ["xfb_gateway"]
+__all__ = ["received_page", "xfb_gateway"]
 
 _PAGE = """<HTML><HEAD><TITLE>{title}</TITLE></HEAD>
 <BODY>
@@ -69,7 +69,7 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
             session.record("partner.refuse", path=DEPOSITS, outcome="refused", reason=str(refused))
             return _not_received(str(refused))
         del received  # what the gateway does with it is its processors' (kind deposits): journal and mails
-        return _received(username, request.query.get("password", ""))
+        return received_page(username, request.query.get("password", ""))
 
     async def receive(request: web.Request) -> web.Response:
         username = _logged_in(server, request)
@@ -89,7 +89,7 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
     ]
 
 
-def _received(username: str, password: str) -> web.Response:
+def received_page(username: str, password: str) -> web.Response:
     """The gateway's own answer, as TASK Collectivités' trace shows it (section D/5)."""
     link = html.escape(f"?user={username}&password={password}", quote=True)
     text = (
