@@ -256,6 +256,7 @@ def _check(
         "fetched-then-removed": _fetched_then_removed,
         "fetched-then-moved": _fetched_then_moved,
         "spaced": _spaced,
+        "read-after": _read_after,
     }
     status, summary, evidence = checks[rule.check](rule, events, folders)
     if status == "fail" and rule.severity != "error":
@@ -328,6 +329,30 @@ def _spaced(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _V
     if close:
         return "fail", f"{len(close)} event(s) less than {rule.interval} after the previous one", close
     return "pass", f"{len(matching)} event(s), each at least {rule.interval} after the previous one", ()
+
+
+def _read_after(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
+    """Each matching event's file (its path, same account) downloaded whole after it, before the next
+    matching event of that file: TEDECO's chrono read after each status, each OCRE return fetched."""
+    matching = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    unread = [event for event in matching if not _read_before_next(event, matching, events)]
+    if not matching:
+        return "not-exercised", "nothing to read yet", ()
+    if unread:
+        return "fail", f"{len(unread)} of {len(matching)} never read afterwards", unread
+    return "pass", f"{len(matching)} event(s), each read afterwards", ()
+
+
+def _read_before_next(event: Event, matching: Sequence[Event], events: Sequence[Event]) -> bool:
+    path = _normal(event.path)
+    later = [other.id for other in matching if other.id > event.id and other.account == event.account
+             and _normal(other.path) == path]  # fmt: skip
+    bound = min(later, default=None)
+    return any(
+        _is_fetch(read) and read.account == event.account and _normal(read.path) == path
+        and read.id > event.id and (bound is None or read.id < bound)
+        for read in events
+    )  # fmt: skip
 
 
 def _exercised(rule: ContractRule, events: Sequence[Event]) -> bool:

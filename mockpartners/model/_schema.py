@@ -221,7 +221,9 @@ class ContractRule(_Model):
     """One thing a well-behaved client does (or never does), checked over the journal."""
 
     description: str
-    check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced"]
+    check: Literal[
+        "forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced", "read-after"
+    ]
     match: tuple[EventMatcher, ...] = ()
     interval: DurationField | None = None
     """``spaced``: the least time between two matching events of one account (the XFB guide's 30 s)."""
@@ -384,6 +386,7 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
         "fetched-then-removed": ("folders",),
         "fetched-then-moved": ("folders", "to"),
         "spaced": ("match", "interval"),
+        "read-after": ("match",),
     }[rule.check]
     for key in needs:
         if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):
