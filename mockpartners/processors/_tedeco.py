@@ -59,9 +59,13 @@ class TedecoProcessor(BaseProcessor):
         self.context.scheduler.schedule(self.context.clock.now(), job)
 
     def recover(self) -> None:
-        """After a restart: every mail on its way gets its next status planned again."""
+        """After a restart: a request claimed but not yet prepared is prepared; every mail on its way gets
+        its next status planned again."""
         for mail in self.mails.unfinished():
-            self._plan(mail)
+            if mail.times:
+                self._plan(mail)
+            else:
+                self._complete(mail)
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
         """A request uploaded over SFTP is taken at once, without waiting for the next scan."""
@@ -174,23 +178,34 @@ class TedecoProcessor(BaseProcessor):
             except FileNotFoundError:  # gone between the listing and now: nothing to take
                 work.rmdir()
                 return []
-            self.mails.save(mail)
+            self.mails.save(mail)  # claimed: a restart finishes the take (see recover)
+        return self._complete(mail)
+
+    def _complete(self, mail: Mail) -> list[Event]:
+        """Prepare a claimed request's mail: read, check, compress; prepared, or failed with the reason."""
+        request_path = f"{self.spec.spool}/{mail.space}/{mail.request_name}"
         try:
-            self._prepare(mail, home, folder)
+            self._prepare(mail)
         except BadRequest as bad:
             return self._refuse(mail, request_path, bad)
         return [self._pickup(mail, request_path, decision="accepted"), self._status(mail, "prepared")]
 
-    def _prepare(self, mail: Mail, home: os.PathLike[str], folder: str) -> None:
+    def _prepare(self, mail: Mail) -> None:
         work = self.mails.work(mail.username, mail.mail_id)
         space = self.spec.spaces[mail.space]
-        content = (work / "request").read_bytes()[: 1 << 17]
+        try:
+            with open_regular(work / "request") as claimed:
+                content = claimed.read(1 << 17)
+        except OSError:
+            raise BadRequest(f"{mail.request_name} is not a plain file") from None
         request = read_request(content, self.spec, space, mail.number, mail.space)
         mail.fields, mail.reference = dict(request.fields), request.reference
+        beside = self.context.tree.home(mail.username).root / self.spec.spool / mail.space / request.file
         try:
-            os.replace(os.path.join(home, folder, request.file), work / "file")
+            os.replace(beside, work / "file")
         except FileNotFoundError:
-            raise BadRequest(f"no file {request.file} beside the request (write it first)") from None
+            if not (work / "file").exists():  # else moved already, by a run that stopped after it
+                raise BadRequest(f"no file {request.file} beside the request (write it first)") from None
         try:
             handle = open_regular(work / "file")
         except OSError:

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from mockpartners import Partner, Query
+from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.insee._tedeco import (
     ACCOUNT,
     chrono_fields,
@@ -144,3 +145,20 @@ def test_a_pair_is_taken_once_even_when_scans_race(insee_tedeco: Partner) -> Non
     insee_tedeco.wait_until_idle()
     taken = insee_tedeco.journal.events(Query(kind="partner.pickup", path="ead/001/rq0013.001"))
     assert len(taken) == 1 and statuses(insee_tedeco, "chrono/0013.001") == ["prepared"]
+
+
+def test_a_restart_goes_on_with_each_mail_where_it_was(mockpartners: SuiteFactory, tmp_path: Path) -> None:
+    first = mockpartners("insee-tedeco", state_dir=tmp_path / "state")
+    tedeco = first["insee-tedeco"]
+    tedeco.clock.freeze()
+    write_pair(tedeco, "0014", records(3))
+    status(tedeco, "chrono/0014.001", "prepared")
+    tedeco.clock.advance("1m")
+    status(tedeco, "chrono/0014.001", "deposited")
+    first.stop()
+
+    again = mockpartners("insee-tedeco", state_dir=tmp_path / "state")["insee-tedeco"]
+    again.clock.advance("5m")
+    status(again, "chrono/0014.001", "diffused")
+    home = Path(again.account(ACCOUNT).home)
+    assert chrono_fields(home, "chrono/0014.001")["status"] == "diffused"
