@@ -55,6 +55,9 @@ class Job:
     report: Callable[[Failure], None] | None = None
     every: Duration | None = None
     """A recurring job runs again this long (virtual time) after each run."""
+    pause: float | None = None
+    """A polling job runs again this many real seconds after each run, whatever the virtual clock does
+    (TEDECO's scan of a spool that clients write to straight on disk: it must look even on a frozen clock)."""
     cancelled: bool = False
     attempts: int = 0
     owner: str | None = None
@@ -122,7 +125,8 @@ class Scheduler:
         and none cancelled ever will."""
         with self._condition:
             for job in self._jobs_of(owner):
-                job.cancelled = job.cancelled or not (keep_recurring and job.every is not None)
+                recurring = job.every is not None or job.pause is not None
+                job.cancelled = job.cancelled or not (keep_recurring and recurring)
             self._jobs = [entry for entry in self._jobs if not entry[3].cancelled]
             heapq.heapify(self._jobs)
             if threading.current_thread() is self._thread:
@@ -198,6 +202,8 @@ class Scheduler:
     def _again(self, job: Job) -> None:
         if job.every is not None:
             self._push(_after(job.every, self.clock.now()), 0.0, job)
+        elif job.pause is not None:  # due at any virtual time, even after the clock went back
+            self._push(datetime.min.replace(tzinfo=UTC), time.monotonic() + job.pause, job)
 
     def _failed(self, job: Job, error: Exception) -> None:
         job.attempts += 1

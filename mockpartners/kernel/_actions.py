@@ -7,7 +7,13 @@ from __future__ import annotations
 from ..infra.journal import Event
 from ..model.errors import UsageError
 from ..ports.accounts import AccountBook
-from ..processors import CustomerServerProcessor, ExportProcessor, FileStatesProcessor, Processor
+from ..processors import (
+    CustomerServerProcessor,
+    ExportProcessor,
+    FileStatesProcessor,
+    Processor,
+    TedecoProcessor,
+)
 
 __all__ = ["PartnerActions"]
 
@@ -21,9 +27,13 @@ class PartnerActions:
     file_states: FileStatesProcessor | None
 
     def export(self, account: str | None = None) -> list[Event]:
-        """Run the partner's exports now (``kind: export``): a file in each export folder of every account,
-        or of ``account`` only; each a ``partner.export`` event."""
-        exporters = [processor for processor in self.processors if isinstance(processor, ExportProcessor)]
+        """Run the partner's exports now (``kind: export``; TEDECO's OCRE returns): a file in each export
+        folder of every account, or of ``account`` only; each a ``partner.export`` event."""
+        exporters = [
+            processor
+            for processor in self.processors
+            if isinstance(processor, ExportProcessor | TedecoProcessor)
+        ]
         if not exporters:
             raise UsageError(f"{self.name} has no export (no processor of kind export in its profile)")
         if account is not None:
@@ -43,6 +53,16 @@ class PartnerActions:
         if account is not None and self.accounts.entry(account).account.server is None:
             raise UsageError(f"account {account!r} is hosted by {self.name}: it has no server of its own")
         return [event for client in clients for event in client.exchange(account)]
+
+    def scan(self, account: str | None = None) -> list[Event]:
+        """TEDECO's scan of the spool now (``kind: tedeco``), for every account or ``account``: the events of
+        what it found and took (none: nothing waiting)."""
+        spools = [processor for processor in self.processors if isinstance(processor, TedecoProcessor)]
+        if not spools:
+            raise UsageError(f"{self.name} has no spool to scan (no processor of kind tedeco)")
+        if account is not None:
+            self.accounts.entry(account)
+        return [event for spool in spools for event in spool.scan(account)]
 
     def make_available(self, account: str, name: str) -> Event:
         """The XFB gateway's "remise à disposition" by the S.A.U.: a file back in state B."""

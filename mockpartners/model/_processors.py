@@ -18,6 +18,7 @@ from pydantic import ByteSize, Field, field_validator, model_validator
 
 from ._records import Records
 from ._remote_folders import RemoteFolderUse
+from ._tedeco import TedecoSpool
 from ._types import DurationField, IntervalField, Location, Model, dotted
 from .duration import Duration
 
@@ -39,6 +40,7 @@ __all__ = [
     "Pickup",
     "ProcessorSpec",
     "Retention",
+    "TedecoSpool",
     "answer_folder_errors",
     "declared_processors",
     "processor_errors",
@@ -273,7 +275,8 @@ class FileStates(Model):
 
 
 ProcessorSpec = Annotated[
-    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits, Field(discriminator="kind")
+    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits | TedecoSpool,
+    Field(discriminator="kind"),
 ]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
     model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
@@ -311,6 +314,8 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
             yield from _pickup_errors(profile, location, spec, takers)
         elif isinstance(spec, Deposits | FileStates):
             yield from _undeclared(profile, [((*location, "folder"), spec.folder)])
+        elif isinstance(spec, TedecoSpool):
+            yield from _undeclared(profile, [((*location, "spaces"), name) for name in spec.named_folders()])
         elif isinstance(spec, Export):
             yield from _undeclared(
                 profile, [((*location, "folders", i), name) for i, name in enumerate(spec.folders)]

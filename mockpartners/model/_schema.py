@@ -222,7 +222,13 @@ class ContractRule(_Model):
 
     description: str
     check: Literal[
-        "forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced", "followed"
+        "forbidden",
+        "uploads-only-in",
+        "fetched-then-removed",
+        "fetched-then-moved",
+        "spaced",
+        "followed",
+        "read-after",
     ]
     match: tuple[EventMatcher, ...] = ()
     interval: DurationField | None = None
@@ -391,6 +397,7 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
         "fetched-then-moved": ("folders", "to"),
         "spaced": ("match", "interval"),
         "followed": ("match", "followed_by"),
+        "read-after": ("match",),
     }[rule.check]
     for key in needs:
         if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):

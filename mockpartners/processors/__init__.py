@@ -10,6 +10,7 @@ from ._pickup import PickupProcessor, Request
 from ._registry import PROCESSOR_CLASSES, build_processors
 from ._retention import RetentionProcessor
 from ._spool import Spool, Ticket
+from ._tedeco import TedecoProcessor
 
 __all__ = [
     "PROCESSOR_CLASSES",
@@ -25,6 +26,7 @@ __all__ = [
     "RetentionProcessor",
     "Scheduler",
     "Spool",
+    "TedecoProcessor",
     "Ticket",
     "build_processors",
 ]

@@ -21,6 +21,7 @@ from ._export import ExportProcessor
 from ._file_states import FileStatesProcessor
 from ._pickup import PickupProcessor
 from ._retention import RetentionProcessor
+from ._tedeco import TedecoProcessor
 
 __all__ = ["PROCESSOR_CLASSES", "build_processors"]
 
@@ -34,6 +35,7 @@ PROCESSOR_CLASSES: Mapping[str, ProcessorFactory] = MappingProxyType(
         "customer-server": CustomerServerProcessor,
         "file-states": FileStatesProcessor,
         "deposits": DepositsProcessor,
+        "tedeco": TedecoProcessor,
     }
 )
 

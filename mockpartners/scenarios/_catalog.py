@@ -15,6 +15,7 @@ from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
 from ..model._types import Right
 from ._gateway import GATEWAY_SPECS
 from ._spec import Parameter, ScenarioSpec
+from ._tedeco import TEDECO_SPECS
 from .names import (
     ACCOUNT_EDITED,
     ADDRESS_NOT_ALLOWLISTED,
@@ -336,4 +337,4 @@ _SPECS = [
     ),
 ]
 
-CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS]}
+CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS, *TEDECO_SPECS]}

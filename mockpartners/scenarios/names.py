@@ -12,7 +12,9 @@ from typing import Final
 __all__ = [
     "ACCOUNT_EDITED",
     "ADDRESS_NOT_ALLOWLISTED",
+    "AGENT_SILENT",
     "ANSWERS_LATE",
+    "BAD_RECIPIENT_ALIAS",
     "BANDWIDTH",
     "CLIENT_CERTIFICATE_EXPIRED",
     "CLIENT_CERTIFICATE_UNTRUSTED",
@@ -29,6 +31,7 @@ __all__ = [
     "HOST_KEY_CHANGED",
     "LATENCY",
     "LISTENING",
+    "NEVER_OPENED",
     "NO_PUBLICKEY",
     "PARTNER_NOT_AUTHORISED",
     "PASSIVE_PORT_CLOSED",
@@ -74,6 +77,11 @@ PARTNER_NOT_AUTHORISED: Final = "partner-not-authorised"
 DOUBLE_CLICK_TO_E: Final = "double-click-to-e"
 GATEWAY_DOWN: Final = "gateway-down"
 SESSION_EXPIRED: Final = "session-expired"
+
+# -- INSEE's TEDECO spool ----------------------------------------------------------------------------------
+BAD_RECIPIENT_ALIAS: Final = "bad-recipient-alias"
+NEVER_OPENED: Final = "never-opened"
+AGENT_SILENT: Final = "agent-silent"
 
 # -- TLS: the server's certificate, the client's, the versions ----------------------------------------------
 SERVER_CERTIFICATE_UNTRUSTED: Final = "server-certificate-untrusted"

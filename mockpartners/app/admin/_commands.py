@@ -97,6 +97,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for name, text, accounts in (
         ("export", "run a partner's exports now (Lucca's absences export)", "every account"),
         ("exchange", "connect to the customers' own servers now (Lucca's Serveur client)", "every one"),
+        ("scan", "scan a request spool now (INSEE's TEDECO)", "every account"),
     ):
         action = commands.add_parser(name, parents=[connection], help=text)
         action.add_argument("partner", metavar="PARTNER")
@@ -253,6 +254,15 @@ def _for_an_account(arguments: argparse.Namespace, action: str) -> list[dict[str
     return events
 
 
+def _scan(arguments: argparse.Namespace) -> int:
+    events = _for_an_account(arguments, "scans")
+    for event in events:
+        print(f"{arguments.partner}: {event['kind']} {event['path'] or ''} in {event['account']}'s spool")
+    if not events:
+        print(f"{arguments.partner}: no request waiting (nothing taken)")
+    return 0
+
+
 def _export(arguments: argparse.Namespace) -> int:
     events = _for_an_account(arguments, "exports")
     for event in events:
@@ -329,6 +339,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _report,
     "export": _export,
     "exchange": _exchange,
+    "scan": _scan,
     "make-available": _make_available,
     "drop": _drop,
     "reset": _reset,

@@ -247,6 +247,11 @@ async def exchange(request: web.Request) -> web.Response:
     return await _for_an_account(request, lambda partner, account: partner.exchange(account))
 
 
+async def scan(request: web.Request) -> web.Response:
+    """INSEE's TEDECO spool scanned now (it scans every second anyway): what it found and took."""
+    return await _for_an_account(request, lambda partner, account: partner.scan(account))
+
+
 async def make_available(request: web.Request) -> web.Response:
     """The XFB gateway's "remise à disposition" by the S.A.U.: a file back in state B."""
     parameters(request, ())
@@ -266,5 +271,6 @@ ROUTES = [
     ("POST", "/v1/partners/{partner}/publications", publish),
     ("POST", "/v1/partners/{partner}/exports", export),
     ("POST", "/v1/partners/{partner}/exchanges", exchange),
+    ("POST", "/v1/partners/{partner}/scans", scan),
     ("POST", "/v1/partners/{partner}/accounts/{account}/available/{name}", make_available),
 ]
