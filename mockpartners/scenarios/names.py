@@ -24,6 +24,7 @@ __all__ = [
     "DOUBLE_CLICK_TO_E",
     "FAIL_NTH_WRITE",
     "FAIL_WRITES",
+    "FILES_TOO_CLOSE",
     "FIREWALL_DROP",
     "GATEWAY_DOWN",
     "HOST_KEY_CHANGED",
@@ -49,6 +50,7 @@ __all__ = [
     "TLS_BELOW_MINIMUM",
     "TLS_CONTEXT",
     "TLS_MODES_SWAPPED",
+    "WRONG_FILE_TYPE",
 ]
 
 # -- any protocol: the port ---------------------------------------------------------------------------------
@@ -74,6 +76,10 @@ PARTNER_NOT_AUTHORISED: Final = "partner-not-authorised"
 DOUBLE_CLICK_TO_E: Final = "double-click-to-e"
 GATEWAY_DOWN: Final = "gateway-down"
 SESSION_EXPIRED: Final = "session-expired"
+
+# -- INSEE's AIREPPNET portal ------------------------------------------------------------------------------
+FILES_TOO_CLOSE: Final = "files-too-close"
+WRONG_FILE_TYPE: Final = "wrong-file-type"
 
 # -- TLS: the server's certificate, the client's, the versions ----------------------------------------------
 SERVER_CERTIFICATE_UNTRUSTED: Final = "server-certificate-untrusted"
