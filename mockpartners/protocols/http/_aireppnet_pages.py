@@ -90,7 +90,7 @@ def received_page(transfer: Event) -> web.Response:
 
 def refused_page(reason: str, status: int, retry_after: int | None = None) -> web.Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    body = f'<p class="erreur"><strong>{html.escape(reason)}</strong></p>\n{_MENU}'
+    body = f'<p class="erreur"><strong>{html.escape(reason, quote=False)}</strong></p>\n{_MENU}'
     return page("Fichier refus\u00e9", body, status, headers)
 
 

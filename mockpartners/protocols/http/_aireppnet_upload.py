@@ -23,7 +23,7 @@ from ...infra.journal import Event
 from ...model._aireppnet import FileType, Portal
 from ...ports.session import Session
 from ...scenarios import names
-from ._deposit import DepositRefused, field_text, file_name, form_parts, incoming_file
+from ._deposit import DepositRefused, field_text, file_name, form_parts, incoming_file, sent_file_name
 
 if TYPE_CHECKING:
     from ._server import HttpServer
@@ -82,7 +82,7 @@ async def receive_upload(server: HttpServer, portal: Portal, request: web.Reques
             if part.filename is None:
                 fields[part.name or ""] = await field_text(part)
                 continue
-            upload = _checked(server, portal, session, fields.get("type", ""), part.filename)
+            upload = _checked(server, portal, session, fields.get("type", ""), sent_file_name(part))
             return await _take(server, session, upload, part, parts)
     except DepositRefused as refused:
         raise UploadRefused("no-file", str(refused)) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ __all__ = [
     "form_parts",
     "incoming_file",
     "receive_deposit",
+    "sent_file_name",
 ]
 
 DEPOSITS = "depots"
@@ -83,7 +85,7 @@ async def _from_form(server: HttpServer, request: web.Request, session: Session)
             session,
             fields.get("reference", ""),
             fields.get("site", ""),
-            file_name(part.filename),
+            file_name(sent_file_name(part)),
             partial(part.read_chunk, _CHUNK),
         )
     if deposit is None:
@@ -99,6 +101,17 @@ async def form_parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
         if not isinstance(part, BodyPartReader):
             raise DepositRefused("a nested multipart body is not a form")
         yield part
+
+
+_FILENAME = re.compile(r'filename="([^"]*)"')
+
+
+def sent_file_name(part: BodyPartReader) -> str:
+    """A form's file name as the browser sent it. Browsers write a Windows path's backslashes as they are
+    (and percent-encode quotes), which aiohttp, reading them as RFC 2616's quoted pairs, would drop:
+    ``c:\\transfert\\wecivil1.038`` would become ``c:transfertwecivil1.038``."""
+    raw = _FILENAME.search(part.headers.get("Content-Disposition", ""))
+    return raw.group(1) if raw is not None else part.filename or ""
 
 
 async def field_text(part: BodyPartReader) -> str:
