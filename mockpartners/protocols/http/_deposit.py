@@ -176,16 +176,17 @@ async def incoming_file(
         raise DepositRefused(refused.reason) from None
     location = op.location
     session.upload_started(location)
-    size, complete = 0, False
+    received: Incoming | None = None
+    complete = False
     try:
         with open(location.real, "wb") as target:
-            incoming = Incoming(server, session, location, target)
-            yield incoming
-            size = incoming.size
-        complete = size > 0
+            received = Incoming(server, session, location, target)
+            yield received
+        complete = received.size > 0
     except StorageRefused as refused:
         raise DepositRefused(refused.reason) from None
     finally:
+        size = received.size if received is not None else 0  # what came, even of a body cut short
         session.upload_ended(location, complete=complete, bytes_written=size, **detail)
         if not complete:
             location.real.unlink(missing_ok=True)
