@@ -10,7 +10,9 @@ import pytest
 from mockpartners.model.errors import ProfileError
 from mockpartners.model.loading import load_profile
 
-_TYPE = "    portal:\n      file_types:\n        etat-civil: {label: Etat Civil, profile: ETATCIVIL, server: x, "
+_TYPE = (
+    "    portal:\n      file_types:\n        etat-civil: {label: Etat Civil, profile: ETATCIVIL, server: x, "
+)
 CASES = {
     "endpoints.portal.portal.file_types.etat-civil.folder: folder 'civil' is not declared": (
         _TYPE + "folder: civil, name_pattern: 'wecivil.*', name_example: wecivil1.038}\n"
