@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._types import DurationField, Location, Model
+from ._types import DurationField, Location, Model, PatternField
 from .duration import Duration
 
 if TYPE_CHECKING:
@@ -39,19 +39,10 @@ class FileType(Model):
     """The inbox in each home: the INSEE server this type goes to takes its files from there."""
     server: str = Field(min_length=1, max_length=80)
     """The INSEE server that receives this type, as the acknowledgement names it."""
-    name_pattern: str
+    name_pattern: PatternField
     """The file names this type accepts (a regular expression matched whole; ``(?i)`` for Windows names)."""
     name_example: str = Field(min_length=1)
     """A name that fits, shown on the refusal page (``wecivil1.038``)."""
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        return pattern
 
     @model_validator(mode="after")
     def _example_fits(self) -> FileType:
