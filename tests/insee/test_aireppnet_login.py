@@ -77,3 +77,11 @@ def test_logging_out_ends_the_session(insee_aireppnet: Partner) -> None:
     assert answer.status_code == 200 and "d\u00e9connect\u00e9" in answer.text
     assert portal.get("/suivi").status_code == 401
     insee_aireppnet.journal.wait_for(kind="session.logout", account="96010")
+
+
+def test_a_login_form_larger_than_4_kib_is_refused_unread(insee_aireppnet: Partner) -> None:
+    portal = Portal(insee_aireppnet)
+    form = {"identifiant": "96010", "mot_de_passe": "x" * 10_000}
+    answer = portal.browser.post(f"{portal.base}/connexion", data=form, timeout=10)
+    assert answer.status_code == 413
+    assert insee_aireppnet.journal.events(kind="auth.attempt") == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["aireppnet"]
 
+_LOGIN_FORM = 4096
+"""The largest login form body, in bytes."""
 _TRANSFERS_SHOWN = 200
 """The transfer log's rows (the newest); older ones stay in the journal."""
 _WRONG = "identifiant ou mot de passe incorrect (authentication failed)"
@@ -110,9 +113,9 @@ class _Gate:
         """The login form: a wrong identifier or password is the login page again, with a 401 (and counts
         towards the address's ban); a right one opens a session and goes to the sending form."""
         session = self.server.session_of(request)
-        form = await request.post()
-        username = str(form.get("identifiant", "")).strip()[:64]
-        password = str(form.get("mot_de_passe", ""))
+        form = await _login_form(request)
+        username = form.get("identifiant", "").strip()[:64]
+        password = form.get("mot_de_passe", "")
         if not username or not password:
             session.record("auth.attempt", outcome="refused", method="password", reason="no identifier")
             return login_page("saisissez votre identifiant et votre mot de passe", status=401)
@@ -160,6 +163,21 @@ class _Gate:
         self.sessions.close_account(username)
         if request.transport is not None:
             self.server.submit(_close(request))
+
+
+async def _login_form(request: web.Request) -> dict[str, str]:
+    """The login form's fields, from a body of at most 4 KiB (the endpoint's ``max_body`` is for files: a
+    login read whole into memory must not be one): a larger one is a 413."""
+    body = b""
+    while len(body) <= _LOGIN_FORM and (chunk := await request.content.read(_LOGIN_FORM + 1 - len(body))):
+        body += chunk
+    if len(body) > _LOGIN_FORM:
+        raise web.HTTPRequestEntityTooLarge(max_size=_LOGIN_FORM, actual_size=request.content_length or 0)
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    except ValueError:
+        raise web.HTTPBadRequest(text="too many fields for a login form") from None
+    return {name: values[0] for name, values in fields.items()}
 
 
 async def _close(request: web.Request) -> None:
