@@ -85,3 +85,14 @@ def test_a_login_form_larger_than_4_kib_is_refused_unread(insee_aireppnet: Partn
     answer = portal.browser.post(f"{portal.base}/connexion", data=form, timeout=10)
     assert answer.status_code == 413
     assert insee_aireppnet.journal.events(kind="auth.attempt") == []
+
+
+def test_one_browser_goes_on_as_another_collectivite(insee_aireppnet: Partner) -> None:
+    portal = Portal(insee_aireppnet)
+    portal.log_in()
+    assert "Collectivit\u00e9 96010" in portal.get("/envoi").text
+    paris = Portal(insee_aireppnet, "75056")
+    paris.browser = portal.browser  # the same browser, its connection kept alive
+    assert "Collectivit\u00e9 75056" in paris.log_in().text
+    assert paris.send("wecivil1.075").status_code == 200
+    assert insee_aireppnet.files("75056").list("etat-civil") == ["wecivil1.075"]

@@ -125,10 +125,13 @@ class _Gate:
         session.auth_attempt(username, "password", not reason, reason)
         if reason:
             return login_page(_WRONG, status=401)
-        self._bind(request, username, "password")
         response = web.Response(status=303, headers={"Location": "/envoi"})
         response.set_cookie(COOKIE, self.sessions.open(username), path="/", httponly=True,
                             secure=self.server.spec.tls, samesite="Strict")  # fmt: skip
+        if session.account in (None, username):
+            self._bind(request, username, "password")
+        else:  # a browser that goes on as another collectivité: its next request on a new connection
+            response.force_close()
         return response
 
     def logged_in(self, request: web.Request, uploading: bool = False) -> tuple[str, Session]:
