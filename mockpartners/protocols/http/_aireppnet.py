@@ -202,7 +202,7 @@ async def _upload(server: HttpServer, portal: Portal, request: web.Request, sess
     except UploadRefused as refused:
         session.record(TRANSFER, refused.path, "refused", refusal=refused.refusal, reason=refused.reason,
                        progress=0, **(refused.detail or {}))  # fmt: skip
-        if refused.refusal != "session-expired":
+        if refused.refusal != names.SESSION_EXPIRED:
             return refused_page(refused.reason, refused.status, refused.retry_after)
         session.record("http.expired", outcome="refused", reason=refused.reason)
         response = login_page(_EXPIRED, status=401)

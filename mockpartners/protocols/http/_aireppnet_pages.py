@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ...infra.journal import Event
 from ...model._aireppnet import FileType
+from ...scenarios import names
 
 __all__ = [
     "acknowledgement_page",
@@ -38,7 +39,7 @@ _MENU = (
     '<p><a href="/envoi">Envoi d\'un fichier</a> | <a href="/suivi">Suivi des transferts</a> | '
     '<a href="/deconnexion">D\u00e9connexion</a></p>'
 )
-STATES = {"ok": "OK", "session-expired": "Session expir\u00e9e"}
+STATES = {"ok": "OK", names.SESSION_EXPIRED: "Session expir\u00e9e"}
 """The transfer log's "Etat" of a transfer (by its refusal, if any); any other refusal is "Refus\u00e9"."""
 
 

@@ -165,8 +165,8 @@ async def _take(
                                         path=upload.path, detail=detail)  # fmt: skip
                 await extra.release()
             if server.partner.scenarios.active(names.SESSION_EXPIRED) is not None:
-                raise UploadRefused("session-expired", f"scenario {names.SESSION_EXPIRED}: the session ended "
-                                    "during the upload", 401, path=upload.path, detail=detail)  # fmt: skip
+                why = f"scenario {names.SESSION_EXPIRED}: the session ended during the upload"
+                raise UploadRefused(names.SESSION_EXPIRED, why, 401, path=upload.path, detail=detail)
     except DepositRefused as refused:
         code = "empty" if str(refused) == "the file is empty" else "storage"
         raise UploadRefused(code, str(refused), path=upload.path, detail=detail) from None
