@@ -9,7 +9,6 @@ gateway's file states, INSEE's TEDECO spool, mail notifications) without touchin
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
@@ -19,7 +18,7 @@ from pydantic import ByteSize, Field, field_validator, model_validator
 from ._records import Records
 from ._remote_folders import RemoteFolderUse
 from ._tedeco import TedecoSpool
-from ._types import DurationField, IntervalField, Location, Model, dotted
+from ._types import DurationField, IntervalField, Location, Model, PatternField, dotted
 from .duration import Duration
 
 if TYPE_CHECKING:
@@ -112,7 +111,7 @@ class Pickup(Model):
     remote_folders: dict[RemoteFolderUse, RemoteFolderUse] = {}
     """Use -> use, per account: its remote folders of the first use are inboxes, answered in its first
     remote folder of the second (Lucca: ``{import: reports}``)."""
-    name_pattern: str = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    name_pattern: PatternField = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
     temporary_suffixes: tuple[str, ...] = (".filepart", ".part", ".partial", ".tmp")
     unmatched: Literal["reject", "ignore"] = "reject"
     rejection_reason: str = "incorrect file name"
@@ -136,15 +135,6 @@ class Pickup(Model):
                 "accounts' remote folders: {import: reports})"
             )
         return self
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        return pattern
 
     def inbox_folders(self) -> tuple[str, ...]:
         """The folders whose arriving files this processor takes: the upload folders."""

@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
+from ._aireppnet import portal_errors
 from ._customer_server import CustomerServer
 from ._endpoint import Credential, EndpointModel
 from ._http import HttpEndpoint
@@ -341,6 +342,7 @@ def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
                 "folder paths are relative to the home, like IN or cache/to_vip ('/' is the home)",
             )
     yield from processor_errors(profile)
+    yield from portal_errors(profile)
     for name, rule in profile.contract.items():
         for location, message in _contract_errors(profile, rule):
             yield ("contract", name, *location), message

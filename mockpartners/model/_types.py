@@ -19,6 +19,7 @@ __all__ = [
     "KeyType",
     "Location",
     "Model",
+    "PatternField",
     "Right",
     "checked_password",
     "dotted",
@@ -55,6 +56,18 @@ def _at_least_a_second(value: Duration) -> Duration:
 
 IntervalField = Annotated[Duration, BeforeValidator(_duration), AfterValidator(_at_least_a_second), _AS_TEXT]
 """How often a recurring partner-side job runs (a retention sweep)."""
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"not a valid regular expression: {error}") from None
+    return pattern
+
+
+PatternField = Annotated[str, AfterValidator(_compiles)]
+"""A regular expression a profile gives (file names a pickup or a portal accepts): it must compile."""
 
 
 def _key_type(value: Any) -> str:

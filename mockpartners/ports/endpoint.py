@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..infra.clock import Clock
 from ..infra.credentials import SshCredentials, TlsCredentials
 from ..infra.limits import ConnectionLimits, OnceLog
 from ..infra.ssh_keys import KeyPair
@@ -21,6 +22,10 @@ __all__ = ["EndpointPort"]
 
 
 class EndpointPort(PartnerFacts, Protocol):
+    @property
+    def clock(self) -> Clock:
+        """The virtual clock (INSEE's portal ends idle sessions on it: a test advances it, never sleeps)."""
+
     @property
     def ssh(self) -> SshCredentials | None: ...
     @property

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
 from ..model._types import Right
+from ._aireppnet import AIREPPNET_SPECS
 from ._gateway import GATEWAY_SPECS
 from ._spec import Parameter, ScenarioSpec
 from ._tedeco import TEDECO_SPECS
@@ -337,4 +338,6 @@ _SPECS = [
     ),
 ]
 
-CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS, *TEDECO_SPECS]}
+CATALOG: dict[str, ScenarioSpec] = {
+    spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS, *TEDECO_SPECS, *AIREPPNET_SPECS]
+}

@@ -26,6 +26,7 @@ __all__ = [
     "DOUBLE_CLICK_TO_E",
     "FAIL_NTH_WRITE",
     "FAIL_WRITES",
+    "FILES_TOO_CLOSE",
     "FIREWALL_DROP",
     "GATEWAY_DOWN",
     "HOST_KEY_CHANGED",
@@ -52,6 +53,7 @@ __all__ = [
     "TLS_BELOW_MINIMUM",
     "TLS_CONTEXT",
     "TLS_MODES_SWAPPED",
+    "WRONG_FILE_TYPE",
 ]
 
 # -- any protocol: the port ---------------------------------------------------------------------------------
@@ -77,6 +79,10 @@ PARTNER_NOT_AUTHORISED: Final = "partner-not-authorised"
 DOUBLE_CLICK_TO_E: Final = "double-click-to-e"
 GATEWAY_DOWN: Final = "gateway-down"
 SESSION_EXPIRED: Final = "session-expired"
+
+# -- INSEE's AIREPPNET portal ------------------------------------------------------------------------------
+FILES_TOO_CLOSE: Final = "files-too-close"
+WRONG_FILE_TYPE: Final = "wrong-file-type"
 
 # -- INSEE's TEDECO spool ----------------------------------------------------------------------------------
 BAD_RECIPIENT_ALIAS: Final = "bad-recipient-alias"

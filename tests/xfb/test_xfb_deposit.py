@@ -129,3 +129,13 @@ def test_wrong_credentials_deposit_nothing(xfb: Partner, tmp_path: Path) -> None
     with refused.value:
         assert refused.value.code == 401
     assert xfb.files("45000001").list("depots") == []
+
+
+def test_a_browsers_windows_path_keeps_its_last_part(xfb: Partner, tmp_path: Path) -> None:
+    titre = tmp_path / "TITRE3"
+    titre.write_text("titres\n")
+    path = "c:\\transfert\\TITRE3"
+    form = ("-F", "reference=GRCT450", "-F", "site=C175", "-F", f"file=@{titre};filename={path}")
+    sent = _curl(*form, f"{_base(xfb)}?{_credentials(xfb)}")  # curl, as browsers, sends the backslashes raw
+    assert "<TITLE>File received correctly</TITLE>" in sent.stdout, sent.stdout
+    assert xfb.files("45000001").list("depots") == ["TITRE3"]

@@ -22,6 +22,7 @@ class Application(Protocol):
 
 APPLICATIONS: dict[str, tuple[str, str]] = {
     "xfb-gateway": ("._xfb", "xfb_gateway"),
+    "aireppnet": ("._aireppnet", "aireppnet"),
 }
 """Application name -> (module, function) of its routes, imported on first use."""
 

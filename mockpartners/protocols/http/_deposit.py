@@ -11,11 +11,14 @@ scheduler builds (``reference``, ``site`` and ``file``, the file's name, in the 
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aiohttp import BodyPartReader, web
 
@@ -27,7 +30,18 @@ from ._faults import chunk_moved
 if TYPE_CHECKING:
     from ._server import HttpServer
 
-__all__ = ["DEPOSITS", "Deposit", "DepositRefused", "receive_deposit"]
+__all__ = [
+    "DEPOSITS",
+    "Deposit",
+    "DepositRefused",
+    "Incoming",
+    "field_text",
+    "file_name",
+    "form_parts",
+    "incoming_file",
+    "receive_deposit",
+    "sent_file_name",
+]
 
 DEPOSITS = "depots"
 """The folder of each account's home where deposits land."""
@@ -52,20 +66,17 @@ async def receive_deposit(server: HttpServer, request: web.Request, session: Ses
     if request.content_type.startswith("multipart/"):
         return await _from_form(server, request, session)
     query = request.query
-    name = _file_name(query.get("file", ""))
+    name = file_name(query.get("file", ""))
     reference, site = query.get("reference", "").strip(), query.get("site", "").strip()
     return await _write(server, session, reference, site, name, lambda: request.content.read(_CHUNK))
 
 
 async def _from_form(server: HttpServer, request: web.Request, session: Session) -> Deposit:
-    reader = await request.multipart()
     fields: dict[str, str] = {}
     deposit: Deposit | None = None
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise DepositRefused("a nested multipart body is not a form")
+    async for part in form_parts(request):
         if part.filename is None:
-            fields[part.name or ""] = (await part.text())[:100].strip()
+            fields[part.name or ""] = await field_text(part)
             continue
         if deposit is not None:
             raise DepositRefused("one file at a time: it is not possible to send several files at once")
@@ -74,7 +85,7 @@ async def _from_form(server: HttpServer, request: web.Request, session: Session)
             session,
             fields.get("reference", ""),
             fields.get("site", ""),
-            _file_name(part.filename),
+            file_name(sent_file_name(part)),
             partial(part.read_chunk, _CHUNK),
         )
     if deposit is None:
@@ -82,7 +93,33 @@ async def _from_form(server: HttpServer, request: web.Request, session: Session)
     return deposit
 
 
-def _file_name(given: str) -> str:
+async def form_parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
+    """The parts of a browser's multipart form, in the order it sent them (a form's fields come in the
+    order the page shows them)."""
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise DepositRefused("a nested multipart body is not a form")
+        yield part
+
+
+_FILENAME = re.compile(r'filename="([^"]*)"')
+
+
+def sent_file_name(part: BodyPartReader) -> str:
+    """A form's file name as the browser sent it. Browsers write a Windows path's backslashes as they are
+    (and percent-encode quotes), which aiohttp, reading them as RFC 2616's quoted pairs, would drop:
+    ``c:\\transfert\\wecivil1.038`` would become ``c:transfertwecivil1.038``."""
+    raw = _FILENAME.search(part.headers.get("Content-Disposition", ""))
+    return raw.group(1) if raw is not None else part.filename or ""
+
+
+async def field_text(part: BodyPartReader) -> str:
+    """A form field's value, as much of it as any field of these forms needs."""
+    return (await part.text())[:100].strip()
+
+
+def file_name(given: str) -> str:
     """The file's own name (a browser may send a whole Windows path: ``c:\\transfert\\mandat``)."""
     name = posixpath.basename(given.replace("\\", "/")).strip()
     if not name or name in (".", ".."):
@@ -97,41 +134,61 @@ Read = Callable[[], Awaitable[bytes]]
 async def _write(
     server: HttpServer, session: Session, reference: str, site: str, name: str, read: Read
 ) -> Deposit:
-    """Open the file as any upload (the right, the quota, ``fs.open``), copy, close (``fs.close``: complete
-    or not). A deposit that did not arrive whole is removed: the partner never sees half a file."""
     if not reference or not site:
         raise DepositRefused("the application reference and the destination site are required")
-    path = f"/{DEPOSITS}/{name}"
+    async with incoming_file(server, session, f"/{DEPOSITS}/{name}", reference=reference, site=site) as file:
+        await file.take(read)
+    return Deposit(reference, site, name, file.size, file.location)
+
+
+@dataclass
+class Incoming:
+    """A file being received: where it goes, and what has come of it so far."""
+
+    server: HttpServer
+    session: Session
+    location: Location
+    target: BinaryIO
+    size: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    async def take(self, read: Read) -> None:
+        """Copy what ``read`` gives, within the account's quota, as the fault scenarios let it move."""
+        while chunk := await read():
+            self.session.reserve_storage(self.location, len(chunk))
+            self.target.write(chunk)
+            self.digest.update(chunk)
+            self.size += len(chunk)
+            await chunk_moved(self.server, self.session, len(chunk))
+
+
+@asynccontextmanager
+async def incoming_file(
+    server: HttpServer, session: Session, path: str, **detail: Any
+) -> AsyncIterator[Incoming]:
+    """Open the file as any upload (the right, the quota, ``fs.open``), let the body copy into it, close
+    (``fs.close``: complete or not). A file that did not arrive whole, or whose request the body refused
+    after all (a :class:`DepositRefused` raised inside), is removed: the partner never sees half a file."""
     try:
-        with session.operation("fs.open", path, "write", mode="write", reference=reference, site=site) as op:
+        with session.operation("fs.open", path, "write", mode="write", **detail) as op:
             session.reserve_storage(op.location, 0, new_files=1)
     except (AccessRefused, StorageRefused) as refused:
         raise DepositRefused(refused.reason) from None
     location = op.location
     session.upload_started(location)
-    size, complete = 0, False
+    received: Incoming | None = None
+    complete = False
     try:
         with open(location.real, "wb") as target:
-            size = await _copy(server, session, location, read, target)
-        complete = size > 0
+            received = Incoming(server, session, location, target)
+            yield received
+        complete = received.size > 0
     except StorageRefused as refused:
         raise DepositRefused(refused.reason) from None
     finally:
-        session.upload_ended(location, complete=complete, bytes_written=size, reference=reference, site=site)
+        size = received.size if received is not None else 0  # what came, even of a body cut short
+        session.upload_ended(location, complete=complete, bytes_written=size, **detail)
         if not complete:
             location.real.unlink(missing_ok=True)
     if not complete:
         raise DepositRefused("the file is empty")
-    return Deposit(reference, site, name, size, location)
-
-
-async def _copy(
-    server: HttpServer, session: Session, location: Location, read: Read, target: BinaryIO
-) -> int:
-    size = 0
-    while chunk := await read():
-        session.reserve_storage(location, len(chunk))
-        target.write(chunk)
-        size += len(chunk)
-        await chunk_moved(server, session, len(chunk))
-    return size
