@@ -234,6 +234,16 @@ class Outbox:
     def _refused(self, address: str, reason: str) -> None:
         self.journal.record("mail.refused", protocol="smtp", client=address, outcome="refused", reason=reason)
 
+    def mark_read(self, message_id: str, reader: str) -> None:
+        """A client read the message (INSEE's PECOTO answers fetched over POP3, the XFB mails read):
+        ``mail.read``, which contract rules look for."""
+        with self._lock:
+            found = next((item for item in self._index.values() if item.message_id == message_id), None)
+        self.journal.record(
+            "mail.read", partner=found.partner if found else None, message_id=message_id, reader=reader,
+            id=found.id if found else None, subject=found.subject if found else None,
+        )  # fmt: skip
+
     # -- what users read ------------------------------------------------------------------------------------
 
     def messages(

@@ -256,6 +256,7 @@ def _check(
         "fetched-then-removed": _fetched_then_removed,
         "fetched-then-moved": _fetched_then_moved,
         "spaced": _spaced,
+        "followed-by": _followed_by,
     }
     status, summary, evidence = checks[rule.check](rule, events, folders)
     if status == "fail" and rule.severity != "error":
@@ -328,6 +329,23 @@ def _spaced(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _V
     if close:
         return "fail", f"{len(close)} event(s) less than {rule.interval} after the previous one", close
     return "pass", f"{len(matching)} event(s), each at least {rule.interval} after the previous one", ()
+
+
+def _followed_by(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
+    """Each matching event followed, later, by a ``then`` event with the same ``same`` detail (an answer
+    mailed, then read by its Message-ID)."""
+    pending: dict[object, Event] = {}
+    for event in events:
+        if any(_matches(matcher, event) for matcher in rule.match):
+            pending.setdefault(event.detail.get(rule.same), event)
+        elif any(_matches(matcher, event) for matcher in rule.then):
+            pending.pop(event.detail.get(rule.same), None)
+    matched = sum(1 for event in events if any(_matches(matcher, event) for matcher in rule.match))
+    if not matched:
+        return "not-exercised", "no event to follow up", ()
+    if pending:
+        return "fail", f"{len(pending)} of {matched} event(s) never followed up", list(pending.values())
+    return "pass", f"{matched} event(s), each followed up", ()
 
 
 def _exercised(rule: ContractRule, events: Sequence[Event]) -> bool:

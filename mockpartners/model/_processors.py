@@ -35,6 +35,8 @@ __all__ = [
     "Deposits",
     "Export",
     "FileStates",
+    "IntakeMails",
+    "MailIntake",
     "MailTemplate",
     "Pickup",
     "ProcessorSpec",
@@ -216,6 +218,11 @@ MAIL_VARIABLES = frozenset(
         "time",
         "local_ident",
         "partner",
+        "subject",
+        "message_id",
+        "size",
+        "reason",
+        "mail",
     }
 )
 
@@ -272,8 +279,32 @@ class FileStates(Model):
         return ()
 
 
+class IntakeMails(Model):
+    """The bureau's answers by mail (INSEE's PECOTO): an acknowledgement, and a refusal of what SMTP took
+    but the bureau cannot (no file, several files)."""
+
+    accepted: MailTemplate
+    refused: MailTemplate
+
+
+class MailIntake(Model):
+    """What the partner does with a mail its SMTP endpoint took: the mail lands in the account's
+    ``folder``; its one attachment is taken into ``files`` and acknowledged by mail; a mail with none or
+    several is refused by mail (the bureau reads its mail, it does not bounce it)."""
+
+    kind: Literal["mail-intake"] = "mail-intake"
+    folder: str = "courriers"
+    files: str = "fichiers"
+    sender: str = Field(default="pecoto@insee.example", pattern=r"^[^@\s]+@[^@\s]+$")
+    mails: IntakeMails
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return (self.folder,)
+
+
 ProcessorSpec = Annotated[
-    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits, Field(discriminator="kind")
+    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits | MailIntake,
+    Field(discriminator="kind"),
 ]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(
     model.model_fields["kind"].default for model in get_args(get_args(ProcessorSpec)[0])
@@ -311,6 +342,10 @@ def processor_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
             yield from _pickup_errors(profile, location, spec, takers)
         elif isinstance(spec, Deposits | FileStates):
             yield from _undeclared(profile, [((*location, "folder"), spec.folder)])
+        elif isinstance(spec, MailIntake):
+            yield from _undeclared(
+                profile, [((*location, "folder"), spec.folder), ((*location, "files"), spec.files)]
+            )
         elif isinstance(spec, Export):
             yield from _undeclared(
                 profile, [((*location, "folders", i), name) for i, name in enumerate(spec.folders)]

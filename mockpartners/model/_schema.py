@@ -14,6 +14,7 @@ from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_err
 from ._customer_server import CustomerServer
 from ._endpoint import Credential, EndpointModel
 from ._http import HttpEndpoint
+from ._mail import AttachmentRules, Pop3Endpoint, SmtpEndpoint
 from ._presets import AccountPreset, preset_errors, with_preset
 from ._processors import (
     PROCESSOR_KINDS,
@@ -23,6 +24,7 @@ from ._processors import (
     Deposits,
     Export,
     FileStates,
+    MailIntake,
     Pickup,
     ProcessorSpec,
     Retention,
@@ -46,6 +48,7 @@ __all__ = [
     "Allowlist",
     "AnswerTemplate",
     "Answers",
+    "AttachmentRules",
     "Column",
     "ContractRule",
     "Credential",
@@ -62,8 +65,10 @@ __all__ = [
     "FtpsEndpoint",
     "HttpEndpoint",
     "Limits",
+    "MailIntake",
     "Paths",
     "Pickup",
+    "Pop3Endpoint",
     "ProcessorSpec",
     "Profile",
     "Records",
@@ -71,6 +76,7 @@ __all__ = [
     "Retention",
     "Right",
     "SftpEndpoint",
+    "SmtpEndpoint",
     "account_errors",
     "consistency_errors",
     "folder_table",
@@ -173,19 +179,22 @@ class FtpsEndpoint(EndpointModel):
         return self.server_names
 
 
-Endpoint = Annotated[SftpEndpoint | FtpsEndpoint | HttpEndpoint, Field(discriminator="protocol")]
+Endpoint = Annotated[
+    SftpEndpoint | FtpsEndpoint | HttpEndpoint | SmtpEndpoint | Pop3Endpoint, Field(discriminator="protocol")
+]
 """Adding a protocol: its model here, its adapter in ``mockpartners.protocols``' registry."""
 ENDPOINT_MODELS: tuple[type[EndpointModel], ...] = get_args(get_args(Endpoint)[0])
 ENDPOINT_PROTOCOLS = tuple(model.protocol_name() for model in ENDPOINT_MODELS)
 
 
-def login_methods(endpoint: SftpEndpoint | FtpsEndpoint | HttpEndpoint) -> frozenset[AccountAuth]:
+def login_methods(endpoint: EndpointModel) -> frozenset[AccountAuth]:
     """How clients can log in on an endpoint: SSH methods it both offers and accepts; on FTPS the client
     certificate where one is required (its CN is the user name, the password is not read: MAGDA), the
-    password otherwise; on HTTP a password (the XFB gateway's ``user`` and ``password`` in the query)."""
+    password otherwise; on HTTP a password (the XFB gateway's ``user`` and ``password`` in the query), on
+    SMTP and POP3 too (AUTH PLAIN or LOGIN, USER and PASS)."""
     if isinstance(endpoint, SftpEndpoint):
         return frozenset(endpoint.auth_offered) & frozenset(endpoint.auth_accepted)
-    if isinstance(endpoint, HttpEndpoint):
+    if not isinstance(endpoint, FtpsEndpoint):
         return frozenset({"password"})
     return frozenset({"certificate" if endpoint.client_certificate == "required" else "password"})
 
@@ -221,10 +230,16 @@ class ContractRule(_Model):
     """One thing a well-behaved client does (or never does), checked over the journal."""
 
     description: str
-    check: Literal["forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced"]
+    check: Literal[
+        "forbidden", "uploads-only-in", "fetched-then-removed", "fetched-then-moved", "spaced", "followed-by"
+    ]
     match: tuple[EventMatcher, ...] = ()
     interval: DurationField | None = None
     """``spaced``: the least time between two matching events of one account (the XFB guide's 30 s)."""
+    then: tuple[EventMatcher, ...] = ()
+    same: str = ""
+    """``followed-by``: each matching event is followed by a ``then`` event with the same ``same`` detail
+    (PECOTO: each answer mailed, ``mail.received``, is read, ``mail.read``, by its ``message_id``)."""
     folders: tuple[str, ...] = ()
     remote_folders: tuple[RemoteFolderUse, ...] = ()
     """Besides ``folders``: each account's remote folders of these uses (Lucca's import folders)."""
@@ -384,6 +399,7 @@ def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Loc
         "fetched-then-removed": ("folders",),
         "fetched-then-moved": ("folders", "to"),
         "spaced": ("match", "interval"),
+        "followed-by": ("match", "then", "same"),
     }[rule.check]
     for key in needs:
         if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from datetime import UTC
 from email.message import EmailMessage
 from typing import Any
@@ -16,9 +17,16 @@ __all__ = ["send_notice"]
 
 
 def send_notice(
-    context: ProcessorContext, template: MailTemplate, sender: str, username: str, **variables: Any
+    context: ProcessorContext,
+    template: MailTemplate,
+    sender: str,
+    username: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **variables: Any,
 ) -> Event | None:
-    """Mail the account (at its ``mail``); a ``partner.mail`` event, or none when it has no address."""
+    """Mail the account (at its ``mail``); a ``partner.mail`` event, or none when it has no address.
+    ``headers``: more headers (an answer's ``In-Reply-To``)."""
     entry = context.accounts.get(username)
     if entry is None or entry.account.mail is None:
         return None
@@ -35,6 +43,8 @@ def send_notice(
     message["From"] = sender
     message["To"] = entry.account.mail
     message["Subject"] = string.Template(template.subject).safe_substitute(values)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(string.Template(template.body).safe_substitute(values))
     context.send_mail(message)
     return context.journal.record(

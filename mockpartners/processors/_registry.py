@@ -19,6 +19,7 @@ from ._customer import CustomerServerProcessor
 from ._deposits import DepositsProcessor
 from ._export import ExportProcessor
 from ._file_states import FileStatesProcessor
+from ._mail_intake import MailIntakeProcessor
 from ._pickup import PickupProcessor
 from ._retention import RetentionProcessor
 
@@ -34,6 +35,7 @@ PROCESSOR_CLASSES: Mapping[str, ProcessorFactory] = MappingProxyType(
         "customer-server": CustomerServerProcessor,
         "file-states": FileStatesProcessor,
         "deposits": DepositsProcessor,
+        "mail-intake": MailIntakeProcessor,
     }
 )
 

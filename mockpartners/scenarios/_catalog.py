@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
 from ..model._types import Right
 from ._gateway import GATEWAY_SPECS
+from ._pecoto import PECOTO_SPECS
 from ._spec import Parameter, ScenarioSpec
 from .names import (
     ACCOUNT_EDITED,
@@ -336,4 +337,4 @@ _SPECS = [
     ),
 ]
 
-CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS]}
+CATALOG: dict[str, ScenarioSpec] = {spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS, *PECOTO_SPECS]}

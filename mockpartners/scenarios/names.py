@@ -13,6 +13,7 @@ __all__ = [
     "ACCOUNT_EDITED",
     "ADDRESS_NOT_ALLOWLISTED",
     "ANSWERS_LATE",
+    "ATTACHMENT_TOO_LARGE",
     "BANDWIDTH",
     "CLIENT_CERTIFICATE_EXPIRED",
     "CLIENT_CERTIFICATE_UNTRUSTED",
@@ -35,6 +36,7 @@ __all__ = [
     "PASSWORD_REFUSED",
     "PORT_CLOSED",
     "PROT_C_REFUSED",
+    "RECIPIENT_UNKNOWN",
     "REFUSE_KEYS",
     "REJECT_REQUESTS",
     "REMOTE_FOLDER_MISSING",
@@ -46,6 +48,8 @@ __all__ = [
     "SESSION_EXPIRED",
     "SESSION_REUSE_REQUIRED",
     "SETSTAT_REFUSED",
+    "SMTP_AUTH_REFUSED",
+    "STARTTLS_MISSING",
     "TLS_BELOW_MINIMUM",
     "TLS_CONTEXT",
     "TLS_MODES_SWAPPED",
@@ -74,6 +78,12 @@ PARTNER_NOT_AUTHORISED: Final = "partner-not-authorised"
 DOUBLE_CLICK_TO_E: Final = "double-click-to-e"
 GATEWAY_DOWN: Final = "gateway-down"
 SESSION_EXPIRED: Final = "session-expired"
+
+# -- INSEE's PECOTO (SMTP in, POP3 out) ----------------------------------------------------------------------
+STARTTLS_MISSING: Final = "starttls-missing"
+SMTP_AUTH_REFUSED: Final = "smtp-auth-refused"
+RECIPIENT_UNKNOWN: Final = "recipient-unknown"
+ATTACHMENT_TOO_LARGE: Final = "attachment-too-large"
 
 # -- TLS: the server's certificate, the client's, the versions ----------------------------------------------
 SERVER_CERTIFICATE_UNTRUSTED: Final = "server-certificate-untrusted"

@@ -1,0 +1,194 @@
+"""An SMTP endpoint of a partner: one aiosmtpd ``SMTP`` instance per connection, built by this endpoint
+with its own handler (never aiosmtpd's module-wide ``Controller``), so two endpoints share nothing.
+
+aiosmtpd enforces what it already knows: STARTTLS before anything else (``530 Must issue a STARTTLS
+command first``), AUTH only over TLS, AUTH before MAIL (``530 5.7.0 Authentication required``), the message
+size (``552``, announced by EHLO's ``SIZE``) and the command timeout. The partner's own checks (the account,
+the sender, the recipients, the attachment) are in :mod:`._intake`. Every reply of code 4xx or 5xx, whoever
+made it, is an ``smtp.refused`` event with the code and the command it answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from pathlib import Path
+from typing import Any, AnyStr, ClassVar
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import Session as SmtpSession
+
+from ...infra.endpoints import EndpointInfo, TlsInfo
+from ...model.loading import SmtpEndpoint
+from ...ports.endpoint import EndpointPort
+from ...ports.session import Session
+from ...scenarios import names, tls_policy
+from ..base import AsyncioListener
+from ._intake import Intake
+
+__all__ = ["SmtpServer"]
+
+TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections, try again later"
+
+
+class _Connection(SMTP):
+    """One client connection: a session of the partner, its own handler (:class:`Intake`)."""
+
+    def __init__(self, server: SmtpServer, loop: asyncio.AbstractEventLoop) -> None:
+        self.server = server
+        self.partner_session: Session | None = None
+        self.closing = ""
+        self.reason = ""
+        """Why the next refusal is made, for its journal event (the partner's checks say it)."""
+        spec = server.spec
+        starttls = None if server.partner.scenarios.active(names.STARTTLS_MISSING) else server.ssl
+        super().__init__(
+            Intake(server, self),
+            data_size_limit=int(spec.max_message_size),
+            hostname=spec.hostname,
+            ident="mockpartners ESMTP",
+            tls_context=starttls,
+            require_starttls=spec.require_tls,
+            timeout=spec.data_timeout.total_seconds(),
+            auth_required=True,
+            auth_require_tls=spec.require_tls,
+            authenticator=self._check_login,
+            loop=loop,
+        )
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.partner_session is not None:  # STARTTLS: the same connection, now over TLS
+            super().connection_made(transport)
+            cipher = transport.get_extra_info("cipher")
+            version = transport.get_extra_info("ssl_object")
+            self.partner_session.record(
+                "smtp.starttls", version=version.version() if version is not None else None,
+                cipher=cipher[0] if cipher else None,
+            )  # fmt: skip
+            return
+        peer = transport.get_extra_info("peername") or ("", 0)
+        session = self.server.partner.new_session("smtp", str(peer[0]), int(peer[1]))
+        refusal = session.connected(self.server.limits, endpoint=self.server.name)
+        if refusal is not None:
+            session.ended(refusal.reason)
+            assert isinstance(transport, asyncio.Transport)
+            transport.write(f"{TOO_MANY_CONNECTIONS}: {refusal.reason}\r\n".encode())
+            transport.close()
+            return
+        self.partner_session = session
+        self.server.connections.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self.partner_session is None:  # refused before the greeting: aiosmtpd never started
+            return
+        if self in self.server.connections:
+            self.server.connections.discard(self)
+            reason = self.server.closing_reason or self.closing or ("connection lost" if error else "")
+            self.partner_session.ended(reason)
+        super().connection_lost(error)
+
+    def _timeout_cb(self) -> None:
+        self.closing = f"no command for {self.server.spec.data_timeout} (data_timeout)"
+        self.partner_session_record("smtp.timeout", outcome="refused", reason=self.closing)
+        super()._timeout_cb()  # type: ignore[no-untyped-call]
+
+    def partner_session_record(self, kind: str, **detail: Any) -> None:
+        if self.partner_session is not None:
+            self.partner_session.record(kind, **detail)
+
+    async def push(self, status: AnyStr) -> None:
+        """Every refusal journalled, whether aiosmtpd or the partner's checks made it."""
+        text = status.decode() if isinstance(status, bytes) else str(status)
+        if text[:1] in ("4", "5") and self.partner_session is not None:
+            detail: dict[str, Any] = {"code": int(text[:3]), "reply": text}
+            if self.reason:
+                detail["reason"] = self.reason
+            self.partner_session.record("smtp.refused", outcome="refused", **detail)
+        self.reason = ""
+        await super().push(status)
+
+    def _check_login(
+        self, server: SMTP, session: SmtpSession, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        """AUTH PLAIN or LOGIN, against the partner's account book (bans and scenarios included)."""
+        partner_session = self.partner_session
+        if partner_session is None or not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        username = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        book = self.server.partner.accounts
+        reason = book.refusal(
+            username, "password", endpoint=self.server.name, address=partner_session.address, password=password
+        )
+        if not reason and self.server.partner.scenarios.active(names.SMTP_AUTH_REFUSED) is not None:
+            reason = f"scenario {names.SMTP_AUTH_REFUSED}: every AUTH refused"
+        partner_session.auth_attempt(username, "password", not reason, reason, mechanism=mechanism)
+        if reason:
+            self.reason = reason
+            return AuthResult(success=False, handled=False)
+        partner_session.logged_in(username, "password", cut=lambda why: self._cut())
+        return AuthResult(success=True, auth_data=username)
+
+    def _cut(self) -> None:
+        if self.transport is not None:
+            self.server.submit(self._close())
+
+    async def _close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+class SmtpServer(AsyncioListener[SmtpEndpoint]):
+    """Serves one ``protocol: smtp`` endpoint of a profile, on the suite's asyncio loop."""
+
+    protocol = "smtp"
+    follows: ClassVar[frozenset[str]] = names.LISTENING | names.TLS_CONTEXT
+
+    def __init__(self, partner: EndpointPort, name: str, spec: SmtpEndpoint, host: str, port: int) -> None:
+        if partner.tls is None:
+            raise RuntimeError("prepare the partner before serving it")
+        super().__init__(partner, name, spec, host, port)
+        self.connections: set[_Connection] = set()
+        self.closing_reason = ""
+        self.ssl = self._new_context()
+        self._server: asyncio.AbstractServer | None = None
+
+    async def _open(self, port: int) -> int:
+        loop = asyncio.get_running_loop()
+        self.closing_reason = ""
+        self._server = await loop.create_server(lambda: _Connection(self, loop), self.host, port)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def _close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _drop_connections(self, reason: str) -> None:
+        self.closing_reason = reason
+        for connection in list(self.connections):
+            if connection.transport is not None:
+                connection.transport.close()
+
+    async def _scenarios_applied(self) -> None:
+        """The certificate scenarios: new STARTTLS handshakes get the chain and version they choose."""
+        self._new_context(self.ssl)
+
+    def reload_credentials(self) -> None:
+        self._new_context(self.ssl)
+
+    def _new_context(self, context: ssl.SSLContext | None = None) -> ssl.SSLContext:
+        """The partner's TLS policy as a standard context (configured again in place when given one)."""
+        assert self.partner.tls is not None
+        policy = tls_policy(self.partner.tls, self.spec.tls_minimum, client_certificate=False,
+                            scenarios=self.partner.scenarios)  # fmt: skip
+        if context is None:
+            return policy.ssl_context()
+        policy.configure_cert(context)
+        return context
+
+    def info(self, known_hosts: Path | None = None) -> EndpointInfo:
+        assert self.partner.tls is not None
+        details = TlsInfo.served(self.partner.tls, self.spec.tls_minimum, "", "none", "starttls")
+        return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
