@@ -21,9 +21,9 @@ def parse_mail(content: bytes) -> EmailMessage:
 def file_parts(message: EmailMessage) -> Iterator[EmailMessage]:
     """The parts that carry a file: an attachment disposition or a file name, whatever their nesting."""
     for part in message.walk():
-        if isinstance(part, EmailMessage) and not part.is_multipart():
-            if part.get_content_disposition() == "attachment" or part.get_filename():
-                yield part
+        carries_file = part.get_content_disposition() == "attachment" or part.get_filename()
+        if isinstance(part, EmailMessage) and not part.is_multipart() and carries_file:
+            yield part
 
 
 def file_name(part: EmailMessage) -> str:

@@ -75,4 +75,6 @@ class Mailboxes:
             return {}
         if not isinstance(stored, dict):
             return {}
-        return {str(name): {str(item) for item in ids} for name, ids in stored.items() if isinstance(ids, list)}
+        return {
+            str(name): {str(item) for item in ids} for name, ids in stored.items() if isinstance(ids, list)
+        }

@@ -1,5 +1,6 @@
 """Mail endpoints (INSEE's PECOTO: "SMTP sécurisé PECOTO vers le bureau du S.M.", and the "POP/SMTP"
-protocol whose "Retrait" reads the answers) (the partner-side intake of the mails that arrive is a processor: ``kind: mail-intake``).
+protocol whose "Retrait" reads the answers); what the partner does with a mail is a processor
+(``kind: mail-intake``).
 
 The TASK Collectivités guide names the channel and nothing of its wire: the ports, the TLS policy, the
 addresses, the attachment rules and the answers' wording are ours, profile data, and docs/partners/insee.md

@@ -53,21 +53,22 @@ class MailIntakeProcessor(BaseProcessor):
         if len(parts) == 1 and not name:
             reason = NO_NAME
         stored.unlink(missing_ok=True)  # taken: the bureau has it now
-        headers = {"In-Reply-To": message_id, "References": message_id, "Auto-Submitted": "auto-replied"}
         if reason:
             self.context.journal.record(
                 "partner.refuse", account=username, path=relative_path, outcome="refused", reason=reason,
                 files=len(parts), **detail,
             )  # fmt: skip
             mail = self.spec.mails.refused
-            send_notice(self.context, mail, self.spec.sender, username, headers=headers, reason=reason,
+            send_notice(self.context, mail, self.spec.sender, username, in_reply_to=message_id, reason=reason,
                         name="", size=0, **variables)  # fmt: skip
             return
-        content = parts[0].get_payload(decode=True) or b""
+        payload = parts[0].get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
         target = f"{self.spec.files}/{name}"
         write_atomically(home.root / target, content, mode=0o600, mtime=self.context.virtual_mtime())
         self.context.journal.record(
             "partner.intake", account=username, path=target, size=len(content), mail=relative_path, **detail
         )
-        send_notice(self.context, self.spec.mails.accepted, self.spec.sender, username, headers=headers,
-                    name=name, size=len(content), reason="", **variables)  # fmt: skip
+        mail = self.spec.mails.accepted
+        send_notice(self.context, mail, self.spec.sender, username, in_reply_to=message_id, name=name,
+                    size=len(content), reason="", **variables)  # fmt: skip

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
 from datetime import UTC
 from email.message import EmailMessage
 from typing import Any
@@ -22,11 +21,11 @@ def send_notice(
     sender: str,
     username: str,
     *,
-    headers: Mapping[str, str] | None = None,
+    in_reply_to: str = "",
     **variables: Any,
 ) -> Event | None:
     """Mail the account (at its ``mail``); a ``partner.mail`` event, or none when it has no address.
-    ``headers``: more headers (an answer's ``In-Reply-To``)."""
+    ``in_reply_to``: the Message-ID of the mail this one answers (an automatic reply, RFC 3834)."""
     entry = context.accounts.get(username)
     if entry is None or entry.account.mail is None:
         return None
@@ -43,8 +42,9 @@ def send_notice(
     message["From"] = sender
     message["To"] = entry.account.mail
     message["Subject"] = string.Template(template.subject).safe_substitute(values)
-    for name, value in (headers or {}).items():
-        message[name] = value
+    if in_reply_to:
+        message["In-Reply-To"] = message["References"] = in_reply_to
+        message["Auto-Submitted"] = "auto-replied"
     message.set_content(string.Template(template.body).safe_substitute(values))
     context.send_mail(message)
     return context.journal.record(

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import ssl
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...infra.outbox import MailSummary
 from ...ports.session import Session
@@ -68,7 +68,7 @@ class Pop3Connection:
         timeout = self.server.spec.idle_timeout.total_seconds()
         try:
             raw = await asyncio.wait_for(self.reader.readline(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.session.record("pop3.timeout", outcome="refused", reason=f"idle for {timeout:g} s")
             await self._reply("-ERR [SYS/TEMP] Disconnected for inactivity.")
             raise _Quit("idle timeout (idle_timeout)") from None
@@ -95,11 +95,11 @@ class Pop3Connection:
         self.writer.write(line.encode("utf-8") + b"\r\n")
         await self.writer.drain()
 
-    async def _ok(self, verb: str, line: str, **detail: object) -> None:
+    async def _ok(self, verb: str, line: str, **detail: Any) -> None:
         self.session.record("pop3.command", command=verb, **detail)
         await self._reply(line)
 
-    async def _refused(self, verb: str, line: str, **detail: object) -> None:
+    async def _refused(self, verb: str, line: str, **detail: Any) -> None:
         self.session.record("pop3.command", outcome="refused", command=verb, reply=line, **detail)
         await self._reply(line)
 
@@ -226,7 +226,7 @@ class Pop3Connection:
         if found is None or mailboxes is None:
             await self._no_such("RETR", argument)
             return
-        index, summary = found
+        summary = found[1]
         lines = mailboxes.raw(summary).splitlines()
         await self._ok("RETR", f"+OK {summary.size} octets", message=argument, id=summary.id)
         await self._lines([line.rstrip(b"\r") for line in lines])

@@ -95,5 +95,5 @@ async def _closed(writer: asyncio.StreamWriter) -> None:
     try:
         writer.close()
         await asyncio.wait_for(writer.wait_closed(), timeout=5)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+    except (TimeoutError, OSError, ssl.SSLError):
         pass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from email.message import EmailMessage
-from email.utils import getaddresses
+from email.utils import getaddresses, make_msgid
 from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.smtp import SMTP, Envelope
@@ -133,6 +133,9 @@ class Intake:
         session = self._session()
         now = self.server.partner.journal.clock.now()
         mail_id = f"{now:%Y%m%d-%H%M%S}-{session.id}-{next(_NUMBERS)}"
+        if "Message-ID" not in message:  # as a submission server does (Postfix: always_add_missing_headers)
+            message["Message-ID"] = make_msgid(mail_id, domain=self.server.spec.hostname)
+            content = f"Message-ID: {message['Message-ID']}\r\n".encode() + content
         path = f"/{self.server.spec.folder}/{mail_id}.eml"
         detail: dict[str, Any] = {
             "message_id": str(message.get("Message-ID", "")),

@@ -119,7 +119,11 @@ class _Connection(SMTP):
         password = auth_data.password.decode("utf-8", "replace")
         book = self.server.partner.accounts
         reason = book.refusal(
-            username, "password", endpoint=self.server.name, address=partner_session.address, password=password
+            username,
+            "password",
+            endpoint=self.server.name,
+            address=partner_session.address,
+            password=password,
         )
         if not reason and self.server.partner.scenarios.active(names.SMTP_AUTH_REFUSED) is not None:
             reason = f"scenario {names.SMTP_AUTH_REFUSED}: every AUTH refused"
