@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from datetime import UTC
+from email import policy
 from email.message import EmailMessage
 from typing import Any
 
@@ -13,6 +14,10 @@ from ..model._processors import MailTemplate
 from ..ports.context import ProcessorContext
 
 __all__ = ["send_notice"]
+
+_POLICY = policy.default.clone(max_line_length=998)
+"""RFC 5322's line limit rather than Python's 78: a long Message-ID in ``In-Reply-To`` stays as it is
+(folded at 78, Python would turn it into an encoded word no mail client matches)."""
 
 
 def send_notice(
@@ -38,7 +43,7 @@ def send_notice(
         "time": now.strftime("%H:%M:%S"),
         **variables,
     }
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = entry.account.mail
     message["Subject"] = string.Template(template.subject).safe_substitute(values)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockpartners import Partner
+from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.infra.journal import Query
 from tests.clients import require
 from tests.insee._pecoto import BUREAU, census_mail, smtp_client, tls_context
@@ -104,8 +105,8 @@ def test_an_attachment_over_the_limit_is_refused_with_552(insee_pecoto: Partner)
     assert not insee_pecoto.journal.events(kind="partner.intake")
 
 
-def test_a_message_over_the_size_limit_is_refused_with_552(mockpartners: object, tmp_path: Path) -> None:
-    suite = mockpartners("insee-pecoto", settings=["insee-pecoto.endpoints.smtp.max_message_size=64KiB"])  # type: ignore[operator]
+def test_a_message_over_the_size_limit_is_refused_with_552(mockpartners: SuiteFactory) -> None:
+    suite = mockpartners("insee-pecoto", settings=["insee-pecoto.endpoints.smtp.max_message_size=64KiB"])
     partner = suite.partners["insee-pecoto"]
     with smtp_client(partner) as client:
         client.ehlo()
@@ -161,8 +162,8 @@ def test_curl_with_a_wrong_password_fails_with_535(insee_pecoto: Partner, tmp_pa
     _refused(insee_pecoto, 535)
 
 
-def test_connections_beyond_the_per_address_limit_get_421(mockpartners: object) -> None:
-    suite = mockpartners("insee-pecoto", settings=["insee-pecoto.limits.connections_per_address=2"])  # type: ignore[operator]
+def test_connections_beyond_the_per_address_limit_get_421(mockpartners: SuiteFactory) -> None:
+    suite = mockpartners("insee-pecoto", settings=["insee-pecoto.limits.connections_per_address=2"])
     partner = suite.partners["insee-pecoto"]
     endpoint = partner.endpoint("smtp")
     held = [smtplib.SMTP(endpoint.host, endpoint.port, timeout=10) for _ in range(2)]

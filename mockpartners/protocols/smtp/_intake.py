@@ -134,7 +134,7 @@ class Intake:
         now = self.server.partner.journal.clock.now()
         mail_id = f"{now:%Y%m%d-%H%M%S}-{session.id}-{next(_NUMBERS)}"
         if "Message-ID" not in message:  # as a submission server does (Postfix: always_add_missing_headers)
-            message["Message-ID"] = make_msgid(mail_id, domain=self.server.spec.hostname)
+            message["Message-ID"] = make_msgid(domain=self.server.spec.hostname)
             content = f"Message-ID: {message['Message-ID']}\r\n".encode() + content
         path = f"/{self.server.spec.folder}/{mail_id}.eml"
         detail: dict[str, Any] = {
