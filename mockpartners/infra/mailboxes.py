@@ -4,7 +4,8 @@ account's mail address, less those the account deleted (POP3 ``DELE``, committed
 The outbox is the one store of every mail a partner sent (``mockpartners mail list`` shows them all); a
 mailbox is a view of it, so an answer is both in the outbox and in the mailbox a client reads. Deletions are
 kept in the partner's state directory (``mailboxes.json``): a message deleted stays gone across restarts,
-as on a real server, while the outbox keeps it for the user's eyes.
+as on a real server, while the outbox keeps it for the user's eyes. A reset of the partner empties its
+mailboxes (what the outbox held before is not shown again), and leaves the outbox alone.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Mailboxes:
         self.journal = journal
         self._hidden_file = hidden_file
         self._lock = threading.Lock()
+        self._start = ""
+        """Outbox ids up to this one are before the partner's latest reset: no mailbox shows them."""
         self._hidden: dict[str, set[str]] = self._load()
 
     def messages(self, address: str) -> list[MailSummary]:
@@ -38,7 +41,7 @@ class Mailboxes:
         return [
             summary
             for summary in self.outbox.messages()
-            if summary.id not in hidden and key in (recipient.casefold() for recipient in summary.recipients)
+            if summary.id > self._start and summary.id not in hidden and key in (recipient.casefold() for recipient in summary.recipients)
         ]
 
     def raw(self, summary: MailSummary) -> bytes:
@@ -53,19 +56,25 @@ class Mailboxes:
         key = address.casefold()
         with self._lock:
             self._hidden.setdefault(key, set()).update(summary.id for summary in deleted)
-            content = {name: sorted(ids) for name, ids in self._hidden.items()}
-            self._hidden_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomically(self._hidden_file, json.dumps(content, indent=1).encode(), mode=0o600)
+            self._save()
         for summary in deleted:
             self.journal.record(
                 "mail.deleted", account=reader, mailbox=address, id=summary.id, message_id=summary.message_id
             )
 
     def forget(self) -> None:
-        """A reset: every message of the outbox shows again."""
+        """A reset of the partner: its mailboxes start empty (the outbox keeps what it holds)."""
+        known = self.outbox.messages()
         with self._lock:
             self._hidden.clear()
-            self._hidden_file.unlink(missing_ok=True)
+            self._start = known[-1].id if known else ""
+            self._save()
+
+    def _save(self) -> None:
+        hidden = {name: sorted(ids) for name, ids in self._hidden.items()}
+        content = {"start": self._start, "hidden": hidden}
+        self._hidden_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomically(self._hidden_file, json.dumps(content, indent=1).encode(), mode=0o600)
 
     def _load(self) -> dict[str, set[str]]:
         try:
@@ -73,8 +82,8 @@ class Mailboxes:
                 stored = json.loads(handle.read())
         except (OSError, ValueError):
             return {}
-        if not isinstance(stored, dict):
+        if not isinstance(stored, dict) or not isinstance(stored.get("hidden"), dict):
             return {}
-        return {
-            str(name): {str(item) for item in ids} for name, ids in stored.items() if isinstance(ids, list)
-        }
+        self._start = str(stored.get("start", ""))
+        hidden = stored["hidden"]
+        return {str(name): {str(item) for item in ids} for name, ids in hidden.items() if isinstance(ids, list)}

@@ -41,7 +41,8 @@ class _Connection(SMTP):
         self.reason = ""
         """Why the next refusal is made, for its journal event (the partner's checks say it)."""
         spec = server.spec
-        starttls = None if server.partner.scenarios.active(names.STARTTLS_MISSING) else server.ssl
+        missing = server.partner.scenarios.active(names.STARTTLS_MISSING) is not None
+        starttls = None if missing else server.ssl
         super().__init__(
             Intake(server, self),
             data_size_limit=int(spec.max_message_size),
