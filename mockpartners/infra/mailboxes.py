@@ -41,7 +41,9 @@ class Mailboxes:
         return [
             summary
             for summary in self.outbox.messages()
-            if summary.id > self._start and summary.id not in hidden and key in (recipient.casefold() for recipient in summary.recipients)
+            if summary.id > self._start
+            and summary.id not in hidden
+            and key in (recipient.casefold() for recipient in summary.recipients)
         ]
 
     def raw(self, summary: MailSummary) -> bytes:
@@ -86,4 +88,6 @@ class Mailboxes:
             return {}
         self._start = str(stored.get("start", ""))
         hidden = stored["hidden"]
-        return {str(name): {str(item) for item in ids} for name, ids in hidden.items() if isinstance(ids, list)}
+        return {
+            str(name): {str(item) for item in ids} for name, ids in hidden.items() if isinstance(ids, list)
+        }

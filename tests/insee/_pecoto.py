@@ -5,11 +5,14 @@ from __future__ import annotations
 import poplib
 import smtplib
 import ssl
+import subprocess
 from email.message import EmailMessage
+from pathlib import Path
 
 from mockpartners import Partner
+from tests.clients import require
 
-__all__ = ["BUREAU", "census_mail", "pop3_client", "smtp_client", "tls_context"]
+__all__ = ["BUREAU", "census_mail", "curl_smtp", "pop3_client", "smtp_client", "tls_context"]
 
 BUREAU = "INSEE@pecoto.insee.example"
 
@@ -59,3 +62,18 @@ def pop3_client(partner: Partner, username: str = "96010") -> poplib.POP3:
     client.user(username)
     client.pass_(partner.account(username).password or "")
     return client
+
+
+def curl_smtp(
+    partner: Partner, mail: Path, *, password: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """curl sends ``mail`` as 96010 over smtp:// with --ssl-reqd (STARTTLS or nothing)."""
+    endpoint = partner.endpoint("smtp")
+    assert endpoint.tls is not None
+    secret = password if password is not None else partner.account("96010").password
+    command = [
+        require("curl"), "-sS", "--ssl-reqd", "--cacert", endpoint.tls.ca_file,
+        f"smtp://{endpoint.host}:{endpoint.port}", "--user", f"96010:{secret}",
+        "--mail-from", "recensement@mairie-96010.example", "--mail-rcpt", BUREAU, "-T", str(mail),
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=30)

@@ -4,15 +4,13 @@ shows what a mail client shows when the real server does it."""
 from __future__ import annotations
 
 import smtplib
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from mockpartners import Partner
 from mockpartners.infra.journal import Query
-from tests.clients import require
-from tests.insee._pecoto import BUREAU, census_mail, smtp_client, tls_context
+from tests.insee._pecoto import BUREAU, census_mail, curl_smtp, smtp_client, tls_context
 
 
 def test_starttls_missing_stops_a_client_that_insists_on_tls(insee_pecoto: Partner, tmp_path: Path) -> None:
@@ -22,16 +20,9 @@ def test_starttls_missing_stops_a_client_that_insists_on_tls(insee_pecoto: Partn
         assert not client.has_extn("starttls") and not client.has_extn("auth")
         with pytest.raises(smtplib.SMTPNotSupportedError):
             client.starttls(context=tls_context(insee_pecoto))
-    endpoint = insee_pecoto.endpoint("smtp")
-    assert endpoint.tls is not None
     mail = tmp_path / "mail.eml"
     mail.write_bytes(census_mail(insee_pecoto).as_bytes())
-    sent = subprocess.run(
-        [require("curl"), "-sS", "--ssl-reqd", "--cacert", endpoint.tls.ca_file,
-         f"smtp://{endpoint.host}:{endpoint.port}", "--user", f"96010:{insee_pecoto.account('96010').password}",
-         "--mail-from", "recensement@mairie-96010.example", "--mail-rcpt", BUREAU, "-T", str(mail)],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    sent = curl_smtp(insee_pecoto, mail)
     assert sent.returncode == 64, sent.stderr  # CURLE_USE_SSL_FAILED: "Requested SSL level failed"
     insee_pecoto.scenarios.off("starttls-missing")
     with smtp_client(insee_pecoto) as client:

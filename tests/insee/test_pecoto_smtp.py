@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import smtplib
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,7 @@ import pytest
 from mockpartners import Partner
 from mockpartners.app.pytest_plugin import SuiteFactory
 from mockpartners.infra.journal import Query
-from tests.clients import require
-from tests.insee._pecoto import BUREAU, census_mail, smtp_client, tls_context
+from tests.insee._pecoto import census_mail, curl_smtp, smtp_client, tls_context
 
 
 def _refused(partner: Partner, code: int) -> str:
@@ -132,32 +130,18 @@ def test_an_attachment_of_a_type_not_taken_is_refused_with_554(
 
 
 def test_curl_sends_a_census_mail_over_starttls(insee_pecoto: Partner, tmp_path: Path) -> None:
-    endpoint = insee_pecoto.endpoint("smtp")
-    assert endpoint.tls is not None
     mail = tmp_path / "mail.eml"
     mail.write_bytes(census_mail(insee_pecoto, subject="Envoi par curl").as_bytes())
-    sent = subprocess.run(
-        [require("curl"), "-sS", "--ssl-reqd", "--cacert", endpoint.tls.ca_file,
-         f"smtp://{endpoint.host}:{endpoint.port}", "--user", f"96010:{insee_pecoto.account('96010').password}",
-         "--mail-from", "recensement@mairie-96010.example", "--mail-rcpt", BUREAU, "-T", str(mail)],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    sent = curl_smtp(insee_pecoto, mail)
     assert sent.returncode == 0, sent.stderr
     taken = insee_pecoto.journal.wait_for(Query(kind="partner.intake"))
     assert taken.detail["subject"] == "Envoi par curl"
 
 
 def test_curl_with_a_wrong_password_fails_with_535(insee_pecoto: Partner, tmp_path: Path) -> None:
-    endpoint = insee_pecoto.endpoint("smtp")
-    assert endpoint.tls is not None
     mail = tmp_path / "mail.eml"
     mail.write_bytes(census_mail(insee_pecoto).as_bytes())
-    sent = subprocess.run(
-        [require("curl"), "-sS", "--ssl-reqd", "--cacert", endpoint.tls.ca_file,
-         f"smtp://{endpoint.host}:{endpoint.port}", "--user", "96010:wrong",
-         "--mail-from", "recensement@mairie-96010.example", "--mail-rcpt", BUREAU, "-T", str(mail)],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    sent = curl_smtp(insee_pecoto, mail, password="wrong")
     assert sent.returncode == 67, sent.stderr  # CURLE_LOGIN_DENIED
     _refused(insee_pecoto, 535)
 

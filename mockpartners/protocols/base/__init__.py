@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ._asyncio import AsyncioListener
 from ._listener import Listener, Work, bind_error, run_to_end, silent_listener
+from ._tls import server_context
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,6 +22,7 @@ __all__ = [
     "Work",
     "bind_error",
     "run_to_end",
+    "server_context",
     "silent_listener",
 ]
 

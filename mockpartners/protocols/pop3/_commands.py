@@ -63,6 +63,10 @@ class Pop3Connection:
             return str(quit_)
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError) as error:
             return f"connection lost: {error}" if str(error) else "connection lost"
+        except Exception as error:  # a bug of ours: journalled, the client told, the server serves on
+            self.session.record("pop3.error", outcome="failed", error=f"{type(error).__name__}: {error}")
+            self.writer.write(b"-ERR [SYS/PERM] Internal error\r\n")
+            return "internal error"
 
     async def _line(self) -> str:
         timeout = self.server.spec.idle_timeout.total_seconds()

@@ -22,8 +22,8 @@ from ...infra.endpoints import EndpointInfo, TlsInfo
 from ...model.loading import SmtpEndpoint
 from ...ports.endpoint import EndpointPort
 from ...ports.session import Session
-from ...scenarios import names, tls_policy
-from ..base import AsyncioListener
+from ...scenarios import names
+from ..base import AsyncioListener, server_context
 from ._intake import Intake
 
 __all__ = ["SmtpServer"]
@@ -184,14 +184,7 @@ class SmtpServer(AsyncioListener[SmtpEndpoint]):
         self._new_context(self.ssl)
 
     def _new_context(self, context: ssl.SSLContext | None = None) -> ssl.SSLContext:
-        """The partner's TLS policy as a standard context (configured again in place when given one)."""
-        assert self.partner.tls is not None
-        policy = tls_policy(self.partner.tls, self.spec.tls_minimum, client_certificate=False,
-                            scenarios=self.partner.scenarios)  # fmt: skip
-        if context is None:
-            return policy.ssl_context()
-        policy.configure_cert(context)
-        return context
+        return server_context(self.partner, self.spec.tls_minimum, context)
 
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         assert self.partner.tls is not None
