@@ -9,5 +9,5 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS"]
 
-SECTIONS = ("sftp", "ftps", "instrumentation", "sessions", "startup", "answers")
+SECTIONS = ("sftp", "ftps", "instrumentation", "sessions", "startup", "answers", "smtp")
 """Every section of a run, in the order they run and print."""

@@ -26,9 +26,10 @@ from ._fixtures import RESETS_PER_START, measure_fixtures
 from ._instrumentation import instrumentation_rows
 from ._references import Sshd, Vsftpd
 from ._report import Row, machine, rows_json, text_table, update_docs, write_json
-from ._rows import answer_rows, fixture_rows, session_rows, startup_rows, throughput_rows
+from ._rows import answer_rows, fixture_rows, session_rows, smtp_rows, startup_rows, throughput_rows
 from ._servers import Bare, Credentials, Ours, implicit_magda, prepare_credentials
 from ._sessions import measure_sessions
+from ._smtp import measure_smtp
 from ._startup import measure_startup
 from ._throughput import Server, Transfers, measure_ftps, measure_sftp
 
@@ -54,6 +55,7 @@ _PROGRAMS = {
     "sessions": ("sshd",),
     "startup": ("sshd", "vsftpd"),
     "answers": ("sftp",),
+    "smtp": (),
 }
 
 
@@ -140,6 +142,10 @@ def run(sections: Sequence[str], options: Options) -> tuple[list[Row], dict[str,
         _say(f"answer latency, {options.answers} request(s)")
         raw["answers"] = measure_answers(options, state)
         rows["answers"] = answer_rows(raw["answers"])
+    if "smtp" in sections:
+        _say(f"SMTP intake, {options.rounds} round(s)")
+        raw["smtp"] = measure_smtp(options, state)
+        rows["smtp"] = smtp_rows(raw["smtp"])
     if "sessions" in sections:
         _say(f"{options.sessions} concurrent sessions, {options.rounds} round(s)")
         raw["sessions"] = measure_sessions(options, state, credentials)

@@ -8,7 +8,15 @@ from ._common import median
 from ._report import Row
 from ._throughput import Transfers
 
-__all__ = ["answer_rows", "cpu_row", "fixture_rows", "session_rows", "startup_rows", "throughput_rows"]
+__all__ = [
+    "answer_rows",
+    "cpu_row",
+    "fixture_rows",
+    "session_rows",
+    "smtp_rows",
+    "startup_rows",
+    "throughput_rows",
+]
 
 THROUGHPUT_TARGET = 0.90
 READY_TARGET = 0.5
@@ -163,3 +171,14 @@ def answer_rows(result: dict[str, Any]) -> list[Row]:
             met=result["p99_ms"] < ANSWER_P99_TARGET,
         ),
     ]
+
+
+def smtp_rows(result: dict[str, Any]) -> list[Row]:
+    """PECOTO's SMTP intake beside bare aiosmtpd: messages per second with a 1 MB file, median of the rounds."""
+    ours, bare = result["rounds"]["mockpartners"], result["rounds"]["bare aiosmtpd"]
+    ratio = result["ratio"]
+    measure = f"SMTP intake, {result['messages']} messages with a 1 MiB file, median of {len(ours)}"
+    return [
+        Row("smtp", measure, median(ours), median(bare), "msg/s", "bare aiosmtpd", ratio,
+            f">= {THROUGHPUT_TARGET:.2f}x", ratio >= THROUGHPUT_TARGET),
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ from typing import Any
 from ..infra.atomic import write_atomically
 from ..infra.journal import Event
 from ..infra.mail_files import file_name, file_parts, parse_mail
+from ..infra.scheduler import Job
 from ..model.loading import MailIntake
 from ..ports.context import ProcessorContext
 from ._base import BaseProcessor
@@ -37,8 +38,26 @@ class MailIntakeProcessor(BaseProcessor):
         return posixpath.dirname(relative_path) == self.spec.folder and relative_path.endswith(".eml")
 
     def file_arrived(self, username: str, relative_path: str, event: Event) -> None:
+        """Taken later, on the partner's worker: SMTP has said ``250 queued`` already, as a real server
+        queues a mail before delivering it."""
+        report = self.context.job_failed("mail-intake", account=username, path=relative_path, ref=event.id)
+        job = Job(lambda: self._take(username, relative_path, event), "mail-intake", report)
+        self.context.scheduler.schedule(self.context.clock.now(), job)
+
+    def recover(self) -> None:
+        """After a restart: the mails SMTP queued but the bureau never took are taken now."""
+        for entry in self.context.accounts.entries():
+            folder = self.context.tree.home(entry.username).root / self.spec.folder
+            for stored in sorted(folder.glob("*.eml")) if folder.is_dir() else ():
+                relative = f"{self.spec.folder}/{stored.name}"
+                event = self.context.journal.record("partner.recover", account=entry.username, path=relative)
+                self.file_arrived(entry.username, relative, event)
+
+    def _take(self, username: str, relative_path: str, event: Event) -> None:
         home = self.context.tree.home(username)
         stored = home.root / relative_path
+        if not stored.is_file():  # a reset came first
+            return
         message = parse_mail(stored.read_bytes())
         parts = list(file_parts(message))
         message_id = str(message.get("Message-ID", ""))
