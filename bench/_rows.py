@@ -174,7 +174,7 @@ def answer_rows(result: dict[str, Any]) -> list[Row]:
 
 
 def smtp_rows(result: dict[str, Any]) -> list[Row]:
-    """PECOTO's SMTP intake beside bare aiosmtpd: messages per second with a 1 MB file, median of the rounds."""
+    """PECOTO's SMTP intake beside bare aiosmtpd: messages per second with a 1 MiB file (median)."""
     ours, bare = result["rounds"]["mockpartners"], result["rounds"]["bare aiosmtpd"]
     ratio = result["ratio"]
     measure = f"SMTP intake, {result['messages']} messages with a 1 MiB file, median of {len(ours)}"

@@ -50,16 +50,24 @@ class _BareServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="bench-aiosmtpd", daemon=True)
         self.port = 0
-        self._server: asyncio.AbstractServer | None = None
+        self._server: asyncio.Server | None = None
 
     def __enter__(self) -> _BareServer:
         self.thread.start()
 
         def connection() -> SMTP:
-            return SMTP(_Discard(), hostname="bare.localhost", tls_context=self.context, require_starttls=True,
-                        auth_required=True, authenticator=_anyone, data_size_limit=10 * 2**20, loop=self.loop)  # fmt: skip
+            return SMTP(
+                _Discard(),
+                hostname="bare.localhost",
+                tls_context=self.context,
+                require_starttls=True,
+                auth_required=True,
+                authenticator=_anyone,
+                data_size_limit=10 * 2**20,
+                loop=self.loop,
+            )
 
-        async def start() -> asyncio.AbstractServer:
+        async def start() -> asyncio.Server:
             return await self.loop.create_server(connection, "127.0.0.1", 0)
 
         self._server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(timeout=30)
