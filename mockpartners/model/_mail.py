@@ -17,7 +17,7 @@ from ._endpoint import Credential, EndpointModel
 from ._types import DurationField, Model
 from .duration import Duration
 
-__all__ = ["MAIL_ADDRESS", "AttachmentRules", "Pop3Endpoint", "SmtpEndpoint"]
+__all__ = ["MAIL_ADDRESS", "AttachmentRules", "MailEndpoint", "Pop3Endpoint", "SmtpEndpoint"]
 
 MAIL_ADDRESS = r"^[^@\s]+@[^@\s]+$"
 
@@ -40,21 +40,33 @@ def _positive(value: Duration) -> Duration:
     return value
 
 
-class SmtpEndpoint(EndpointModel):
-    """An SMTP submission service (aiosmtpd): STARTTLS on the partner's TLS policy, then AUTH PLAIN or
-    LOGIN with an account's password; mail only for the partner's ``recipients``, from the account's own
-    ``mail`` address, with an attachment the ``attachments`` rules take."""
+class MailEndpoint(EndpointModel):
+    """What SMTP and POP3 endpoints share: TLS asked for on the plain connection (STARTTLS, STLS), on the
+    partner's one TLS policy, and required before any credential unless ``require_tls`` is false."""
 
     credentials: ClassVar[frozenset[Credential]] = frozenset({"tls"})
+    port: int = Field(ge=1, le=65535)
+    unprivileged_port: int | None = Field(default=None, ge=1024, le=65535)
+    server_names: tuple[str, ...] = ()
+    hostname: str = "mail.mockpartners.localhost"
+    """The name in the greeting (and SMTP's EHLO answer); the server certificate carries it."""
+    tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    require_tls: bool = True
+
+    def certificate_names(self) -> tuple[str, ...]:
+        return (self.hostname, *self.server_names)
+
+
+class SmtpEndpoint(MailEndpoint):
+    """An SMTP submission service (aiosmtpd): STARTTLS on the partner's TLS policy (before anything but
+    EHLO, NOOP and QUIT: ``530``), then AUTH PLAIN or LOGIN with an account's password; mail only for the
+    partner's ``recipients``, from the account's own ``mail`` address, with an attachment the
+    ``attachments`` rules take."""
+
     protocol: Literal["smtp"]
     port: int = Field(default=587, ge=1, le=65535)
     unprivileged_port: int | None = Field(default=2587, ge=1024, le=65535)
-    server_names: tuple[str, ...] = ()
     hostname: str = "smtp.mockpartners.localhost"
-    """The name in the greeting and the EHLO answer."""
-    tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
-    require_tls: bool = True
-    """STARTTLS before anything but EHLO, NOOP and QUIT (``530``), AUTH included."""
     recipients: tuple[str, ...] = Field(min_length=1)
     """The addresses the partner takes mail for; any other is ``550`` at RCPT."""
     attachments: AttachmentRules = AttachmentRules()
@@ -68,29 +80,19 @@ class SmtpEndpoint(EndpointModel):
 
     _timeouts = field_validator("data_timeout")(_positive)
 
-    def certificate_names(self) -> tuple[str, ...]:
-        return (self.hostname, *self.server_names)
 
-
-class Pop3Endpoint(EndpointModel):
+class Pop3Endpoint(MailEndpoint):
     """A POP3 service (RFC 1939, CAPA from RFC 2449, STLS from RFC 2595) serving each account the mails
-    the suite's outbox holds for its ``mail`` address."""
+    the suite's outbox holds for its ``mail`` address; STLS before USER and PASS (``-ERR``), as RFC 2595
+    lets a server demand."""
 
-    credentials: ClassVar[frozenset[Credential]] = frozenset({"tls"})
     protocol: Literal["pop3"]
     port: int = Field(default=110, ge=1, le=65535)
     unprivileged_port: int | None = Field(default=2110, ge=1024, le=65535)
-    server_names: tuple[str, ...] = ()
     hostname: str = "pop.mockpartners.localhost"
-    tls_minimum: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
-    require_tls: bool = True
-    """STLS before USER, PASS or APOP (``-ERR``), as RFC 2595 lets a server demand."""
     idle_timeout: DurationField = Duration(seconds=600)
     """RFC 1939's inactivity autologout timer (at least 10 minutes there; shorter for tests)."""
     max_command_length: int = Field(default=255, ge=64, le=4096)
     """RFC 2449: a command line is at most 255 octets; a longer one is refused and the connection closed."""
 
     _timeouts = field_validator("idle_timeout")(_positive)
-
-    def certificate_names(self) -> tuple[str, ...]:
-        return (self.hostname, *self.server_names)

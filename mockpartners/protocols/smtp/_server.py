@@ -11,19 +11,15 @@ made it, is an ``smtp.refused`` event with the code and the command it answered.
 from __future__ import annotations
 
 import asyncio
-import ssl
-from pathlib import Path
-from typing import Any, AnyStr, ClassVar
+from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SmtpSession
 
-from ...infra.endpoints import EndpointInfo, TlsInfo
 from ...model.loading import SmtpEndpoint
-from ...ports.endpoint import EndpointPort
 from ...ports.session import Session
 from ...scenarios import names
-from ..base import AsyncioListener, server_context
+from ..base import StarttlsListener
 from ._intake import Intake
 
 __all__ = ["SmtpServer"]
@@ -135,58 +131,23 @@ class _Connection(SMTP):
         partner_session.logged_in(username, "password", cut=lambda why: self._cut())
         return AuthResult(success=True, auth_data=username)
 
-    def _cut(self) -> None:
-        if self.transport is not None:
-            self.server.submit(self._close())
-
-    async def _close(self) -> None:
+    def close(self) -> None:
+        """End the connection (the server stopping, or the account cut)."""
         if self.transport is not None:
             self.transport.close()
 
+    def _cut(self) -> None:
+        self.server.submit(self._closed())
 
-class SmtpServer(AsyncioListener[SmtpEndpoint]):
+    async def _closed(self) -> None:
+        self.close()
+
+
+class SmtpServer(StarttlsListener[SmtpEndpoint]):
     """Serves one ``protocol: smtp`` endpoint of a profile, on the suite's asyncio loop."""
 
     protocol = "smtp"
-    follows: ClassVar[frozenset[str]] = names.LISTENING | names.TLS_CONTEXT
 
-    def __init__(self, partner: EndpointPort, name: str, spec: SmtpEndpoint, host: str, port: int) -> None:
-        if partner.tls is None:
-            raise RuntimeError("prepare the partner before serving it")
-        super().__init__(partner, name, spec, host, port)
-        self.connections: set[_Connection] = set()
-        self.closing_reason = ""
-        self.ssl = self._new_context()
-        self._server: asyncio.AbstractServer | None = None
-
-    async def _open(self, port: int) -> int:
+    async def _start_server(self, port: int) -> asyncio.Server:
         loop = asyncio.get_running_loop()
-        self.closing_reason = ""
-        self._server = await loop.create_server(lambda: _Connection(self, loop), self.host, port)
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def _close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
-
-    async def _drop_connections(self, reason: str) -> None:
-        self.closing_reason = reason
-        for connection in list(self.connections):
-            if connection.transport is not None:
-                connection.transport.close()
-
-    async def _scenarios_applied(self) -> None:
-        """The certificate scenarios: new STARTTLS handshakes get the chain and version they choose."""
-        self._new_context(self.ssl)
-
-    def reload_credentials(self) -> None:
-        self._new_context(self.ssl)
-
-    def _new_context(self, context: ssl.SSLContext | None = None) -> ssl.SSLContext:
-        return server_context(self.partner, self.spec.tls_minimum, context)
-
-    def info(self, known_hosts: Path | None = None) -> EndpointInfo:
-        assert self.partner.tls is not None
-        details = TlsInfo.served(self.partner.tls, self.spec.tls_minimum, "", "none", "starttls")
-        return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
+        return await loop.create_server(lambda: _Connection(self, loop), self.host, port)
