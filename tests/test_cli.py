@@ -306,6 +306,7 @@ def test_profiles_and_check(tmp_path: Path) -> None:
     listed = run("profiles")
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.splitlines()] == [
+        "insee-pecoto",
         "lucca",
         "lucca-e-paye",
         "lucca-mprh",
@@ -372,7 +373,7 @@ def test_unknown_partners_are_said_so_and_nothing_else_is_printed(tmp_path: Path
         line = error_line(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
         assert line.endswith(
             f"no partner 'nope' in the journal of {running.state} "
-            "(partners there: lucca, lucca-e-paye, lucca-mprh, magda, onss, xfb)"
+            "(partners there: insee-pecoto, lucca, lucca-e-paye, lucca-mprh, magda, onss, xfb)"
         )
         quiet = run("journal", "--state-dir", str(running.state), "--partner", "onss", "--kind", "fs.*")
         assert (quiet.returncode, quiet.stdout) == (0, "")  # a partner served here, with no such event
