@@ -19,8 +19,8 @@ from mockpartners.scenarios import CATALOG, names
 PACKAGE = Path(__file__).parent.parent.parent / "mockpartners"
 BELOW_PROTOCOLS = ("model", "infra", "scenarios", "ports")
 OUTBOX = PACKAGE / "infra" / "outbox.py"
-"""The suite's outbox journals its own SMTP sink's events as ``protocol: smtp``: the suite's mail server, not a
-partner's endpoint (since PECOTO, ``smtp`` is also an endpoint protocol)."""
+"""The suite's outbox journals its own SMTP sink's events as ``protocol: smtp``: the suite's mail server,
+not a partner's endpoint (since PECOTO, ``smtp`` is also an endpoint protocol)."""
 REASON_CODES = PACKAGE / "outbound" / "_errors.py"
 """The outbound client's reasons: what a customer's server did (``host-key-changed``, ``disk-full``), in the
 words of the scenarios that make our own servers do the same, and no reference to a scenario."""
