@@ -9,5 +9,5 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS"]
 
-SECTIONS = ("sftp", "ftps", "instrumentation", "sessions", "startup", "answers", "http", "outbox")
+SECTIONS = ("sftp", "ftps", "instrumentation", "sessions", "startup", "answers", "http", "outbox", "smtp")
 """Every section of a run, in the order they run and print."""

@@ -34,11 +34,13 @@ from ._rows import (
     fixture_rows,
     outbox_rows,
     session_rows,
+    smtp_rows,
     startup_rows,
     throughput_rows,
 )
 from ._servers import Bare, Credentials, Ours, implicit_magda, prepare_credentials
 from ._sessions import measure_sessions
+from ._smtp import measure_smtp
 from ._startup import measure_startup
 from ._throughput import Server, Transfers, measure_ftps, measure_sftp
 
@@ -77,6 +79,7 @@ _PROGRAMS = {
     "answers": ("sftp",),
     "http": ("curl",),
     "outbox": (),
+    "smtp": (),
 }
 
 
@@ -170,6 +173,10 @@ def run(sections: Sequence[str], options: Options) -> tuple[list[Row], dict[str,
         _say(f"answer latency, {options.answers} request(s)")
         raw["answers"] = measure_answers(options, state)
         rows["answers"] = answer_rows(raw["answers"])
+    if "smtp" in sections:
+        _say(f"SMTP intake, {options.rounds} round(s)")
+        raw["smtp"] = measure_smtp(options, state)
+        rows["smtp"] = smtp_rows(raw["smtp"])
     if "sessions" in sections:
         _say(f"{options.sessions} concurrent sessions, {options.rounds} round(s)")
         raw["sessions"] = measure_sessions(options, state, credentials)

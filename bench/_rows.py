@@ -17,6 +17,7 @@ __all__ = [
     "fixture_rows",
     "outbox_rows",
     "session_rows",
+    "smtp_rows",
     "startup_rows",
     "throughput_rows",
 ]
@@ -231,3 +232,14 @@ def outbox_rows(result: dict[str, Any]) -> list[Row]:
             _paired(ours, bare),
         )
     ]
+
+
+def smtp_rows(result: dict[str, Any]) -> list[Row]:
+    """PECOTO's SMTP intake beside bare aiosmtpd: messages per second with a 1 MiB file (median)."""
+    ours, bare = result["rounds"]["mockpartners"], result["rounds"]["bare aiosmtpd"]
+    ratio = result["ratio"]
+    measure = f"SMTP intake, {result['messages']} messages with a 1 MiB file, median of {len(ours)}"
+    return [
+        Row("smtp", measure, median(ours), median(bare), "msg/s", "bare aiosmtpd", ratio,
+            f">= {THROUGHPUT_TARGET:.2f}x", ratio >= THROUGHPUT_TARGET),
+    ]  # fmt: skip

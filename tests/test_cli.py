@@ -307,6 +307,7 @@ def test_profiles_and_check(tmp_path: Path) -> None:
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.splitlines()] == [
         "insee-aireppnet",
+        "insee-pecoto",
         "insee-tedeco",
         "lucca",
         "lucca-e-paye",
@@ -374,8 +375,8 @@ def test_unknown_partners_are_said_so_and_nothing_else_is_printed(tmp_path: Path
         line = error_line(run("journal", "--state-dir", str(running.state), "--partner", "nope"))
         assert line.endswith(
             f"no partner 'nope' in the journal of {running.state} "
-            "(partners there: insee-aireppnet, insee-tedeco, lucca, lucca-e-paye, lucca-mprh, magda, onss, "
-            "xfb)"
+            "(partners there: insee-aireppnet, insee-pecoto, insee-tedeco, lucca, lucca-e-paye, lucca-mprh, "
+            "magda, onss, xfb)"
         )
         quiet = run("journal", "--state-dir", str(running.state), "--partner", "onss", "--kind", "fs.*")
         assert (quiet.returncode, quiet.stdout) == (0, "")  # a partner served here, with no such event

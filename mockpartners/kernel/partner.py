@@ -25,6 +25,7 @@ from ..infra.credentials import SshCredentials, TlsCredentials
 from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
 from ..infra.journal import Event, Journal, Query
 from ..infra.limits import ConnectionLimits, OnceLog, StorageLimits
+from ..infra.mailboxes import Mailboxes
 from ..infra.outbox import Outbox
 from ..infra.ssh_keys import KeyPair
 from ..infra.state import StateDir
@@ -87,6 +88,8 @@ class Partner(PartnerActions):
         """The states of the files it makes available (the XFB gateway's B, T, E), where it has them."""
         self.outbox: Outbox | None = None
         """The suite's mail outbox (set by the suite that serves the partner)."""
+        self.mailboxes: Mailboxes | None = None
+        """The accounts' mailboxes over that outbox, as POP3 serves them (set with it)."""
         self.scenarios = Scenarios(profile.name, profile, journal)
         self.guard = LoginGuard(profile.failed_logins, self.clock)
         self.accounts: AccountBook = AccountBook(
@@ -326,6 +329,8 @@ class Partner(PartnerActions):
             folder.rmdir()
         for processor in self.processors:
             processor.forget()
+        if self.mailboxes is not None:
+            self.mailboxes.forget()
         self.journal.start = self.journal.record("partner.reset").id
 
     def window_start(self) -> int:

@@ -21,6 +21,7 @@ from ..infra.clock import Clock
 from ..infra.endpoints import AdminInfo, OutboxInfo, SuiteInfo
 from ..infra.journal import Journal
 from ..infra.limits import RESOURCE_ERRORS, OnceLog, out_of_resources, raise_descriptor_limit
+from ..infra.mailboxes import Mailboxes
 from ..infra.outbox import MailLimits, Outbox, relay_address
 from ..infra.state import DEFAULT_STATE_DIR, StateDir
 from ..model.errors import MockPartnersError, StateError, UsageError
@@ -245,6 +246,9 @@ class Suite:
             self.state.copy_credentials_from(self._credentials_from, profile.name)
         partner = Partner(profile, self.state, self.journal, self._scheduler, self.resource_log)
         partner.outbox = self._outbox
+        if self._outbox is not None:
+            mailboxes = self.state.partner_dir(profile.name) / "mailboxes.json"
+            partner.mailboxes = Mailboxes(self._outbox, mailboxes, partner.journal)
         partner.prepare(new_host_keys=self._new_host_keys)
         return partner
 

@@ -35,6 +35,8 @@ __all__ = [
     "Deposits",
     "Export",
     "FileStates",
+    "IntakeMails",
+    "MailIntake",
     "MailTemplate",
     "Pickup",
     "ProcessorSpec",
@@ -208,6 +210,11 @@ MAIL_VARIABLES = frozenset(
         "time",
         "local_ident",
         "partner",
+        "subject",
+        "message_id",
+        "size",
+        "reason",
+        "mail",
     }
 )
 
@@ -264,8 +271,31 @@ class FileStates(Model):
         return ()
 
 
+class IntakeMails(Model):
+    """The bureau's answers by mail (INSEE's PECOTO): an acknowledgement, and a refusal of what SMTP took
+    but the bureau cannot (no file, several files)."""
+
+    accepted: MailTemplate
+    refused: MailTemplate
+
+
+class MailIntake(Model):
+    """What the partner does with a mail its SMTP endpoint took: the mail lands in the account's
+    ``folder``; its one attachment is taken into ``files`` and acknowledged by mail; a mail with none or
+    several is refused by mail (the bureau reads its mail, it does not bounce it)."""
+
+    kind: Literal["mail-intake"] = "mail-intake"
+    folder: str = "courriers"
+    files: str = "fichiers"
+    sender: str = Field(default="pecoto@insee.example", pattern=r"^[^@\s]+@[^@\s]+$")
+    mails: IntakeMails
+
+    def inbox_folders(self) -> tuple[str, ...]:
+        return (self.folder,)
+
+
 ProcessorSpec = Annotated[
-    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits | TedecoSpool,
+    Pickup | Retention | Export | CustomerServerExchange | FileStates | Deposits | TedecoSpool | MailIntake,
     Field(discriminator="kind"),
 ]
 PROCESSOR_KINDS: tuple[str, ...] = tuple(

@@ -15,6 +15,7 @@ from ._aireppnet import portal_errors
 from ._customer_server import CustomerServer
 from ._endpoint import Credential, EndpointModel
 from ._http import HttpEndpoint
+from ._mail import AttachmentRules, Pop3Endpoint, SmtpEndpoint
 from ._presets import AccountPreset, preset_errors, with_preset
 from ._processors import (
     PROCESSOR_KINDS,
@@ -24,6 +25,7 @@ from ._processors import (
     Deposits,
     Export,
     FileStates,
+    MailIntake,
     Pickup,
     ProcessorSpec,
     Retention,
@@ -47,6 +49,7 @@ __all__ = [
     "Allowlist",
     "AnswerTemplate",
     "Answers",
+    "AttachmentRules",
     "Column",
     "ContractRule",
     "Credential",
@@ -63,8 +66,10 @@ __all__ = [
     "FtpsEndpoint",
     "HttpEndpoint",
     "Limits",
+    "MailIntake",
     "Paths",
     "Pickup",
+    "Pop3Endpoint",
     "ProcessorSpec",
     "Profile",
     "Records",
@@ -72,6 +77,7 @@ __all__ = [
     "Retention",
     "Right",
     "SftpEndpoint",
+    "SmtpEndpoint",
     "account_errors",
     "consistency_errors",
     "folder_table",
@@ -174,19 +180,22 @@ class FtpsEndpoint(EndpointModel):
         return self.server_names
 
 
-Endpoint = Annotated[SftpEndpoint | FtpsEndpoint | HttpEndpoint, Field(discriminator="protocol")]
+Endpoint = Annotated[
+    SftpEndpoint | FtpsEndpoint | HttpEndpoint | SmtpEndpoint | Pop3Endpoint, Field(discriminator="protocol")
+]
 """Adding a protocol: its model here, its adapter in ``mockpartners.protocols``' registry."""
 ENDPOINT_MODELS: tuple[type[EndpointModel], ...] = get_args(get_args(Endpoint)[0])
 ENDPOINT_PROTOCOLS = tuple(model.protocol_name() for model in ENDPOINT_MODELS)
 
 
-def login_methods(endpoint: SftpEndpoint | FtpsEndpoint | HttpEndpoint) -> frozenset[AccountAuth]:
+def login_methods(endpoint: EndpointModel) -> frozenset[AccountAuth]:
     """How clients can log in on an endpoint: SSH methods it both offers and accepts; on FTPS the client
     certificate where one is required (its CN is the user name, the password is not read: MAGDA), the
-    password otherwise; on HTTP a password (the XFB gateway's ``user`` and ``password`` in the query)."""
+    password otherwise; on HTTP a password (the XFB gateway's ``user`` and ``password`` in the query), on
+    SMTP and POP3 too (AUTH PLAIN or LOGIN, USER and PASS)."""
     if isinstance(endpoint, SftpEndpoint):
         return frozenset(endpoint.auth_offered) & frozenset(endpoint.auth_accepted)
-    if isinstance(endpoint, HttpEndpoint):
+    if not isinstance(endpoint, FtpsEndpoint):
         return frozenset({"password"})
     return frozenset({"certificate" if endpoint.client_certificate == "required" else "password"})
 

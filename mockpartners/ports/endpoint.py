@@ -13,6 +13,7 @@ from typing import Protocol
 from ..infra.clock import Clock
 from ..infra.credentials import SshCredentials, TlsCredentials
 from ..infra.limits import ConnectionLimits, OnceLog
+from ..infra.mailboxes import Mailboxes
 from ..infra.ssh_keys import KeyPair
 from ._facts import PartnerFacts
 from .file_states import FileStatesPort
@@ -33,6 +34,10 @@ class EndpointPort(PartnerFacts, Protocol):
     @property
     def file_states(self) -> FileStatesPort | None:
         """The states of the files the partner makes available, where it has them (the XFB gateway)."""
+
+    @property
+    def mailboxes(self) -> Mailboxes | None:
+        """The accounts' mailboxes (the suite outbox's mails to each account's address), served by POP3."""
 
     @property
     def resource_log(self) -> OnceLog:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 from datetime import UTC
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -15,11 +16,22 @@ from ..ports.context import ProcessorContext
 
 __all__ = ["send_notice"]
 
+_POLICY = policy.default.clone(max_line_length=998)
+"""RFC 5322's line limit rather than Python's 78: a long Message-ID in ``In-Reply-To`` stays as it is
+(folded at 78, Python would turn it into an encoded word no mail client matches)."""
+
 
 def send_notice(
-    context: ProcessorContext, template: MailTemplate, sender: str, username: str, **variables: Any
+    context: ProcessorContext,
+    template: MailTemplate,
+    sender: str,
+    username: str,
+    *,
+    in_reply_to: str = "",
+    **variables: Any,
 ) -> Event | None:
-    """Mail the account (at its ``mail``); a ``partner.mail`` event, or none when it has no address."""
+    """Mail the account (at its ``mail``); a ``partner.mail`` event, or none when it has no address.
+    ``in_reply_to``: the Message-ID of the mail this one answers (an automatic reply, RFC 3834)."""
     entry = context.accounts.get(username)
     if entry is None or entry.account.mail is None:
         return None
@@ -32,10 +44,13 @@ def send_notice(
         "time": now.strftime("%H:%M:%S"),
         **variables,
     }
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = entry.account.mail
     message["Subject"] = string.Template(template.subject).safe_substitute(values)
+    if in_reply_to:
+        message["In-Reply-To"] = message["References"] = in_reply_to
+        message["Auto-Submitted"] = "auto-replied"
     message.set_content(string.Template(template.body).safe_substitute(values))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     # journalled before it leaves: its mail.received and mail.read (the "mails read" rule) come after it

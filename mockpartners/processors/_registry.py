@@ -19,6 +19,7 @@ from ._customer import CustomerServerProcessor
 from ._deposits import DepositsProcessor
 from ._export import ExportProcessor
 from ._file_states import FileStatesProcessor
+from ._mail_intake import MailIntakeProcessor
 from ._pickup import PickupProcessor
 from ._retention import RetentionProcessor
 from ._tedeco import TedecoProcessor
@@ -36,6 +37,7 @@ PROCESSOR_CLASSES: Mapping[str, ProcessorFactory] = MappingProxyType(
         "file-states": FileStatesProcessor,
         "deposits": DepositsProcessor,
         "tedeco": TedecoProcessor,
+        "mail-intake": MailIntakeProcessor,
     }
 )
 

@@ -32,6 +32,8 @@ ADAPTERS: dict[str, tuple[str, str]] = {
     "sftp": (".sftp", "SftpServer"),
     "ftps": (".ftps", "FtpsServer"),
     "http": (".http", "HttpServer"),
+    "smtp": (".smtp", "SmtpServer"),
+    "pop3": (".pop3", "Pop3Server"),
 }
 """Protocol name -> (module, class) of its adapter, imported on first use: a suite that serves only SFTP
 never imports pyftpdlib."""

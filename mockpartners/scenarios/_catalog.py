@@ -15,6 +15,7 @@ from ..model._schema import Credential, FtpsEndpoint, Profile, login_methods
 from ..model._types import Right
 from ._aireppnet import AIREPPNET_SPECS
 from ._gateway import GATEWAY_SPECS
+from ._pecoto import PECOTO_SPECS
 from ._spec import Parameter, ScenarioSpec
 from ._tedeco import TEDECO_SPECS
 from .names import (
@@ -339,5 +340,5 @@ _SPECS = [
 ]
 
 CATALOG: dict[str, ScenarioSpec] = {
-    spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS, *TEDECO_SPECS, *AIREPPNET_SPECS]
+    spec.name: spec for spec in [*_SPECS, *GATEWAY_SPECS, *TEDECO_SPECS, *AIREPPNET_SPECS, *PECOTO_SPECS]
 }

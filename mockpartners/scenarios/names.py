@@ -14,6 +14,7 @@ __all__ = [
     "ADDRESS_NOT_ALLOWLISTED",
     "AGENT_SILENT",
     "ANSWERS_LATE",
+    "ATTACHMENT_TOO_LARGE",
     "BAD_RECIPIENT_ALIAS",
     "BANDWIDTH",
     "CLIENT_CERTIFICATE_EXPIRED",
@@ -39,6 +40,7 @@ __all__ = [
     "PASSWORD_REFUSED",
     "PORT_CLOSED",
     "PROT_C_REFUSED",
+    "RECIPIENT_UNKNOWN",
     "REFUSE_KEYS",
     "REJECT_REQUESTS",
     "REMOTE_FOLDER_MISSING",
@@ -50,6 +52,8 @@ __all__ = [
     "SESSION_EXPIRED",
     "SESSION_REUSE_REQUIRED",
     "SETSTAT_REFUSED",
+    "SMTP_AUTH_REFUSED",
+    "STARTTLS_MISSING",
     "TLS_BELOW_MINIMUM",
     "TLS_CONTEXT",
     "TLS_MODES_SWAPPED",
@@ -88,6 +92,12 @@ WRONG_FILE_TYPE: Final = "wrong-file-type"
 BAD_RECIPIENT_ALIAS: Final = "bad-recipient-alias"
 NEVER_OPENED: Final = "never-opened"
 AGENT_SILENT: Final = "agent-silent"
+
+# -- INSEE's PECOTO (SMTP in, POP3 out) ----------------------------------------------------------------------
+STARTTLS_MISSING: Final = "starttls-missing"
+SMTP_AUTH_REFUSED: Final = "smtp-auth-refused"
+RECIPIENT_UNKNOWN: Final = "recipient-unknown"
+ATTACHMENT_TOO_LARGE: Final = "attachment-too-large"
 
 # -- TLS: the server's certificate, the client's, the versions ----------------------------------------------
 SERVER_CERTIFICATE_UNTRUSTED: Final = "server-certificate-untrusted"

@@ -194,7 +194,7 @@ def test_retention_sweeps_every_check_of_virtual_time(
         (
             "processors:\n  - check: 1d\n",
             "line 3: processors[0].kind: missing: say which kind "
-            "(known: pickup, retention, export, customer-server, file-states, deposits, tedeco)",
+            "(known: pickup, retention, export, customer-server, file-states, deposits, tedeco, mail-intake)",
         ),
         (
             "processors:\n  kind: retention\n",

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from ._asyncio import AsyncioListener
 from ._listener import Listener, Work, bind_error, run_to_end, silent_listener
+from ._starttls import StarttlsListener
+from ._tls import server_context
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,9 +20,11 @@ __all__ = [
     "AsyncioListener",
     "EndpointServer",
     "Listener",
+    "StarttlsListener",
     "Work",
     "bind_error",
     "run_to_end",
+    "server_context",
     "silent_listener",
 ]
 

@@ -17,8 +17,8 @@ from ...infra.http_listener import HttpConnection, HttpListener
 from ...model.loading import HttpEndpoint
 from ...ports.endpoint import EndpointPort
 from ...ports.session import Session
-from ...scenarios import names, tls_policy
-from ..base import AsyncioListener
+from ...scenarios import names
+from ..base import AsyncioListener, server_context
 from ._apps import application_routes
 from ._faults import CutMidBody
 
@@ -143,16 +143,7 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
             self._new_context(self._ssl)
 
     def _new_context(self, context: ssl.SSLContext | None = None) -> ssl.SSLContext:
-        """The partner's TLS policy as a standard context; given one, it is configured again in place (a
-        listening server keeps its context object)."""
-        assert self.partner.tls is not None
-        policy = tls_policy(self.partner.tls, self.spec.tls_minimum, client_certificate=False,
-                            scenarios=self.partner.scenarios)  # fmt: skip
-        if context is None:
-            return policy.ssl_context()
-        policy.configure_cert(context)
-        policy.configure_trust(context)
-        return context
+        return server_context(self.partner, self.spec.tls_minimum, context)
 
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         tls = self.partner.tls
