@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._access import Account, Allowlist, FailedLogins, Limits, Paths, access_errors, method_errors
 from ._aireppnet import portal_errors
+from ._contract import ContractRule, EventMatcher, contract_errors
 from ._customer_server import CustomerServer
 from ._endpoint import Credential, EndpointModel
 from ._http import HttpEndpoint
@@ -34,7 +35,7 @@ from ._processors import (
     processor_specs,
 )
 from ._records import Column, Records
-from ._remote_folders import RemoteFolder, RemoteFolderUse, remote_folder_errors
+from ._remote_folders import RemoteFolder, remote_folder_errors
 from ._types import AccountAuth, AuthMethod, DurationField, IntervalField, KeyType, Location, Right
 from ._types import Model as _Model
 from .duration import Duration
@@ -218,44 +219,6 @@ class Folder(_Model):
     description: str = ""
 
 
-class EventMatcher(_Model):
-    """Journal events a contract rule looks at: all given conditions must hold."""
-
-    kinds: tuple[str, ...] = ()
-    folders: tuple[str, ...] = ()
-    outcomes: tuple[Literal["ok", "refused", "failed"], ...] = ()
-    detail: dict[str, tuple[str | int | bool, ...]] = {}
-
-
-class ContractRule(_Model):
-    """One thing a well-behaved client does (or never does), checked over the journal."""
-
-    description: str
-    check: Literal[
-        "forbidden",
-        "uploads-only-in",
-        "fetched-then-removed",
-        "fetched-then-moved",
-        "spaced",
-        "followed",
-        "read-after",
-    ]
-    match: tuple[EventMatcher, ...] = ()
-    interval: DurationField | None = None
-    """``spaced``: the least time between two matching events of one account (the XFB guide's 30 s)."""
-    followed_by: tuple[EventMatcher, ...] = ()
-    """``followed``: what must come after each matching event (a mail sent: its ``mail.read``)."""
-    same: tuple[str, ...] = ()
-    """``followed``: detail fields the follow-up has in common with the event (``message_id``)."""
-    folders: tuple[str, ...] = ()
-    remote_folders: tuple[RemoteFolderUse, ...] = ()
-    """Besides ``folders``: each account's remote folders of these uses (Lucca's import folders)."""
-    to: tuple[str, ...] = ()
-    exercised_by: tuple[EventMatcher, ...] = ()
-    severity: Literal["error", "advice"] = "error"
-    reference: str = ""
-
-
 class Profile(_Model):
     """Everything that makes one partner: endpoints, accounts, folders and partner-side behaviour."""
 
@@ -353,7 +316,7 @@ def consistency_errors(profile: Profile) -> Iterable[tuple[Location, str]]:
     yield from processor_errors(profile)
     yield from portal_errors(profile)
     for name, rule in profile.contract.items():
-        for location, message in _contract_errors(profile, rule):
+        for location, message in contract_errors(rule, profile.folders):
             yield ("contract", name, *location), message
 
 
@@ -397,32 +360,3 @@ def account_errors(profile: Profile, account: Account) -> Iterable[tuple[Locatio
                 f"{', '.join(sorted(methods))}; {offered}"
             ),
         )
-
-
-def _contract_errors(profile: Profile, rule: ContractRule) -> Iterable[tuple[Location, str]]:
-    """A rule that names no folder, or a folder the profile does not have, would never be exercised."""
-    needs = {
-        "forbidden": ("match",),
-        "uploads-only-in": ("folders",),
-        "fetched-then-removed": ("folders",),
-        "fetched-then-moved": ("folders", "to"),
-        "spaced": ("match", "interval"),
-        "followed": ("match", "followed_by"),
-        "read-after": ("match",),
-    }[rule.check]
-    for key in needs:
-        if not getattr(rule, key) and not (key == "folders" and rule.remote_folders):
-            either = " (or remote_folders)" if key == "folders" else ""
-            yield (key,), f"a {rule.check} rule needs {key}{either}"
-    matchers = [("match", index, matcher) for index, matcher in enumerate(rule.match)]
-    matchers += [("exercised_by", index, matcher) for index, matcher in enumerate(rule.exercised_by)]
-    matchers += [("followed_by", index, matcher) for index, matcher in enumerate(rule.followed_by)]
-    named: list[tuple[Location, str]] = [
-        ((key,), folder) for key in ("folders", "to") for folder in getattr(rule, key)
-    ]
-    named += [
-        ((key, index, "folders"), folder) for key, index, matcher in matchers for folder in matcher.folders
-    ]
-    for location, folder in named:
-        if folder not in profile.folders:
-            yield location, f"folder {folder!r} is not declared under folders"
