@@ -1,0 +1,37 @@
+// Clock: the virtual time, freeze, advance, unfreeze, reset; and what each change set off (retention,
+// answers due), live from the journal.
+import { api, attempt, eventText, follow, h } from "./common.js";
+
+export async function render(content, shell) {
+  const now = h("p.now", { id: "clock-now" });
+  const mode = h("p.mode", { id: "clock-mode" });
+  document.addEventListener("clock", (changed) => {
+    now.textContent = changed.detail.now.toISOString().replace(/\.\d+Z$/, "Z");
+    mode.textContent = changed.detail.state.frozen ? "Frozen: time stands still until you advance or unfreeze it."
+      : changed.detail.state.shifted ? "Virtual: shifted from the wall clock, and flowing." : "The wall clock.";
+  });
+  const by = h("input", { name: "by", id: "advance-by", placeholder: "61d, 15m, 2 months", value: "1d" });
+  const at = h("input", { name: "at", id: "freeze-at", placeholder: "2030-01-31T09:00:00Z (empty: now)" });
+  const followed = h("div.journal", { id: "clock-events" });
+  const act = (label, path, body) => async () => {
+    const done = await attempt(label, () => api("POST", path, body()));
+    if (done !== undefined) await shell.refreshClock();
+  };
+  const button = (label, id, action) => h("button", { type: "button", id, onclick: action }, label);
+  content.append(now, mode,
+    h("div.controls", {},
+      h("label", {}, "Advance by ", by), button("Advance", "advance", act("advanced", "/v1/clock/advance", () => ({ by: by.value.trim() }))),
+      h("label", {}, "Freeze at ", at), button("Freeze", "freeze", act("frozen", "/v1/clock/freeze", () => (at.value.trim() ? { at: at.value.trim() } : {}))),
+      button("Unfreeze", "unfreeze", act("flowing again", "/v1/clock/unfreeze", () => ({}))),
+      button("Back to the wall clock", "reset", act("reset", "/v1/clock/reset", () => ({})))),
+    h("h2", {}, "What happened since this page opened"),
+    h("p", {}, "Retention removing files, answers coming due, every partner-side action, as it happens."),
+    followed);
+  const last = (await api("GET", "/v1/journal?limit=0")).last_id;
+  follow({ kind: "partner.*" }, last, (event) => {
+    followed.prepend(h(`div.event${event.outcome !== "ok" ? ".error" : ""}`, { dataset: { kind: event.kind, path: event.path || "" } },
+      h("span.time", {}, event.time), h("span.kind", {}, event.kind), h("span.who", {}, [event.partner, event.account].filter(Boolean).join(" ")),
+      h("span.path", {}, event.path || ""), h("span.detail", {}, eventText(event))));
+  });
+  await shell.refreshClock();
+}
