@@ -24,7 +24,7 @@ class AdminLimits:
     A container's clients on the host all arrive from one bridge address, hence not fewer."""
     connections: int = 256
     """Connections open at once in all."""
-    streams_per_address: int = 4
+    streams_per_address: int = 8
     """Journal streams (``GET /v1/journal/stream``) open at once from one client address: each holds a
     waiting thread, so a page left open in many tabs cannot take them all. Beyond it, a 503."""
     streams: int = 32

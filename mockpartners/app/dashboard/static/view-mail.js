@@ -21,7 +21,7 @@ export async function render(content) {
     const open = h("a", { href: `#${mail.id}` }, mail.subject || "(no subject)");
     open.addEventListener("click", (clicked) => { clicked.preventDefault(); show(reader, mail.id); });
     return h("tr", { dataset: { mail: mail.id } }, h("td", {}, mail.date), h("td", {}, mail.partner || ""),
-      h("td", {}, mail.from), h("td", {}, (mail.to || mail.recipients || []).join(", ")), h("td", {}, open), h("td", {}, `${mail.size}`));
+      h("td", {}, mail.from), h("td", {}, [].concat(mail.to || mail.recipients || []).join(", ")), h("td", {}, open), h("td", {}, `${mail.size}`));
   });
   content.append(mails.length ? table(["Date", "Partner", "From", "To", "Subject", "Bytes"], rows, "mails")
     : h("p", {}, "The outbox is empty: no partner sent mail yet."), reader);
