@@ -22,6 +22,8 @@ def render(suite: SuiteInfo, program: str = "mockpartners") -> str:
         token = f", token in {suite.admin.token_file}" if suite.admin.token_file else ""
         lines.append(f"admin:    {suite.admin.url} (OpenAPI {suite.admin.openapi}{token})")
         lines.append(f"          {program} status --state-dir {state}   (also: scenario, clock, report)")
+        first_time = f"  (once: ?token=$(cat {suite.admin.token_file}))" if suite.admin.token_file else ""
+        lines.append(f"dashboard: {suite.admin.url}/dashboard/{first_time}")
     if suite.outbox is not None:
         relay = f", also relayed to {suite.outbox.relay}" if suite.outbox.relay else ""
         lines.append(f"mail:     smtp://{suite.outbox.host}:{suite.outbox.port} (outbox{relay})")
