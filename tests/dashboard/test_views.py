@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from selenium.webdriver.support.ui import Select
 
 from mockpartners.app.dashboard import VIEWS
+from mockpartners.infra.journal import Query
 from tests.dashboard.conftest import PARTNERS, Dashboard
 
 
@@ -35,3 +39,41 @@ def test_partners_show_endpoints_fingerprints_certificates_and_commands(dashboar
     assert openssh.startswith("sftp -P ")
     assert f"UserKnownHostsFile={onss.endpoint().known_hosts_file}" in openssh
     assert commands.find_elements("css selector", "button.copy")
+
+
+def test_files_show_states_and_a_drop_and_a_delete_go_through_the_api(
+    dashboard: Dashboard, tmp_path: Path
+) -> None:
+    dashboard.suite.reset()
+    xfb = dashboard.suite["xfb"]
+    username = xfb.account().username
+    xfb.files(username).drop("retours/RCT290G", b"retour")
+    dashboard.open("files")
+    Select(dashboard.find("#account-choice")).select_by_value(f"xfb/{username}")
+    dashboard.wait_for(f'#tree[data-account="xfb/{username}"]', "xfb's tree")
+    dashboard.find('details.folder[data-path="retours"] summary').click()
+    state = dashboard.wait_for('li.file[data-path="retours/RCT290G"] .state', "the file's state")
+    assert state.get_attribute("data-state") == "B"
+
+    onss = dashboard.suite["onss"]
+    Select(dashboard.find("#account-choice")).select_by_value("onss/EXP0000001")
+    dashboard.wait_for('#tree[data-account="onss/EXP0000001"]', "onss's tree")
+    sample = tmp_path / "NOTE.txt"
+    sample.write_text("from the dashboard\n")
+    dashboard.find("#drop-path").send_keys("OUT/NOTE.txt")
+    dashboard.find("#drop-file").send_keys(str(sample))
+    dashboard.find("#drop button[type=submit]").click()
+    onss.journal.wait_for(Query(kind="partner.drop", path="OUT/NOTE.txt"))
+    dashboard.until(lambda driver: dashboard.status() == "OUT/NOTE.txt dropped", "the tree to show the drop")
+    assert onss.files("EXP0000001").read("OUT/NOTE.txt") == b"from the dashboard\n"
+    dashboard.find('details.folder[data-path="OUT"] summary').click()
+    dashboard.wait_for('li.file[data-path="OUT/NOTE.txt"] button.danger', "the dropped file").click()
+    onss.journal.wait_for(Query(kind="partner.remove", path="OUT/NOTE.txt"))
+    dashboard.until(
+        lambda driver: dashboard.status() == "OUT/NOTE.txt removed", "the tree to show the removal"
+    )
+    assert not onss.files("EXP0000001").exists("OUT/NOTE.txt")
+
+    Select(dashboard.find("#account-choice")).select_by_value("onss/:desk")
+    dashboard.wait_for('#tree[data-account="onss/:desk"]', "the partner's desk")
+    assert not dashboard.find("#drop").is_displayed()

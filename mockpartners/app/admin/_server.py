@@ -21,6 +21,7 @@ from .. import dashboard
 from . import (
     _routes_accounts,
     _routes_clock,
+    _routes_desk,
     _routes_files,
     _routes_journal,
     _routes_mail,
@@ -50,6 +51,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamRespons
     *_routes_stream.ROUTES,
     *_routes_mail.ROUTES,
     *_routes_files.ROUTES,
+    *_routes_desk.ROUTES,
     *_routes_accounts.ROUTES,
     *_routes_scenarios.ROUTES,
     *_routes_clock.ROUTES,

@@ -1,5 +1,8 @@
-// Files: each account's tree as the partner sees it; download, drop a file as the partner, delete.
-import { api, attempt, enc, filesPath, h, partners, upload } from "./common.js";
+// Files: each account's tree as the partner sees it, with file states where the partner has them (the XFB
+// gateway's B, T, E); download, drop a file as the partner, delete; and the partner's own desk, read-only.
+import { ApiError, api, attempt, enc, filesPath, h, partners, upload } from "./common.js";
+
+const DESK = ":desk";
 
 function size(bytes) {
   return bytes === null ? "" : bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
@@ -10,10 +13,24 @@ class Tree {
     this.partner = partner;
     this.account = account;
     this.root = root;
+    this.desk = account === DESK;
+    this.states = null;
+  }
+
+  path(path = "") {
+    if (!this.desk) return filesPath(this.partner, this.account, path);
+    const base = `/v1/partners/${enc(this.partner)}/desk`;
+    return path ? `${base}/${path.split("/").map(enc).join("/")}` : base;
+  }
+
+  state(folder, name) {
+    if (!this.states || folder !== this.states.folder || !this.states.files[name]) return "";
+    const entry = this.states.files[name];
+    return h(`span.state.state-${entry.state}`, { dataset: { state: entry.state } }, `state ${entry.state} (local_ident ${entry.local_ident})`);
   }
 
   async folder(path) {
-    const listing = await api("GET", `${filesPath(this.partner, this.account)}?folder=${enc(path)}`);
+    const listing = await api("GET", `${this.path()}?folder=${enc(path)}`);
     return h("ul.tree", { dataset: { folder: path } }, listing.entries.map((entry) => this.entry(path, entry)));
   }
 
@@ -29,17 +46,29 @@ class Tree {
       }, { once: false });
       return h("li", {}, details);
     }
-    const remove = h("button.danger", { type: "button", "aria-label": `delete ${path}` }, "Delete");
-    remove.addEventListener("click", async () => {
-      if (await attempt(`${path} removed`, () => api("DELETE", filesPath(this.partner, this.account, path))) !== undefined) {
-        await this.show();
-      }
-    });
+    const remove = this.desk ? "" : h("button.danger", { type: "button", "aria-label": `delete ${path}` }, "Delete");
+    if (remove) {
+      remove.addEventListener("click", async () => {
+        await attempt(`${path} removed`, async () => { await api("DELETE", this.path(path)); await this.show(); });
+      });
+    }
     return h("li.file", { dataset: { path } }, h("span.name", {}, entry.name), h("span.size", {}, size(entry.size)),
-      h("span.time", {}, entry.modified), h("a", { href: filesPath(this.partner, this.account, path), download: entry.name }, "Download"), remove);
+      h("span.time", {}, entry.modified), h("a", { href: this.path(path), download: entry.name }, "Download"), remove,
+      this.state(folder, entry.name));
+  }
+
+  async loadStates() {
+    if (this.desk) return;
+    try {
+      this.states = await api("GET", `/v1/partners/${enc(this.partner)}/accounts/${enc(this.account)}/file-states`);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      this.states = null; // a partner without file states
+    }
   }
 
   async show() {
+    await this.loadStates();
     this.root.replaceChildren(await this.folder(""));
     this.root.dataset.account = `${this.partner}/${this.account}`;
   }
@@ -47,8 +76,9 @@ class Tree {
 
 export async function render(content) {
   const all = await partners();
-  const choice = h("select", { id: "account-choice", name: "account" }, all.flatMap((partner) =>
-    partner.accounts.map((account) => h("option", { value: `${partner.name}/${account.username}` }, `${partner.name} · ${account.username}`))));
+  const choice = h("select", { id: "account-choice", name: "account" }, all.flatMap((partner) => [
+    ...partner.accounts.map((account) => h("option", { value: `${partner.name}/${account.username}` }, `${partner.name} · ${account.username}`)),
+    h("option", { value: `${partner.name}/${DESK}` }, `${partner.name} · the partner's desk`)]));
   const treeRoot = h("div.files", { id: "tree" });
   const target = h("input", { id: "drop-path", name: "path", placeholder: "folder/NAME (e.g. IN/DMFA.123456.20261121.xml)" });
   const file = h("input", { id: "drop-file", type: "file" });
@@ -57,6 +87,7 @@ export async function render(content) {
   const chosen = async () => {
     const [partner, account] = choice.value.split("/");
     tree = new Tree(partner, account, treeRoot);
+    drop.hidden = tree.desk;
     await tree.show();
   };
   choice.addEventListener("change", chosen);
@@ -65,7 +96,7 @@ export async function render(content) {
     const picked = file.files[0];
     const path = target.value.trim() || (picked ? picked.name : "");
     if (!picked) return;
-    if (await attempt(`${path} dropped`, () => upload(filesPath(tree.partner, tree.account, path), picked)) !== undefined) await tree.show();
+    await attempt(`${path} dropped`, async () => { await upload(tree.path(path), picked); await tree.show(); });
   });
   content.append(h("div.controls", {}, h("label", {}, "Account ", choice)), drop, treeRoot);
   await chosen();
