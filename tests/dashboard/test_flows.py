@@ -109,3 +109,46 @@ def test_a_mail_is_read_with_its_attachment(dashboard: Dashboard) -> None:
     assert "Votre fichier a été transféré." in text.text
     assert "ACK.xml (application/xml, 6 bytes)" in dashboard.find("ul.attachments").text
     dashboard.screenshot("mail-message")
+
+
+def test_the_contract_shows_a_broken_rule_with_the_events_that_broke_it(
+    dashboard: Dashboard, request_file: Path
+) -> None:
+    dashboard.suite.reset()
+    onss = dashboard.suite["onss"]
+    account = onss.account()
+    commands = f"put {request_file} IN/\nrename IN/{request_file.name} IN/RENAMED.xml\n"
+    sftp_batch(onss.endpoint(), account.username, commands, key=account.private_key)  # the rename is refused
+    onss.journal.wait_for(Query(kind="fs.rename"))
+    dashboard.open("contract")
+    broken = dashboard.find('section.partner[data-partner="onss"] .rule[data-rule="no-rename"]')
+    assert broken.get_attribute("data-status") == "fail"
+    broken.find_element(By.CSS_SELECTOR, "details.evidence summary").click()
+    assert "fs.rename" in broken.find_element(By.CSS_SELECTOR, "details.evidence").text
+    assert "Contract broken" in dashboard.find("#verdict").text
+    dashboard.screenshot("contract-broken")
+
+
+def test_an_account_is_created_and_given_a_remote_folder(dashboard: Dashboard) -> None:
+    dashboard.suite.reset()
+    lucca = dashboard.suite["lucca"]
+    dashboard.open("accounts")
+    section = dashboard.find('section.partner[data-partner="lucca"]')
+    section.find_element(By.CSS_SELECTOR, "form.create input[name=username]").send_keys("compta")
+    section.find_element(By.CSS_SELECTOR, "form.create input[name=description]").send_keys("Compta")
+    section.find_element(By.CSS_SELECTOR, "form.create button").click()
+    dashboard.until(lambda driver: dashboard.status() == "compta created", "the account to be created")
+    assert "compta" in lucca.accounts.usernames()
+    row = dashboard.wait_for(
+        'section.partner[data-partner="lucca"] tr[data-account="paie-sftp"]', "Lucca's accounts"
+    )
+    row.find_element(By.CSS_SELECTOR, "input[name=folder-name]").send_keys("Notes de frais")
+    row.find_element(By.CSS_SELECTOR, "input[name=folder-path]").send_keys("/frais")
+    row.find_element(By.CSS_SELECTOR, "input[name=folder-use]").send_keys("exchange")
+    row.find_element(By.CSS_SELECTOR, ".remote-folders button[type=submit]").click()
+    dashboard.until(
+        lambda driver: dashboard.status() == "folder Notes de frais added", "the folder to be added"
+    )
+    folders = [folder.name for folder in lucca.account("paie-sftp").remote_folders]
+    assert "Notes de frais" in folders
+    dashboard.screenshot("accounts-lucca")

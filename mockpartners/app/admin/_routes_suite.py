@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from ..client_commands import commands_of
+from ..clients import commands_of
 from ._bodies import json_body
 from ._http import CONTROL, Conflict, Control, flag_field, json_response, parameters
 from ._routes_clock import clock_state

@@ -12,8 +12,8 @@ import base64
 import shlex
 from dataclasses import asdict, dataclass
 
-from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
-from .cheatsheet import ftps_commands, sftp_commands
+from ...infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
+from ._command_lines import ftps_commands, sftp_commands
 
 __all__ = ["ClientCommand", "commands_of"]
 
