@@ -71,6 +71,8 @@ def test_advancing_the_clock_lets_retention_remove_a_file(dashboard: Dashboard) 
     magda = dashboard.suite["magda"]
     magda.files("afnemer-0001").drop("from_vip/OLD.xml", b"<old/>")
     dashboard.open("clock")
+    retention = dashboard.find('#planned tr[data-partner="magda"][data-job="retention"]')
+    assert "1h" in retention.text  # MAGDA sweeps every hour (retention_check)
     advance_by = dashboard.find("#advance-by")
     advance_by.clear()
     advance_by.send_keys("70d")  # past two months, whatever the month

@@ -1,6 +1,13 @@
 // Clock: the virtual time, freeze, advance, unfreeze, reset; and what each change set off (retention,
 // answers due), live from the journal.
-import { api, attempt, eventText, follow, h } from "./common.js";
+import { api, attempt, eventText, follow, h, table } from "./common.js";
+
+async function showPlanned(holder) {
+  const { jobs } = await api("GET", "/v1/clock/jobs");
+  holder.replaceChildren(jobs.length ? table(["Due", "Partner", "Job", "Every"], jobs.map((job) =>
+    h("tr", { dataset: { partner: job.partner, job: job.name } }, h("td", {}, job.due), h("td", {}, job.partner),
+      h("td", {}, job.name), h("td", {}, job.every || "once"))), "planned") : h("p", {}, "Nothing is waiting on the clock."));
+}
 
 export async function render(content, shell) {
   const now = h("p.now", { id: "clock-now" });
@@ -13,9 +20,12 @@ export async function render(content, shell) {
   const by = h("input", { name: "by", id: "advance-by", placeholder: "61d, 15m, 2 months", value: "1d" });
   const at = h("input", { name: "at", id: "freeze-at", placeholder: "2030-01-31T09:00:00Z (empty: now)" });
   const followed = h("div.journal", { id: "clock-events" });
+  const planned = h("div", { id: "planned" });
   const act = (label, path, body) => async () => {
-    const done = await attempt(label, () => api("POST", path, body()));
-    if (done !== undefined) await shell.refreshClock();
+    await attempt(label, async () => {
+      await api("POST", path, body());
+      await Promise.all([shell.refreshClock(), showPlanned(planned)]);
+    });
   };
   const button = (label, id, action) => h("button", { type: "button", id, onclick: action }, label);
   content.append(now, mode,
@@ -24,6 +34,9 @@ export async function render(content, shell) {
       h("label", {}, "Freeze at ", at), button("Freeze", "freeze", act("frozen", "/v1/clock/freeze", () => (at.value.trim() ? { at: at.value.trim() } : {}))),
       button("Unfreeze", "unfreeze", act("flowing again", "/v1/clock/unfreeze", () => ({}))),
       button("Back to the wall clock", "reset", act("reset", "/v1/clock/reset", () => ({})))),
+    h("h2", {}, "Waiting on the clock"),
+    h("p", {}, "What advancing the clock would set off, soonest first."),
+    planned,
     h("h2", {}, "What happened since this page opened"),
     h("p", {}, "Retention removing files, answers coming due, every partner-side action, as it happens."),
     followed);
@@ -33,5 +46,5 @@ export async function render(content, shell) {
       h("span.time", {}, event.time), h("span.kind", {}, event.kind), h("span.who", {}, [event.partner, event.account].filter(Boolean).join(" ")),
       h("span.path", {}, event.path || ""), h("span.detail", {}, eventText(event))));
   });
-  await shell.refreshClock();
+  await Promise.all([shell.refreshClock(), showPlanned(planned)]);
 }
