@@ -110,6 +110,8 @@ def test_a_mail_is_read_with_its_attachment(dashboard: Dashboard) -> None:
     text = dashboard.wait_for("#mail-reader[data-mail] #mail-text", "the message to open")
     assert "Votre fichier a été transféré." in text.text
     assert "ACK.xml (application/xml, 6 bytes)" in dashboard.find("ul.attachments").text
+    link = dashboard.find("ul.attachments a").get_attribute("href") or ""
+    assert link.endswith(f"/v1/mail/{sent.id}/attachments/0")
     dashboard.screenshot("mail-message")
 
 

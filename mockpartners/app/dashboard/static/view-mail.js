@@ -8,8 +8,9 @@ async function show(reader, id) {
     table(["Header", "Value"], mail.headers.map(([name, value]) => h("tr", {}, h("td", {}, name), h("td", {}, value))), "headers"),
     h("pre.body", { id: "mail-text" }, mail.text || ""),
     h("h3", {}, "Attachments"),
-    mail.attachments.length ? h("ul.attachments", {}, mail.attachments.map((attachment) =>
-      h("li", {}, `${attachment.filename} (${attachment.content_type}, ${attachment.size} bytes)`))) : h("p", {}, "none"),
+    mail.attachments.length ? h("ul.attachments", {}, mail.attachments.map((attachment, index) =>
+      h("li", {}, h("a", { href: `/v1/mail/${enc(id)}/attachments/${index}`, download: attachment.filename || `attachment-${index}` },
+        attachment.filename || `attachment ${index}`), ` (${attachment.content_type}, ${attachment.size} bytes)`))) : h("p", {}, "none"),
     h("p", {}, h("a", { href: `/v1/mail/${enc(id)}.eml`, download: `${id}.eml` }, "Download the message (.eml)")));
   reader.dataset.mail = id;
 }
