@@ -12,6 +12,7 @@ import urllib.parse
 from collections.abc import Mapping
 
 from mockpartners import Runtime
+from mockpartners.app.cheatsheet import render
 from mockpartners.app.pytest_plugin import SuiteFactory
 
 TOKEN = "s3cret-dashboard"
@@ -87,3 +88,11 @@ def test_a_foreign_host_is_refused_pages_included(mockpartners: SuiteFactory) ->
     assert _request(suite, "GET", "/dashboard/partners").status == 200
     root = _request(suite, "GET", "/")
     assert root.status == 303 and root.headers["Location"] == "/dashboard/partners"
+
+
+def test_the_cheat_sheet_says_where_the_dashboard_is(mockpartners: SuiteFactory) -> None:
+    suite = mockpartners("onss", admin=True, admin_token=TOKEN)
+    assert suite.admin is not None
+    sheet = render(suite.info)
+    token_file = suite.state.admin_token_path
+    assert f"dashboard: {suite.admin.url}/dashboard/  (once: ?token=$(cat {token_file}))" in sheet

@@ -12,6 +12,9 @@ MAGDA's PKCS#12 passwords, a cross-origin POST advanced the clock. The rules:
   the suite cannot know (a compose service name, a published port's host).
 - **Token beyond loopback.** Bound to anything but a loopback address, the API always has a token (the
   suite generates one into ``STATE/admin-token`` when none is given).
+- **The dashboard's cookie.** A browser may carry the token in a cookie (set once from ``?token=`` on a
+  dashboard page, :mod:`mockpartners.app.dashboard`): ``SameSite=Strict``, so no other site's page makes
+  the browser send it, and the Origin rule below holds for it as for the bearer header.
 - **Origin.** A POST, PUT, PATCH or DELETE that a browser marks as coming from another origin (an ``Origin``
   other than the API's own, or ``Sec-Fetch-Site: cross-site`` / ``same-site``) is refused (403), token or
   not. The API sends no CORS headers, ever, and refuses OPTIONS (a CORS preflight) with a 403.
