@@ -84,20 +84,21 @@ def _frame(event: Event) -> bytes:
     return f"id: {event.id}\nevent: journal\ndata: {data}\n\n".encode()
 
 
-def _start(request: web.Request, values: dict[str, str]) -> int:
+async def _start(request: web.Request, values: dict[str, str]) -> int:
     """Where the stream starts: ``after``, else ``Last-Event-ID`` (a reconnection), else now."""
     if "after" in values:
         return integer(values, "after", 0)
     resumed = request.headers.get("Last-Event-ID", "").strip()
     if resumed.isdigit():
         return int(resumed)
-    return request.app[CONTROL].journal.last_id()
+    control = request.app[CONTROL]
+    return await control.run(lambda: control.journal.last_id())
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
     values = parameters(request, (*FILTERS, "after"))
     control = request.app[CONTROL]
-    query = query_of(request, {**values, "after": str(_start(request, values))})
+    query = query_of(request, {**values, "after": str(await _start(request, values))})
     address = request.remote or "unknown"
     with request.app[STREAMS].admitted(control, address):
         response = web.StreamResponse(headers=_STREAM_HEADERS)

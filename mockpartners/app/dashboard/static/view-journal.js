@@ -74,7 +74,7 @@ export async function render(content) {
     partner: h("select", { name: "partner" }, h("option", { value: "" }, "every partner"), names.map((name) => h("option", { value: name }, name))),
     account: h("input", { name: "account", placeholder: "account" }),
     kind: h("input", { name: "kind", placeholder: "kind (fs.*, session.connect)" }),
-    path: h("input", { name: "path", placeholder: "path (IN/*)" }),
+    path: h("input", { name: "path", placeholder: "path (exact: IN/NAME.xml)" }),
   };
   const list = h("div.journal", { id: "journal" });
   const counter = h("span.held");
