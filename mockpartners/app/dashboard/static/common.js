@@ -117,6 +117,18 @@ export function eventText(event) {
   return detail;
 }
 
+// one journal event as a row: errors (any outcome but ok) highlighted
+export function eventRow(event) {
+  const failed = event.outcome !== "ok";
+  return h(`div.event${failed ? ".error" : ""}`, { dataset: { id: event.id, kind: event.kind, outcome: event.outcome, path: event.path || "" } },
+    h("span.time", {}, event.time.replace("T", " ").replace(/\+00:00$/, "")),
+    h("span.kind", {}, event.kind),
+    h("span.who", {}, [event.partner, event.account, event.client].filter(Boolean).join(" ")),
+    h("span.path", {}, event.path || ""),
+    h("span.outcome", {}, event.outcome),
+    h("span.detail", {}, eventText(event)));
+}
+
 // a live journal stream (server-sent events) from the cursor on, with the filters given
 export function follow(filters, after, onEvent) {
   const source = new EventSource(`/v1/journal/stream${query({ ...filters, after })}`);

@@ -1,6 +1,6 @@
 // Clock: the virtual time, freeze, advance, unfreeze, reset; and what each change set off (retention,
 // answers due), live from the journal.
-import { api, attempt, eventText, follow, h, table } from "./common.js";
+import { api, attempt, eventRow, follow, h, table } from "./common.js";
 
 async function showPlanned(holder) {
   const { jobs } = await api("GET", "/v1/clock/jobs");
@@ -42,9 +42,7 @@ export async function render(content, shell) {
     followed);
   const last = (await api("GET", "/v1/journal?limit=0")).last_id;
   follow({ kind: "partner.*" }, last, (event) => {
-    followed.prepend(h(`div.event${event.outcome !== "ok" ? ".error" : ""}`, { dataset: { kind: event.kind, path: event.path || "" } },
-      h("span.time", {}, event.time), h("span.kind", {}, event.kind), h("span.who", {}, [event.partner, event.account].filter(Boolean).join(" ")),
-      h("span.path", {}, event.path || ""), h("span.detail", {}, eventText(event))));
+    followed.prepend(eventRow(event));
   });
   await Promise.all([shell.refreshClock(), showPlanned(planned)]);
 }

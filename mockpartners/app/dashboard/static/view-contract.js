@@ -1,9 +1,9 @@
 // Contract: the report per partner and rule (pass, fail, not exercised, advice), with the events that broke it.
-import { api, eventText, h } from "./common.js";
+import { api, eventRow, h } from "./common.js";
 
 function evidence(events) {
   return events.length ? h("details.evidence", {}, h("summary", {}, `${events.length} event(s)`),
-    events.map((event) => h("div.event", {}, `#${event.id} ${event.time} ${event.kind} ${event.account || ""} ${event.path || ""} ${event.outcome} ${eventText(event)}`))) : "";
+    events.map(eventRow)) : "";
 }
 
 export async function render(content) {

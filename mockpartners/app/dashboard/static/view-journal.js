@@ -1,19 +1,8 @@
 // Journal, live: the newest events, then every new one as the server sends it (server-sent events);
 // filtered by partner, account, kind and path; a session's events grouped; errors highlighted; pause/resume.
-import { api, eventText, follow, h, partners, query } from "./common.js";
+import { api, eventRow, follow, h, partners, query } from "./common.js";
 
 const BACKLOG = 200;
-
-function row(event) {
-  const failed = event.outcome !== "ok";
-  return h(`div.event${failed ? ".error" : ""}`, { dataset: { id: event.id, kind: event.kind, outcome: event.outcome } },
-    h("span.time", {}, event.time.replace("T", " ").replace(/\+00:00$/, "")),
-    h("span.kind", {}, event.kind),
-    h("span.who", {}, [event.partner, event.account, event.client].filter(Boolean).join(" ")),
-    h("span.path", {}, event.path || ""),
-    h("span.outcome", {}, event.outcome),
-    h("span.detail", {}, eventText(event)));
-}
 
 class LiveJournal {
   constructor(list, counter) {
@@ -32,7 +21,7 @@ class LiveJournal {
       return;
     }
     if (!event.session) {
-      this.list.prepend(row(event));
+      this.list.prepend(eventRow(event));
       return;
     }
     let group = this.groups.get(event.session);
@@ -43,7 +32,7 @@ class LiveJournal {
       this.groups.set(event.session, group);
       this.list.prepend(group);
     }
-    group.querySelector(".events").append(row(event));
+    group.querySelector(".events").append(eventRow(event));
     if (event.account && !group.dataset.account) group.dataset.account = event.account;
     if (event.outcome !== "ok") group.classList.add("has-error");
   }
