@@ -82,3 +82,23 @@ def test_files_show_states_and_a_drop_and_a_delete_go_through_the_api(
     Select(dashboard.find("#account-choice")).select_by_value("onss/:desk")
     dashboard.wait_for('#tree[data-account="onss/:desk"]', "the partner's desk")
     assert not dashboard.find("#drop").is_displayed()
+
+
+def test_the_journal_filters_pauses_and_resumes(dashboard: Dashboard) -> None:
+    dashboard.suite.reset()
+    onss = dashboard.suite["onss"]
+    dashboard.open("journal")
+    Select(dashboard.find("#journal-filters select[name=partner]")).select_by_value("onss")
+    dashboard.find("#journal-filters input[name=kind]").send_keys("partner.drop")
+    dashboard.find("#journal-filters button[type=submit]").click()
+    dashboard.wait_for('#journal[data-live="true"]', "the filtered stream to open")
+    dashboard.find("#pause").click()
+    dashboard.suite["magda"].files("afnemer-0001").drop("from_vip/OTHER.xml", b"<x/>")  # filtered out
+    held = onss.files("EXP0000001").drop("OUT/HELD.txt", b"held")
+    dashboard.until(lambda driver: dashboard.find(".held").text == "1 new while paused", "the held count")
+    assert not dashboard.all(f'.event[data-id="{held.id}"]')
+    dashboard.find("#pause").click()
+    dashboard.wait_for(f'.event[data-id="{held.id}"]', "the held event, once resumed")
+    rows = dashboard.all("#journal .event")
+    assert {row.get_attribute("data-kind") for row in rows} == {"partner.drop"}
+    assert not [row for row in rows if row.get_attribute("data-path") == "from_vip/OTHER.xml"]

@@ -149,7 +149,7 @@ def authentication(token: str | None) -> Middleware:
         if token_matches(_bearer(request), expected) or token_matches(request.cookies.get(COOKIE), expected):
             return await handler(request)
         if is_page(request):
-            return await enter(request, handler, expected)
+            return await enter(request, expected)
         return error_response(
             401,
             "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' "

@@ -85,12 +85,13 @@ def _frame(event: Event) -> bytes:
 
 
 async def _start(request: web.Request, values: dict[str, str]) -> int:
-    """Where the stream starts: ``after``, else ``Last-Event-ID`` (a reconnection), else now."""
-    if "after" in values:
-        return integer(values, "after", 0)
+    """Where the stream starts: after ``Last-Event-ID`` (a reconnecting EventSource sends it, with the URL
+    it first used: its ``after`` would replay what it saw), else after ``after``, else now."""
     resumed = request.headers.get("Last-Event-ID", "").strip()
     if resumed.isdigit():
         return int(resumed)
+    if "after" in values:
+        return integer(values, "after", 0)
     control = request.app[CONTROL]
     return await control.run(lambda: control.journal.last_id())
 

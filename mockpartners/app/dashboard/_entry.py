@@ -14,7 +14,6 @@ import hmac
 from html import escape
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 __all__ = ["COOKIE", "PREFIX", "STATIC", "enter", "is_open", "is_page", "token_matches"]
 
@@ -66,7 +65,7 @@ def _refused(request: web.Request, why: str) -> web.Response:
     )
 
 
-async def enter(request: web.Request, handler: Handler, expected: bytes) -> web.StreamResponse:
+async def enter(request: web.Request, expected: bytes) -> web.StreamResponse:
     """A page asked without a valid bearer header or cookie: the token in the URL sets the cookie and
     sends the browser to the address without it; no token, or a wrong one, gets a page that says how."""
     given = request.query.get(_TOKEN_PARAMETER)

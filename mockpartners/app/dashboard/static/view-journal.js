@@ -12,14 +12,21 @@ class LiveJournal {
     this.paused = false;
     this.held = [];
     this.source = null;
+    this.newest = 0;
   }
 
   add(event) {
+    if (event.id <= this.newest) return; // already shown (a stream that reconnected)
+    this.newest = event.id;
     if (this.paused) {
       this.held.push(event);
       this.counter.textContent = `${this.held.length} new while paused`;
       return;
     }
+    this.show(event);
+  }
+
+  show(event) {
     if (!event.session) {
       this.list.prepend(eventRow(event));
       return;
@@ -42,13 +49,14 @@ class LiveJournal {
     const held = this.held;
     this.held = [];
     this.counter.textContent = "";
-    held.forEach((event) => this.add(event));
+    held.forEach((event) => this.show(event));
   }
 
   async start(filters) {
     if (this.source) this.source.close();
     this.list.replaceChildren();
     this.groups.clear();
+    this.newest = 0;
     this.held = [];
     const page = await api("GET", `/v1/journal${query({ ...filters, limit: BACKLOG })}`);
     page.events.forEach((event) => this.add(event));
