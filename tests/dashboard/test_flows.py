@@ -143,6 +143,13 @@ def test_an_account_is_created_and_given_a_remote_folder(dashboard: Dashboard) -
     section.find_element(By.CSS_SELECTOR, "form.create button").click()
     dashboard.until(lambda driver: dashboard.status() == "compta created", "the account to be created")
     assert "compta" in lucca.accounts.usernames()
+    renamed = dashboard.wait_for('section.partner[data-partner="lucca"] tr[data-account="compta"] form.edit')
+    login = renamed.find_element(By.CSS_SELECTOR, "input[name=login]")
+    login.clear()
+    login.send_keys("compta2")
+    renamed.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    dashboard.until(lambda driver: dashboard.status() == "compta2 saved", "the new login")
+    assert "compta2" in lucca.accounts.usernames() and "compta" not in lucca.accounts.usernames()
     row = dashboard.wait_for(
         'section.partner[data-partner="lucca"] tr[data-account="paie-sftp"]', "Lucca's accounts"
     )

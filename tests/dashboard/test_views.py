@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,48 @@ def test_the_journal_filters_pauses_and_resumes(dashboard: Dashboard) -> None:
     rows = dashboard.all("#journal .event")
     assert {row.get_attribute("data-kind") for row in rows} == {"partner.drop"}
     assert not [row for row in rows if row.get_attribute("data-path") == "from_vip/OTHER.xml"]
+
+
+def test_a_file_in_state_e_is_made_available_again(dashboard: Dashboard) -> None:
+    dashboard.suite.reset()
+    xfb = dashboard.suite["xfb"]
+    account = xfb.account("45000001")
+    made = xfb.files(account.username).drop("retours/RCT290G", b"retour")
+    ident = xfb.journal.wait_for(Query(kind="partner.state", ref=made.id)).detail["local_ident"]
+    endpoint = xfb.endpoint("gateway")
+    url = (
+        f"http://{endpoint.host}:{endpoint.port}/depot-xt/RCT290G?local_ident={ident}"
+        f"&user={account.username}&password={account.password}"
+    )
+    urllib.request.urlopen(url, timeout=10).close()  # fetched: T
+    with pytest.raises(urllib.error.HTTPError) as again:  # a double click: E
+        urllib.request.urlopen(url, timeout=10)
+    again.value.close()
+
+    dashboard.open("files")
+    Select(dashboard.find("#account-choice")).select_by_value(f"xfb/{account.username}")
+    dashboard.wait_for(f'#tree[data-account="xfb/{account.username}"]', "xfb's tree")
+    dashboard.find('details.folder[data-path="retours"] summary').click()
+    state = dashboard.wait_for('li.file[data-path="retours/RCT290G"] .state', "the file's state")
+    assert state.get_attribute("data-state") == "E"
+    cursor = xfb.journal.last_id()
+    dashboard.find('li.file[data-path="retours/RCT290G"] button.make-available').click()
+    back = xfb.journal.wait_for(Query(kind="partner.state", path="retours/RCT290G", after=cursor))
+    assert back.detail["state"] == "B"
+    dashboard.until(lambda driver: dashboard.status() == "RCT290G available again", "the file back in B")
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        assert answer.read() == b"retour"
+
+
+def test_a_partner_is_reset_from_its_page(dashboard: Dashboard) -> None:
+    dashboard.suite.reset()
+    onss = dashboard.suite["onss"]
+    onss.scenarios.on("disk-full")
+    dashboard.open("partners")
+    assert "onss/disk-full" in (dashboard.find("#banner").get_attribute("data-scenarios") or "")
+    dashboard.find("#partner-onss button.reset").click()
+    dashboard.until(lambda driver: dashboard.status() == "onss reset", "the reset")
+    assert not onss.scenarios.info("disk-full").active
+    dashboard.until(
+        lambda driver: dashboard.find("#banner").get_attribute("hidden") is not None, "the banner"
+    )

@@ -30,13 +30,22 @@ function accountRow(partner, account, reload) {
     submitted.preventDefault();
     if (await attempt("password changed", () => api("PATCH", base, { password: password.value })) !== undefined) await reload();
   });
+  const login = h("input", { name: "login", value: account.username, "aria-label": "login" });
+  const description = h("input", { name: "description", value: account.description, "aria-label": "description" });
+  const edit = h("form.inline.edit", {}, login, description, h("button", { type: "submit" }, "Save"));
+  edit.addEventListener("submit", async (submitted) => {
+    submitted.preventDefault();
+    const body = { description: description.value };
+    if (login.value.trim() !== account.username) body.username = login.value.trim();
+    if (await attempt(`${body.username || account.username} saved`, () => api("PATCH", base, body)) !== undefined) await reload();
+  });
   const remove = h("button.danger", { type: "button", onclick: async () => {
     if (await attempt(`${account.username} removed`, () => api("DELETE", `${base}?cut_sessions=true`)) !== undefined) await reload();
   } }, "Remove");
   return h("tr", { dataset: { account: account.username } },
     h("td", {}, h("strong", {}, account.username), account.name ? ` (${account.name})` : ""),
     h("td", {}, account.description), h("td", {}, account.password || ""), h("td", {}, `${account.live_sessions}`),
-    h("td", {}, change, account.remote_folders.length ? folders(base, account, reload) : "", remove));
+    h("td", {}, edit, change, account.remote_folders.length ? folders(base, account, reload) : "", remove));
 }
 
 async function section(partner) {

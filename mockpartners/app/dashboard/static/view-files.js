@@ -26,7 +26,13 @@ class Tree {
   state(folder, name) {
     if (!this.states || folder !== this.states.folder || !this.states.files[name]) return "";
     const entry = this.states.files[name];
-    return h(`span.state.state-${entry.state}`, { dataset: { state: entry.state } }, `state ${entry.state} (local_ident ${entry.local_ident})`);
+    const badge = h(`span.state.state-${entry.state}`, { dataset: { state: entry.state } }, `state ${entry.state} (local_ident ${entry.local_ident})`);
+    if (entry.state !== "E") return badge;
+    // the XFB gateway's S.A.U.: "remise à disposition", the file back in state B
+    const path = `/v1/partners/${enc(this.partner)}/accounts/${enc(this.account)}/available/${enc(name)}`;
+    const again = h("button", { type: "button", class: "make-available" }, "Make available again");
+    again.addEventListener("click", () => attempt(`${name} available again`, async () => { await api("POST", path, {}); await this.show(); }));
+    return [badge, again];
   }
 
   async folder(path) {

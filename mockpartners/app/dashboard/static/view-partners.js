@@ -1,5 +1,5 @@
 // Partners: endpoints, host keys, certificates, accounts with their credentials' paths, and commands to paste.
-import { api, copyable, enc, h, partners, table } from "./common.js";
+import { api, attempt, copyable, enc, h, partners, table } from "./common.js";
 
 function endpointRows(partner) {
   return Object.values(partner.endpoints).map((endpoint) => {
@@ -48,11 +48,16 @@ function commandBlocks(commands) {
         h("span.client", {}, command.client), copyable(command.text))) : h("p", {}, "no sample credentials for this endpoint")))));
 }
 
-export async function render(content) {
+export async function render(content, shell) {
   for (const partner of await partners()) {
     const commands = await api("GET", `/v1/partners/${enc(partner.name)}/commands`);
+    const reset = h("button.reset", { type: "button", title: "Empty the homes and the spool, scenarios back to the profile's (the journal is kept)" }, "Reset");
+    reset.addEventListener("click", () => attempt(`${partner.name} reset`, async () => {
+      await api("POST", `/v1/partners/${enc(partner.name)}/reset`, {});
+      await shell.refreshBanner();
+    }));
     content.append(h("section.partner", { id: `partner-${partner.name}`, dataset: { partner: partner.name } },
-      h("h2", {}, partner.name, h("span.title", {}, ` ${partner.title}`)),
+      h("h2", {}, partner.name, h("span.title", {}, ` ${partner.title}`), " ", reset),
       partner.real_host ? h("p", {}, `Stands in for ${partner.real_host}.`) : "",
       table(["Endpoint", "Protocol", "Address", "Identity"], endpointRows(partner), "endpoints"),
       table(["Account", "Description", "Logs in with", "Endpoints", "Credentials"], accountRows(partner), "accounts"),
