@@ -109,10 +109,15 @@ class Scheduler:
             return sum(1 for job in self._jobs_of(owner))
 
     def planned(self, owner: str | None = None) -> list[tuple[datetime, Job]]:
-        """The jobs waiting (``owner``'s only when given), soonest first, with the virtual moment each is
-        due: what a clock advance would set off (the dashboard's Clock view shows them)."""
+        """The jobs waiting or running (``owner``'s only when given), soonest first, with the virtual moment
+        each is due (now, for the one running): what a clock advance would set off (the dashboard's Clock
+        view shows them). A recurring job is listed at every moment, even while it runs."""
         with self._condition:
             waiting = [(entry[0], entry[3]) for entry in sorted(self._jobs) if _owned(entry[3], owner)]
+            running = self._running
+            queued = any(job is running for _, job in waiting)  # a recurring one, back in the queue already
+            if running is not None and _owned(running, owner) and not queued:
+                waiting.insert(0, (self.clock.now(), running))
         return [(due, job) for due, job in waiting if not job.cancelled]
 
     def busy(self, owner: str | None = None) -> int:
