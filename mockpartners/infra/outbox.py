@@ -32,7 +32,7 @@ from ._smtp_sink import MailLimits, SmtpSink
 from .atomic import open_regular, write_atomically
 from .journal import Journal
 
-__all__ = ["PARTNER_HEADER", "MailLimits", "MailSummary", "Outbox", "describe", "relay_address"]
+__all__ = ["PARTNER_HEADER", "MailLimits", "MailSummary", "Outbox", "attachment", "describe", "relay_address"]
 
 PARTNER_HEADER = "X-Mockpartners-Partner"
 """The header naming the partner that sent a message (set by :meth:`Outbox.send`)."""
@@ -387,6 +387,17 @@ def describe(message: EmailMessage) -> dict[str, Any]:
             for part in _attachments(message)
         ],
     }
+
+
+def attachment(message: EmailMessage, index: int) -> tuple[str, bytes]:
+    """The ``index``-th attachment (from 0, in the order :func:`describe` lists them): name and bytes."""
+    for position, part in enumerate(_attachments(message)):
+        if position == index:
+            payload = part.get_payload(decode=True)
+            return part.get_filename() or f"attachment-{index}", payload if isinstance(
+                payload, bytes
+            ) else b""
+    raise UnknownMailError(f"the mail has no attachment {index}")
 
 
 def _attachments(message: EmailMessage) -> Iterator[EmailMessage]:

@@ -111,6 +111,18 @@ class Scheduler:
         with self._condition:
             return sum(1 for job in self._jobs_of(owner))
 
+    def planned(self, owner: str | None = None) -> list[tuple[datetime, Job]]:
+        """The jobs waiting or running (``owner``'s only when given), soonest first, with the virtual moment
+        each is due (now, for the one running): what a clock advance would set off (the dashboard's Clock
+        view shows them). A recurring job is listed at every moment, even while it runs."""
+        with self._condition:
+            waiting = [(entry[0], entry[3]) for entry in sorted(self._jobs) if _owned(entry[3], owner)]
+            running = self._running
+            queued = any(job is running for _, job in waiting)  # a recurring one, back in the queue already
+            if running is not None and _owned(running, owner) and not queued:
+                waiting.insert(0, (self.clock.now(), running))
+        return [(due, job) for due, job in waiting if not job.cancelled]
+
     def busy(self, owner: str | None = None) -> int:
         """Jobs due now or running (only ``owner``'s when given): 0 means nothing is left to do at this
         moment (a failed job waiting to be tried again does not count)."""
@@ -243,6 +255,10 @@ class Lane:
     def pending(self) -> int:
         """This owner's jobs waiting (whenever due) or running."""
         return self.scheduler.pending(self.owner)
+
+    def planned(self) -> list[tuple[datetime, Job]]:
+        """This owner's jobs waiting, soonest first, with when each is due."""
+        return self.scheduler.planned(self.owner)
 
     def busy(self) -> int:
         """This owner's jobs due now or running."""

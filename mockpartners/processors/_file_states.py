@@ -61,6 +61,11 @@ class FileStatesProcessor(BaseProcessor):
 
     # -- the port the HTTP adapter asks -----------------------------------------------------------------
 
+    def states(self, username: str) -> dict[str, dict[str, Any]]:
+        """Every file the account was given and its state (``state``, ``local_ident``), by name."""
+        with self._lock:
+            return self._load(username)
+
     def available(self, username: str) -> list[Available]:
         with self._lock:
             states = self._load(username)

@@ -99,3 +99,14 @@ def test_advancing_the_clock_through_the_api_runs_magda_retention(mockpartners: 
     assert waited["event"]["account"] == "afnemer-0001"
     assert waited["event"]["detail"]["retention"] == "14d"
     assert api.get(files_path("magda", "afnemer-0001", "cache/to_vip/OLD.xml")).status == 404
+
+
+def test_the_jobs_waiting_on_the_clock(mockpartners: SuiteFactory) -> None:
+    suite = mockpartners("magda", admin=True)
+    assert suite.admin is not None
+    planned = Api(suite.admin.url).ok("GET", "/v1/clock/jobs")
+    (retention,) = [job for job in planned["jobs"] if job["name"] == "retention"]
+    assert retention["partner"] == "magda" and retention["every"] == "1h"
+    assert datetime.fromisoformat(retention["due"]) >= datetime.fromisoformat(planned["now"]).replace(
+        microsecond=0
+    )

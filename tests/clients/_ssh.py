@@ -37,6 +37,7 @@ _PACKAGES = {
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",
     "sshd": "openssh-server",
+    "chromedriver": "chromium-driver",
 }
 _SYSTEM_PATHS = ("/usr/sbin", "/sbin")
 

@@ -12,6 +12,9 @@ MAGDA's PKCS#12 passwords, a cross-origin POST advanced the clock. The rules:
   the suite cannot know (a compose service name, a published port's host).
 - **Token beyond loopback.** Bound to anything but a loopback address, the API always has a token (the
   suite generates one into ``STATE/admin-token`` when none is given).
+- **The dashboard's cookie.** A browser may carry the token in a cookie (set once from ``?token=`` on a
+  dashboard page, :mod:`mockpartners.app.dashboard`): ``SameSite=Strict``, so no other site's page makes
+  the browser send it, and the Origin rule below holds for it as for the bearer header.
 - **Origin.** A POST, PUT, PATCH or DELETE that a browser marks as coming from another origin (an ``Origin``
   other than the API's own, or ``Sec-Fetch-Site: cross-site`` / ``same-site``) is refused (403), token or
   not. The API sends no CORS headers, ever, and refuses OPTIONS (a CORS preflight) with a 403.
@@ -20,7 +23,6 @@ MAGDA's PKCS#12 passwords, a cross-origin POST advanced the clock. The rules:
 from __future__ import annotations
 
 import contextlib
-import hmac
 import ipaddress
 import secrets
 from collections.abc import Collection
@@ -30,6 +32,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ...infra.atomic import open_regular
+from ..dashboard import COOKIE, enter, is_open, is_page, token_matches
 from ._http import error_response
 
 __all__ = ["authentication", "browser_guard", "is_loopback", "lasting_token"]
@@ -128,22 +131,30 @@ def browser_guard(*, token: str | None, bound_host: str, allowed_hosts: Collecti
     return guard
 
 
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return given if scheme.lower() == "bearer" else None
+
+
 def authentication(token: str | None) -> Middleware:
-    """A bearer token on every route but ``GET /health`` (health checks carry no secret)."""
+    """A bearer token, or the dashboard's cookie that holds it, on every route but ``GET /health`` (health
+    checks carry no secret) and the dashboard's static files; a dashboard page without either says how
+    to get in (the token once in its address)."""
     expected = token.encode() if token else None
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if expected is None or (request.method == "GET" and request.path == "/health"):
+        if expected is None or (request.method == "GET" and request.path == "/health") or is_open(request):
             return await handler(request)
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-            return error_response(
-                401,
-                "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' "
-                "(the token is in the file endpoints.json names as admin.token_file)",
-                {"WWW-Authenticate": 'Bearer realm="mockpartners"'},
-            )
-        return await handler(request)
+        if token_matches(_bearer(request), expected) or token_matches(request.cookies.get(COOKIE), expected):
+            return await handler(request)
+        if is_page(request):
+            return await enter(request, expected)
+        return error_response(
+            401,
+            "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' "
+            "(the token is in the file endpoints.json names as admin.token_file)",
+            {"WWW-Authenticate": 'Bearer realm="mockpartners"'},
+        )
 
     return check

@@ -13,7 +13,7 @@ from ...infra.clock import Clock
 from ...model.duration import Duration
 from ...model.errors import UsageError
 from ._bodies import json_body
-from ._http import CONTROL, json_response, parameters, text_field
+from ._http import CONTROL, Control, json_response, parameters, text_field
 
 __all__ = ["ROUTES", "clock_state"]
 
@@ -38,6 +38,28 @@ def _moment(text: str) -> datetime:
 async def show(request: web.Request) -> web.Response:
     parameters(request, ())
     return json_response(clock_state(request.app[CONTROL].suite.clock))
+
+
+def _planned(control: Control) -> list[dict[str, Any]]:
+    """Every partner's jobs waiting on the clock, soonest first."""
+    jobs = [
+        {
+            "partner": name,
+            "name": job.name,
+            "due": due.isoformat(timespec="seconds"),
+            "every": str(job.every) if job.every is not None else None,
+        }
+        for name, partner in control.suite.partners.items()
+        for due, job in partner.scheduler.planned()
+    ]
+    return sorted(jobs, key=lambda job: str(job["due"]))
+
+
+async def planned(request: web.Request) -> web.Response:
+    """What advancing the clock would set off: retention sweeps, answers due, exports, by due moment."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    return json_response({**clock_state(control.suite.clock), "jobs": await control.run(_planned, control)})
 
 
 async def freeze(request: web.Request) -> web.Response:
@@ -82,6 +104,7 @@ async def reset(request: web.Request) -> web.Response:
 
 ROUTES = [
     ("GET", "/v1/clock", show),
+    ("GET", "/v1/clock/jobs", planned),
     ("POST", "/v1/clock/freeze", freeze),
     ("POST", "/v1/clock/advance", advance),
     ("POST", "/v1/clock/unfreeze", unfreeze),

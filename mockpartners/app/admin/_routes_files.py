@@ -30,7 +30,7 @@ from ._bodies import json_body
 from ._http import CONTROL, Conflict, NotFound, json_response, parameters, text_field
 from ._uploads import receive
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "home_path", "listing_entry"]
 
 FILES = "/v1/partners/{partner}/accounts/{account}/files"
 
@@ -61,7 +61,7 @@ def _file_error(error: OSError, location: Location, username: str) -> MockPartne
     return Conflict(f"{where}: {error.strerror or error}")
 
 
-def _entry(path: Path) -> dict[str, Any]:
+def listing_entry(path: Path) -> dict[str, Any]:
     """One listing line; symbolic links are described, never followed."""
     status = os.lstat(path)
     kind = "folder" if stat.S_ISDIR(status.st_mode) else "file" if stat.S_ISREG(status.st_mode) else "other"
@@ -77,7 +77,7 @@ def _listing(files: AccountFiles, folder: str) -> dict[str, Any]:
     location = files.home.resolve(folder)
     try:
         names = sorted(os.listdir(location.real))
-        entries = [_entry(location.real / name) for name in names]
+        entries = [listing_entry(location.real / name) for name in names]
     except OSError as error:
         raise _file_error(error, location, files.username) from None
     return {"account": files.username, "folder": location.relative, "entries": entries}

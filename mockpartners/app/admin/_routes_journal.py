@@ -14,7 +14,7 @@ from aiohttp import web
 from ...infra.journal import Event, Journal, Query
 from ._http import CONTROL, integer, json_response, parameters, seconds
 
-__all__ = ["ROUTES"]
+__all__ = ["FILTERS", "MAXIMUM_LIMIT", "ROUTES", "page", "query_of"]
 
 FILTERS = ("partner", "kind", "account", "path", "session", "outcome", "ref")
 DEFAULT_LIMIT = 1000
@@ -23,7 +23,7 @@ DEFAULT_WAIT = 10.0
 MAXIMUM_WAIT = 120.0
 
 
-def _query(request: web.Request, values: dict[str, str]) -> Query:
+def query_of(request: web.Request, values: dict[str, str]) -> Query:
     """The filters as a journal query; ``kind`` may repeat or hold a comma-separated list."""
     kinds = [kind.strip() for text in request.query.getall("kind", []) for kind in text.split(",")]
     kinds = [kind for kind in kinds if kind]
@@ -40,7 +40,7 @@ def _query(request: web.Request, values: dict[str, str]) -> Query:
     )
 
 
-def _page(journal: Journal, query: Query, limit: int, forward: bool) -> tuple[list[Event], bool]:
+def page(journal: Journal, query: Query, limit: int, forward: bool) -> tuple[list[Event], bool]:
     """At most ``limit`` events, and whether more matched. The newest ``limit + 1`` tell cheaply whether
     all events after the cursor fit; only a long backlog is read in full to page forward."""
     if limit == 0:
@@ -54,7 +54,7 @@ def _page(journal: Journal, query: Query, limit: int, forward: bool) -> tuple[li
 
 
 def _read(journal: Journal, query: Query, limit: int, forward: bool) -> dict[str, Any]:
-    found, more = _page(journal, query, limit, forward)
+    found, more = page(journal, query, limit, forward)
     return {
         "events": [event.to_dict() for event in found],
         "cursor": found[-1].id if found else query.after,
@@ -65,7 +65,7 @@ def _read(journal: Journal, query: Query, limit: int, forward: bool) -> dict[str
 
 async def events(request: web.Request) -> web.Response:
     values = parameters(request, (*FILTERS, "after", "limit"))
-    query = _query(request, values)
+    query = query_of(request, values)
     limit = integer(values, "limit", DEFAULT_LIMIT, maximum=MAXIMUM_LIMIT)
     control = request.app[CONTROL]
     return json_response(await control.run(_read, control.journal, query, limit, "after" in values))
@@ -74,7 +74,7 @@ async def events(request: web.Request) -> web.Response:
 async def wait(request: web.Request) -> web.Response:
     """A long poll: 200 with the first matching event after the cursor, or 408 when none came in time."""
     values = parameters(request, (*FILTERS, "after", "timeout"))
-    query = _query(request, values)
+    query = query_of(request, values)
     timeout = seconds(values, "timeout", DEFAULT_WAIT, cap=MAXIMUM_WAIT)
     event = await request.app[CONTROL].wait_for(query, timeout)
     return json_response({"event": event.to_dict(), "cursor": event.id})

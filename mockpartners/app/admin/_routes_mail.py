@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...infra.outbox import describe
+from ...infra.outbox import attachment, describe
 from ...model.errors import JournalTimeout, UsageError
 from ._http import CONTROL, Control, Stopping, json_response, parameters, seconds
 
@@ -77,6 +77,22 @@ async def raw(request: web.Request) -> web.Response:
     )
 
 
+def _attachment(control: Control, mail_id: str, index: int) -> tuple[str, bytes]:
+    return attachment(control.suite.outbox.message(mail_id), index)
+
+
+async def attachment_file(request: web.Request) -> web.Response:
+    """One attachment's bytes, always as a download (``application/octet-stream``): an HTML attachment
+    shown in the page would run in the API's own origin."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    index = int(request.match_info["index"])
+    name, data = await control.run(_attachment, control, request.match_info["id"], index)
+    safe = "".join(character if character.isalnum() or character in "._-" else "_" for character in name)
+    headers = {"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"}
+    return web.Response(body=data, content_type="application/octet-stream", headers=headers)
+
+
 def _wait(control: Control, values: dict[str, str], timeout: float) -> dict[str, Any]:
     """Wait in slices: a stopping suite ends the poll within half a second."""
     remaining = timeout
@@ -117,4 +133,5 @@ ROUTES = [
     ("GET", "/v1/mail/wait", wait),
     ("GET", r"/v1/mail/{id:\d+}.eml", raw),
     ("GET", r"/v1/mail/{id:\d+}", show),
+    ("GET", r"/v1/mail/{id:\d+}/attachments/{index:\d+}", attachment_file),
 ]

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from ..clients import commands_of
 from ._bodies import json_body
 from ._http import CONTROL, Conflict, Control, flag_field, json_response, parameters
 from ._routes_clock import clock_state
@@ -61,6 +62,15 @@ async def partner(request: web.Request) -> web.Response:
     control = request.app[CONTROL]
     chosen = control.partner(request.match_info["partner"])
     return json_response(asdict(await control.run(chosen.info)))
+
+
+async def commands(request: web.Request) -> web.Response:
+    """Paste-ready client settings per account and endpoint (OpenSSH, curl, lftp, WinSCP, FileZilla)."""
+    parameters(request, ())
+    control = request.app[CONTROL]
+    chosen = control.partner(request.match_info["partner"])
+    info = await control.run(chosen.info)
+    return json_response({"partner": chosen.name, "accounts": commands_of(info)})
 
 
 def _reset(control: Control, partner: str | None) -> int:
@@ -120,6 +130,7 @@ ROUTES = [
     ("GET", "/v1/endpoints", endpoints),
     ("GET", "/v1/partners", partners),
     ("GET", "/v1/partners/{partner}", partner),
+    ("GET", "/v1/partners/{partner}/commands", commands),
     ("POST", "/v1/reset", reset_all),
     ("POST", "/v1/partners/{partner}/reset", reset_partner),
     ("POST", "/v1/partners/{partner}/certificate/renew", renew_certificate),

@@ -17,14 +17,17 @@ from aiohttp.typedefs import Handler
 
 from ...infra.http_listener import HttpListener
 from ...model.errors import MockPartnersError, PortInUseError, UsageError
+from .. import dashboard
 from . import (
     _routes_accounts,
     _routes_clock,
+    _routes_desk,
     _routes_files,
     _routes_journal,
     _routes_mail,
     _routes_report,
     _routes_scenarios,
+    _routes_stream,
     _routes_suite,
 )
 from ._bodies import MAXIMUM_JSON
@@ -45,8 +48,10 @@ _LINGERING_SECONDS = 2.0
 ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
     *_routes_suite.ROUTES,
     *_routes_journal.ROUTES,
+    *_routes_stream.ROUTES,
     *_routes_mail.ROUTES,
     *_routes_files.ROUTES,
+    *_routes_desk.ROUTES,
     *_routes_accounts.ROUTES,
     *_routes_scenarios.ROUTES,
     *_routes_clock.ROUTES,
@@ -97,7 +102,8 @@ def build_application(
         middlewares=[_errors, guard, authentication(token)], client_max_size=MAXIMUM_JSON
     )
     application[CONTROL] = control
-    for method, path, handler in ROUTES:
+    application[_routes_stream.STREAMS] = _routes_stream.Streams()
+    for method, path, handler in [*ROUTES, *dashboard.ROUTES]:
         application.router.add_route(method, path, handler)
     return application
 

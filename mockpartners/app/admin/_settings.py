@@ -24,7 +24,15 @@ class AdminLimits:
     A container's clients on the host all arrive from one bridge address, hence not fewer."""
     connections: int = 256
     """Connections open at once in all."""
+    streams_per_address: int = 8
+    """Journal streams (``GET /v1/journal/stream``) open at once from one client address: each holds a
+    waiting thread, so a page left open in many tabs cannot take them all. Beyond it, a 503."""
+    streams: int = 32
+    """Journal streams open at once in all (the long polls keep the rest of the 64 waiting threads)."""
+    heartbeat: float = 15.0
+    """Seconds of a quiet journal stream before a comment line shows it is alive."""
 
     def __post_init__(self) -> None:
-        if not self.header_timeout > 0 or self.connections_per_address < 1 or self.connections < 1:
+        counts = (self.connections_per_address, self.connections, self.streams_per_address, self.streams)
+        if not self.header_timeout > 0 or not self.heartbeat > 0 or min(counts) < 1:
             raise ValueError(f"admin limits must be positive: {self}")
