@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 
 from ..infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo, SuiteInfo
-from .clients import ftps_commands, sftp_commands
+from .clients import curl_commands, ftps_commands, sftp_commands
 
 __all__ = ["render"]
 
@@ -40,7 +40,8 @@ def _partner(partner: PartnerInfo) -> list[str]:
         moved = f" (nominal port {endpoint.nominal_port})" if endpoint.port != endpoint.nominal_port else ""
         if endpoint.tls is not None:
             tls = endpoint.tls
-            moved += f"  {tls.mode} TLS >= {tls.minimum_version}, passive ports {tls.passive_ports}"
+            moved += f"  {tls.mode} TLS >= {tls.minimum_version}"
+            moved += f", passive ports {tls.passive_ports}" if tls.passive_ports else ""
         lines.append(f"  {endpoint.url()}{moved}")
         for key in endpoint.host_keys:
             algorithm = f"{key.algorithm} {key.bits}" if key.bits else key.algorithm
@@ -57,9 +58,11 @@ def _partner(partner: PartnerInfo) -> list[str]:
         names = ", ".join(partner.training_certificates)
         folder = Path(next(iter(partner.training_certificates.values())).certificate).parent.parent
         lines.append(f"    (certificates the partner refuses, for training: {names}, in {folder})")
-    lines.append("  try")
-    for endpoint in partner.endpoints.values():
-        lines.extend(f"    {command}" for command in _first_commands(endpoint, partner.accounts))
+    commands = [command for endpoint in partner.endpoints.values()
+                for command in _first_commands(endpoint, partner.accounts)]  # fmt: skip
+    if commands:
+        lines.append("  try")
+        lines.extend(f"    {command}" for command in commands)
     return lines
 
 
@@ -100,5 +103,11 @@ def _credentials(account: AccountInfo, endpoints: tuple[str, ...]) -> list[str]:
     return lines
 
 
-_COMMANDS = {"sftp": sftp_commands, "ftps": ftps_commands}
+_COMMANDS = {
+    "sftp": sftp_commands,
+    "ftps": ftps_commands,
+    "http": curl_commands,
+    "smtp": curl_commands,
+    "pop3": curl_commands,
+}
 """Paste-ready commands per protocol (a protocol without an entry gets none)."""

@@ -79,10 +79,19 @@ class EndpointInfo:
     host_keys: tuple[HostKeyInfo, ...] = ()
     known_hosts_file: str | None = None
     tls: TlsInfo | None = None
+    entry: str = "/"
+    """Where a client starts on a web application (the XFB gateway: ``/depot-xt?user={user}&password=
+    {password}``, its guide's address, the account's credentials in the query)."""
 
     def url(self, username: str | None = None, path: str = "/") -> str:
         user = f"{username}@" if username else ""
-        return f"{self.protocol}://{user}{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{user}{self.host}:{self.port}{path}"
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme clients use: the protocol's, ``https`` for HTTP over TLS."""
+        implicit = self.tls is not None and self.tls.mode == "implicit"
+        return "https" if implicit and self.protocol == "http" else self.protocol
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import base64
 import shlex
 import subprocess
 
+from mockpartners.app.cheatsheet import render
 from mockpartners.app.clients import commands_of
 from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.admin.conftest import Api
@@ -65,3 +66,28 @@ def test_the_lftp_command_over_sftp_logs_in_as_pasted(mockpartners: SuiteFactory
         shlex.split(lftp), text=True, capture_output=True, timeout=30, stdin=subprocess.DEVNULL
     )
     assert done.returncode == 0 and "IN" in done.stdout, done.stderr
+
+
+def test_the_curl_commands_of_web_and_mail_partners_work_as_pasted(mockpartners: SuiteFactory) -> None:
+    """The XFB gateway's menu (credentials in the query, as its guide writes the address), AIREPPNET's login
+    page over verified HTTPS, PECOTO's SMTP and POP3 logged in after STARTTLS: each curl line as the
+    cheat-sheet and the dashboard give it."""
+    require("curl")
+    suite = mockpartners("xfb", "insee-aireppnet", "insee-pecoto")
+    pages = {
+        ("xfb", "45000001", "gateway"): "45000001",
+        ("insee-aireppnet", "96010", "portal"): "identifiant",
+        ("insee-pecoto", "96010", "smtp"): "250",
+        ("insee-pecoto", "96010", "pop3"): "",
+    }
+    for (partner, username, endpoint), expected in pages.items():
+        info = suite[partner].info()
+        curl = _command({"accounts": commands_of(info)}, username, endpoint, "curl")
+        assert curl in render(suite.info), f"the cheat-sheet has the same line: {curl}"
+        done = subprocess.run(
+            [*shlex.split(curl), "-sS"], text=True, errors="replace", capture_output=True, timeout=30
+        )  # fmt: skip  (the gateway speaks Latin-1)
+        assert done.returncode == 0, (curl, done.stderr)
+        assert expected in done.stdout, (curl, done.stdout)
+    assert info.endpoints["smtp"].url().startswith("smtp://")
+    assert suite["insee-aireppnet"].info().endpoints["portal"].url().startswith("https://")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from ...infra.endpoints import AccountInfo, EndpointInfo, HostKeyInfo
 
-__all__ = ["ftps_commands", "sftp_commands"]
+__all__ = ["curl_commands", "ftps_commands", "sftp_commands"]
 
 
 def sftp_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
@@ -63,6 +63,23 @@ def ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
         f' set ssl:ca-file {endpoint.tls.ca_file}; open -u {account.username},"" {url}; ls; bye'
     )
     return [curl, f"lftp -e {shlex.quote(script)}"]
+
+
+def curl_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:
+    """curl at a web or mail endpoint, trusting the state directory's root: a web application's entry page
+    (the XFB gateway's ``/depot-xt`` with the account's credentials in the query, as its guide writes it),
+    a mail protocol logged in with the account's password (``--ssl-reqd``: STARTTLS first)."""
+    ca_file = f" --cacert {shlex.quote(endpoint.tls.ca_file)}" if endpoint.tls is not None else ""
+    if endpoint.protocol == "http":
+        if "{password}" in endpoint.entry and account.password is None:
+            return []
+        path = endpoint.entry.format(user=account.username, password=account.password or "")
+        return [f"curl{ca_file} {shlex.quote(endpoint.url(path=path))}"]
+    if account.password is None:
+        return []
+    user = shlex.quote(f"{account.username}:{account.password}")
+    required = " --ssl-reqd" if endpoint.tls is not None and endpoint.tls.mode != "implicit" else ""
+    return [f"curl{required}{ca_file} -u {user} {endpoint.url()}"]
 
 
 def _password_ftps_commands(endpoint: EndpointInfo, account: AccountInfo) -> list[str]:

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import asdict, dataclass
 
 from ...infra.endpoints import AccountInfo, EndpointInfo, PartnerInfo
-from ._command_lines import ftps_commands, sftp_commands
+from ._command_lines import curl_commands, ftps_commands, sftp_commands
 
 __all__ = ["ClientCommand", "commands_of"]
 
@@ -45,24 +45,7 @@ def _for(endpoint: EndpointInfo, account: AccountInfo) -> list[ClientCommand]:
     if endpoint.protocol == "ftps":
         return _ftps(endpoint, account)
     commands = [ClientCommand("address", endpoint.url())]
-    if endpoint.protocol in _CURL_SCHEMES:
-        commands.append(ClientCommand("curl", _curl(endpoint, account)))
-    return commands
-
-
-_CURL_SCHEMES = frozenset({"http", "https", "smtp", "smtps", "pop3", "pop3s", "imap", "imaps"})
-"""Protocols whose address curl takes as is: a first command for partners beyond SFTP and FTPS."""
-
-
-def _curl(endpoint: EndpointInfo, account: AccountInfo) -> str:
-    """curl at the endpoint's address, with the CA to trust and, for mail protocols, the account's password
-    (an HTTP partner takes its credentials its own way: the XFB gateway in the query, as its guide says)."""
-    options = ""
-    if account.password is not None and not endpoint.protocol.startswith("http"):
-        options += f" -u {shlex.quote(f'{account.username}:{account.password}')}"
-    if endpoint.tls is not None:
-        options += f" --cacert {shlex.quote(endpoint.tls.ca_file)}"
-    return f"curl -v{options} {endpoint.url()}"
+    return commands + [ClientCommand("curl", text) for text in curl_commands(endpoint, account)]
 
 
 def _sftp(endpoint: EndpointInfo, account: AccountInfo) -> list[ClientCommand]:

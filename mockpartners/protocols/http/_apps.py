@@ -11,7 +11,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from ._server import HttpServer
 
-__all__ = ["APPLICATIONS", "Application", "application_routes"]
+__all__ = ["APPLICATIONS", "ENTRIES", "Application", "application_routes"]
 
 
 class Application(Protocol):
@@ -25,6 +25,13 @@ APPLICATIONS: dict[str, tuple[str, str]] = {
     "aireppnet": ("._aireppnet", "aireppnet"),
 }
 """Application name -> (module, function) of its routes, imported on first use."""
+
+ENTRIES: dict[str, str] = {
+    "xfb-gateway": "/depot-xt?user={user}&password={password}",
+    "aireppnet": "/",
+}
+"""Where a client starts on each application (``{user}``, ``{password}``: the account's), for the
+cheat-sheet's and the dashboard's commands."""
 
 
 def application_routes(name: str, server: HttpServer) -> list[web.RouteDef]:

@@ -19,7 +19,7 @@ from ...ports.endpoint import EndpointPort
 from ...ports.session import Session
 from ...scenarios import names
 from ..base import AsyncioListener, server_context
-from ._apps import application_routes
+from ._apps import ENTRIES, application_routes
 from ._faults import CutMidBody
 
 __all__ = ["HttpServer"]
@@ -147,7 +147,10 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
 
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         tls = self.partner.tls
+        entry = ENTRIES[self.spec.application]
         if not self.spec.tls or tls is None:
-            return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port)
+            return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, entry=entry)
         details = TlsInfo.served(tls, self.spec.tls_minimum, "", "none", "implicit")
-        return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, tls=details)
+        return EndpointInfo(
+            self.name, self.protocol, self.host, self.port, self.spec.port, tls=details, entry=entry
+        )
