@@ -82,16 +82,12 @@ class EndpointInfo:
     entry: str = "/"
     """Where a client starts on a web application (the XFB gateway: ``/depot-xt?user={user}&password=
     {password}``, its guide's address, the account's credentials in the query)."""
+    scheme: str = ""
+    """The URL scheme clients use when it is not the protocol's name (HTTP over TLS: ``https``)."""
 
     def url(self, username: str | None = None, path: str = "/") -> str:
         user = f"{username}@" if username else ""
-        return f"{self.scheme}://{user}{self.host}:{self.port}{path}"
-
-    @property
-    def scheme(self) -> str:
-        """The URL scheme clients use: the protocol's, ``https`` for HTTP over TLS."""
-        implicit = self.tls is not None and self.tls.mode == "implicit"
-        return "https" if implicit and self.protocol == "http" else self.protocol
+        return f"{self.scheme or self.protocol}://{user}{self.host}:{self.port}{path}"
 
 
 @dataclass(frozen=True)

@@ -152,5 +152,12 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
             return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, entry=entry)
         details = TlsInfo.served(tls, self.spec.tls_minimum, "", "none", "implicit")
         return EndpointInfo(
-            self.name, self.protocol, self.host, self.port, self.spec.port, tls=details, entry=entry
+            self.name,
+            self.protocol,
+            self.host,
+            self.port,
+            self.spec.port,
+            tls=details,
+            entry=entry,
+            scheme="https",
         )
