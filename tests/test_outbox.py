@@ -273,7 +273,6 @@ def test_a_burst_of_mails_all_arrive_and_the_idle_outbox_holds_no_connection(
     sent = [suite["onss"].send_mail(_mail(f"Avis {number}")) for number in range(20)]
     assert len({future.result(timeout=20) for future in sent}) == 20
     suite.outbox.wait_for(subject="Avis 19")
-    assert len(suite.journal.events(Query(kind="mail.received"))) == 20
-    suite.journal.wait_until(
-        lambda: not suite.outbox.sink.connections, 10, "the outbox's connections to close"
-    )
+    journal = suite["onss"].journal
+    assert len(journal.events(Query(kind="mail.received"))) == 20
+    journal.wait_until(lambda: not suite.outbox.sink.connections, 10, "the outbox's connections to close")
