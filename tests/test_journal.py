@@ -135,3 +135,18 @@ def test_a_corrupt_journal_is_a_clear_error_and_is_left_alone(tmp_path: Path) ->
     with pytest.raises(StateError, match="cannot use it as an SQLite journal"):
         Journal(path)
     assert path.read_bytes() == b"this is not a database" * 100
+
+
+def test_a_sessions_bookkeeping_reaches_other_processes_moments_later_and_the_rest_at_once(
+    journal: Journal,
+) -> None:
+    """docs/journal.md, "When events reach the file": what a reader of the file sees, and when."""
+    reader = Journal(journal.path, read_only=True)
+    connected = journal.record("session.connect", partner="onss", session="s1")
+    assert journal.events(kind="session.connect") == [connected], "this process sees it at once"
+    closed = journal.record("fs.close", partner="onss", session="s1", path="IN/a.xml", complete=True)
+    assert [event.id for event in reader.events()] == [connected.id, closed.id], "committed with fs.close"
+    left = journal.record("session.disconnect", partner="onss", session="s1")
+    assert reader.wait_for(Query(kind="session.disconnect"), timeout=5).id == left.id
+    reader.close()
+    journal.close()

@@ -262,3 +262,17 @@ def test_mockpartners_mail_lists_shows_and_waits(tmp_path: Path, mockpartners_cr
         assert late.returncode == 2 and "within 0.2 s" in late.stderr and "Traceback" not in late.stderr
         assert _cli("reset", *running.where).returncode == 0
         assert _cli("mail", "list", *running.where).stdout.strip() == "the outbox is empty"
+
+
+def test_a_burst_of_mails_all_arrive_and_the_idle_outbox_holds_no_connection(
+    mockpartners: SuiteFactory,
+) -> None:
+    """Queued mails go on the connections the outbox has (docs/mail.md); once none waits, it closes them,
+    so an idle outbox takes none of the sink's per-address slots."""
+    suite = mockpartners("onss")
+    sent = [suite["onss"].send_mail(_mail(f"Avis {number}")) for number in range(20)]
+    assert len({future.result(timeout=20) for future in sent}) == 20
+    suite.outbox.wait_for(subject="Avis 19")
+    journal = suite["onss"].journal
+    assert len(journal.events(Query(kind="mail.received"))) == 20
+    journal.wait_until(lambda: not suite.outbox.sink.connections, 10, "the outbox's connections to close")

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,16 @@ __all__ = ["Event", "Journal", "Query"]
 log = logging.getLogger("mockpartners.infra.journal")
 _RETRY_SECONDS = 1.0
 """How often a journal whose file takes no rows tries again."""
+_COMMIT_SECONDS = 0.02
+"""How soon an event that is not committed at once (:data:`_LATER`) reaches the file for other processes."""
+_LATER = frozenset(
+    {"session.connect", "auth.attempt", "session.login", "http.request", "session.disconnect"}
+    | {"smtp.mail", "smtp.rcpt", "smtp.starttls", "smtp.message"}
+)
+"""A session's bookkeeping: committed with the next event, or within :data:`_COMMIT_SECONDS`. Nothing a
+restart recovers from depends on them (a disconnect the file lacks only makes the session look interrupted,
+and its uploads' ``fs.open``/``fs.close`` are committed at once); every other event is committed before
+:meth:`Journal.record` returns: a client is never told of a file the journal could lose to a ``kill -9``."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -58,6 +68,8 @@ class _Shared:
     written: int = 0
     retry: threading.Timer | None = None
     closed: bool = False
+    commit_due: threading.Event = field(default_factory=threading.Event)
+    committer: threading.Thread | None = None
 
 
 class Journal:
@@ -132,9 +144,12 @@ class Journal:
         with self._recorded:
             if self._writer is None:
                 raise StateError(f"journal {self.path} was opened read-only")
-            row_id = self._writer.insert((*row, outcome, ref, text))
+            durable = kind not in _LATER
+            row_id = self._writer.insert((*row, outcome, ref, text), durable=durable)
             self._shared.written += 1
             self._recorded.notify_all()
+            if not durable:
+                self._commit_soon()
             if self._writer.failing is not None and self._shared.retry is None:
                 self._retry_later()
         return Event(
@@ -273,6 +288,29 @@ class Journal:
             lines.append("the journal holds no event for this partner")
         return "\n".join(lines)
 
+    def _commit_soon(self) -> None:
+        """Have the committer thread commit what is written, within :data:`_COMMIT_SECONDS`."""
+        shared = self._shared
+        shared.commit_due.set()
+        if shared.committer is None:
+            shared.committer = threading.Thread(
+                target=self._commit_loop, name="mockpartners-journal", daemon=True
+            )
+            shared.committer.start()
+
+    def _commit_loop(self) -> None:
+        shared = self._shared
+        while not shared.closed:
+            shared.commit_due.wait()
+            time.sleep(_COMMIT_SECONDS)  # what else is recorded meanwhile goes in the same commit
+            shared.commit_due.clear()
+            with self._recorded:
+                if shared.closed or self._writer is None:
+                    return
+                self._writer.commit()
+                if self._writer.failing is not None and shared.retry is None:
+                    self._retry_later()
+
     def _retry_later(self) -> None:
         """While the file takes no rows, try again every second even if nothing new is recorded."""
         retry = self._shared.retry = threading.Timer(_RETRY_SECONDS, self._flush_held)
@@ -303,6 +341,7 @@ class Journal:
             self._shared.closed = True
             if self._shared.retry is not None:
                 self._shared.retry.cancel()
+            self._shared.commit_due.set()  # the committer thread ends
             if self._writer is not None:
                 self._writer.flush()
                 if self._writer.pending or self._writer.lost:

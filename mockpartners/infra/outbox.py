@@ -28,6 +28,7 @@ from typing import Any
 from aiosmtpd.smtp import Envelope
 
 from ..model.errors import PortInUseError, StateError, UnknownMailError, UsageError
+from ._sink_connections import SinkConnections
 from ._smtp_sink import MailLimits, SmtpSink
 from .atomic import open_regular, write_atomically
 from .journal import Journal
@@ -111,6 +112,7 @@ class Outbox:
         self._index: dict[str, MailSummary] = {}
         self._last_number = 0
         self._sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mockpartners-mail")
+        self._to_sink = SinkConnections(_SMTP_TIMEOUT)
         self._load()
 
     # -- lifecycle (the sink runs on the suite's loop) ------------------------------------------------------
@@ -157,15 +159,17 @@ class Outbox:
             message["Message-ID"] = make_msgid(domain="mockpartners.localhost")
         if "Date" not in message:
             message["Date"] = format_datetime(self.journal.clock.now())
+        self._to_sink.queued()
         try:
             return self._sender.submit(self._deliver, message, partner)
         except RuntimeError:  # shut down: the suite stopped
+            self._to_sink.cancelled()
             raise StateError("the suite has stopped: its outbox sends no more mail") from None
 
     def _deliver(self, message: EmailMessage, partner: str | None) -> str:
         message_id = str(message["Message-ID"])
         try:
-            self._smtp_send((_connectable(self.sink.host), self.sink.port), message)
+            self._to_sink.send((_connectable(self.sink.host), self.sink.port), message)
         except (smtplib.SMTPException, OSError) as error:
             self.journal.record(
                 "mail.sent", partner=partner, protocol="smtp", outcome="failed",
@@ -314,7 +318,8 @@ class Outbox:
         return found[0]
 
     def clear(self) -> int:
-        """Empty the outbox (a suite reset); how many messages it held."""
+        """Empty the outbox (a suite reset), mails on their way included; how many messages it held."""
+        self._to_sink.wait_until_sent(_SMTP_TIMEOUT)
         with self._lock:
             count = len(self._index)
             for path in self.directory.glob("*.eml"):

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..infra.atomic import write_atomically
 from ..infra.journal import Event
-from ..infra.mail_files import file_name, file_parts, parse_mail
+from ..infra.mail_files import file_name, file_parts, parse_stored
 from ..infra.scheduler import Job
 from ..model.loading import MailIntake
 from ..ports.context import ProcessorContext
@@ -58,7 +58,7 @@ class MailIntakeProcessor(BaseProcessor):
         stored = home.root / relative_path
         if not stored.is_file():  # a reset came first
             return
-        message = parse_mail(stored.read_bytes())
+        message = parse_stored(stored)
         parts = list(file_parts(message))
         message_id = str(message.get("Message-ID", ""))
         variables: dict[str, Any] = {

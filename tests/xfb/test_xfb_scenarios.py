@@ -7,10 +7,13 @@ import socket
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from mockpartners import Partner
+from mockpartners.app.pytest_plugin import SuiteFactory
+from mockpartners.processors._deposits import DepositsProcessor
 
 
 def _url(xfb: Partner, target: str, username: str = "45000001") -> str:
@@ -39,6 +42,7 @@ def test_deposits_too_close_together_are_received_then_lost(xfb: Partner) -> Non
     assert xfb.files("45000001").list("depots") == ["MANDAT1"]
     xfb.clock.advance(timedelta(seconds=31))
     _deposit(xfb, "MANDAT3")
+    xfb.journal.wait_for(kind="partner.deposit", account="45000001", path="depots/MANDAT3")
     accepted = xfb.journal.events(kind="partner.deposit", account="45000001")
     assert [event.path for event in accepted] == ["depots/MANDAT1", "depots/MANDAT3"]
 
@@ -99,4 +103,28 @@ def test_a_deposit_cut_mid_body_is_never_taken(xfb: Partner) -> None:
     closed = xfb.journal.wait_for(kind="fs.close", account="45000001", path="depots/GROS")
     assert closed.detail["complete"] is False
     assert xfb.files("45000001").list("depots") == []
+    xfb.wait_until_idle()  # the gateway deals with deposits after the page: nothing of this one, ever
     assert xfb.journal.events(kind="partner.deposit") == []
+
+
+def test_a_deposit_stored_but_not_dealt_with_is_dealt_with_once_after_a_restart(
+    mockpartners: SuiteFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    with monkeypatch.context() as patch:  # the server stops between the page and the gateway's batch
+        patch.setattr(DepositsProcessor, "file_arrived", lambda *arguments: None)
+        first = mockpartners("xfb", state_dir=state)
+        assert "File received" in _deposit(first["xfb"], "MANDAT1")
+        first["xfb"].journal.wait_for(kind="fs.close", path="depots/MANDAT1")
+        first.stop()
+
+    second = mockpartners("xfb", state_dir=state)
+    xfb = second["xfb"]
+    deposit = xfb.journal.wait_for(kind="partner.deposit", path="depots/MANDAT1")
+    assert deposit.ref == xfb.journal.wait_for(kind="fs.close", path="depots/MANDAT1").id
+    assert xfb.outbox is not None
+    xfb.outbox.wait_for(to="ordonnateur@ville-saint-exemple.example", subject="transfert correct")
+    second.stop()
+    third = mockpartners("xfb", state_dir=state)
+    third["xfb"].wait_until_idle()
+    assert len(third["xfb"].journal.events(kind="partner.deposit")) == 1, "never dealt with twice"

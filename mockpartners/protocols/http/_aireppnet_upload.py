@@ -157,7 +157,9 @@ async def _take(
     """The file into its inbox; the rest of the form read before it counts (a second file refuses both)."""
     detail = upload.detail()
     try:
-        async with incoming_file(server, session, f"/{upload.path}", file_type=upload.key) as file:
+        async with incoming_file(
+            server, session, f"/{upload.path}", hashed=True, file_type=upload.key
+        ) as file:
             await file.take(partial(part.read_chunk, _CHUNK))
             async for extra in rest:
                 if extra.filename is not None:
@@ -170,6 +172,7 @@ async def _take(
     except DepositRefused as refused:
         code = "empty" if str(refused) == "the file is empty" else "storage"
         raise UploadRefused(code, str(refused), path=upload.path, detail=detail) from None
+    assert file.digest is not None  # hashed=True
     sha256 = file.digest.hexdigest()
     if upload.lost:
         file.location.real.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 
 from ...infra.limits import StorageRefused
-from ...infra.mail_files import file_parts, parse_mail
+from ...infra.mail_files import file_parts, parse_mail, remember
 from ...ports.session import Session
 from ...ports.storage import AccessRefused
 from ...scenarios import names
@@ -155,6 +155,7 @@ class Intake:
         complete = False
         try:
             location.real.write_bytes(content)
+            remember(location.real, content, message)  # the partner takes it without parsing it again
             complete = True
         finally:
             session.upload_ended(location, complete=complete, bytes_written=len(content), **detail)
