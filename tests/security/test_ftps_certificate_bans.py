@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 
-from mockpartners import Partner
+from mockpartners import Event, Partner
 from mockpartners.app.pytest_plugin import SuiteFactory
 from tests.clients import Certificate, curl_ftps
 
@@ -30,8 +30,12 @@ def test_refused_certificates_ban_the_address_and_spare_the_others(mockpartners:
     ]
     for certificate, options in attempts:
         assert _curl(magda, certificate, *options).returncode != 0
-    refusals = magda.journal.events(kind="session.tls", outcome="refused")
-    assert [event.detail["reason"] for event in refusals] == [
+
+    def refusals() -> list[Event]:  # curl may exit before the server has written its side of the handshake
+        return magda.journal.events(kind="session.tls", outcome="refused")
+
+    magda.journal.wait_until(lambda: len(refusals()) >= len(attempts), timeout=10, what="four TLS refusals")
+    assert [event.detail["reason"] for event in refusals()] == [
         "client certificate expired",
         "client certificate not issued by the partner's CA (untrusted issuer)",
         "no client certificate",
