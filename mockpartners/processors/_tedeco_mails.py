@@ -9,6 +9,7 @@ status, with the moment of every status reached.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import asdict, dataclass, field
@@ -122,8 +123,14 @@ class MailBook:
         folder = self.root / username
         if not folder.is_dir():
             return []
-        paths = [path for path in folder.glob("*.json") if path.stem.isdigit()]
-        return [_read(path) for path in sorted(paths, key=lambda path: int(path.stem))]
+        paths = sorted(
+            (path for path in folder.glob("*.json") if path.stem.isdigit()), key=lambda path: int(path.stem)
+        )
+        mails = []
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):  # gone since the listing: a reset
+                mails.append(_read(path))
+        return mails
 
     def unfinished(self) -> list[Mail]:
         """Mails not yet in a final status, or opened with their OCRE return still to come."""
