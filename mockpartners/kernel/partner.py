@@ -34,6 +34,7 @@ from ..model.loading import Profile, Right, folder_table
 from ..ports.accounts import AccountBook, AccountEntry
 from ..ports.guard import LoginGuard
 from ..ports.session import Session
+from ..ports.stateful_files import StatefulFiles
 from ..ports.storage import PartnerTree
 from ..processors import (
     Failure,
@@ -86,6 +87,11 @@ class Partner(PartnerActions):
             (item for item in self.processors if isinstance(item, FileStatesProcessor)), None
         )
         """The states of the files it makes available (the XFB gateway's B, T, E), where it has them."""
+        self.stateful_files: tuple[StatefulFiles, ...] = tuple(
+            item for item in self.processors if isinstance(item, StatefulFiles)
+        )
+        """Its processors that keep states of an account's files (XFB's B, T, E; TEDECO's mail statuses),
+        as the admin API lists them."""
         self.outbox: Outbox | None = None
         """The suite's mail outbox (set by the suite that serves the partner)."""
         self.mailboxes: Mailboxes | None = None

@@ -21,6 +21,7 @@ from ..infra.journal import Event
 from ..model.loading import FileStates
 from ..ports.context import ProcessorContext
 from ..ports.file_states import Available, FetchDecision
+from ..ports.stateful_files import FileState
 from ..scenarios import names
 from ._base import BaseProcessor
 from ._mails import send_notice
@@ -58,6 +59,27 @@ class FileStatesProcessor(BaseProcessor):
         with self._lock:
             for path in self._folder().glob("*.json"):
                 path.unlink(missing_ok=True)
+
+    # -- the port the admin API asks (ports/stateful_files.py) -----------------------------------------
+
+    state_kind = "xfb"
+
+    @property
+    def state_folders(self) -> tuple[str, ...]:
+        return (self.spec.folder,)
+
+    def file_states(self, username: str) -> list[FileState]:
+        """Every file the account was given, in the order it was made available, with its state."""
+        return [
+            FileState(
+                kind="xfb",
+                name=name,
+                path=f"{self.spec.folder}/{name}",
+                state=str(entry["state"]),
+                details={"local_ident": int(entry["local_ident"])},
+            )
+            for name, entry in self.states(username).items()
+        ]
 
     # -- the port the HTTP adapter asks -----------------------------------------------------------------
 

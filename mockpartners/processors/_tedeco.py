@@ -26,6 +26,7 @@ from ..infra.scheduler import Job
 from ..model._tedeco import TedecoSpool
 from ..model.duration import Duration
 from ..ports.context import ProcessorContext
+from ..ports.stateful_files import FileState
 from ..scenarios import names
 from ._base import BaseProcessor
 from ._tedeco_files import BadRequest, compress, count_records, read_request
@@ -324,6 +325,28 @@ class TedecoProcessor(BaseProcessor):
         spec = self.spec
         opening = spec.diffused_after.total_seconds() + spec.opened_after.total_seconds()
         return mail.opens and opening <= spec.not_acknowledged_after.total_seconds()
+
+    # -- the port the admin API asks (ports/stateful_files.py) -----------------------------------------
+
+    state_kind = "tedeco"
+
+    @property
+    def state_folders(self) -> tuple[str, ...]:
+        return (self.spec.chrono,)
+
+    def file_states(self, username: str) -> list[FileState]:
+        """Each mail taken from the account's spool, with its status: what its chrono file says."""
+        return [
+            FileState(
+                kind="tedeco",
+                name=mail.request_name,
+                path=self._chrono_path(mail),
+                state=mail.status,
+                since=mail.times.get(mail.status, ""),
+                details=mail.details(self.spec.spool),
+            )
+            for mail in self.mails.of(username)
+        ]
 
     # -- OCRE returns ------------------------------------------------------------------------------------
 

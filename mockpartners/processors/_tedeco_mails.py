@@ -9,10 +9,12 @@ status, with the moment of every status reached.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..infra.atomic import write_atomically
 
@@ -64,6 +66,19 @@ class Mail:
     def file_name(self) -> str:
         return f"fi{self.number}.{self.space}"
 
+    def details(self, spool: str) -> dict[str, Any]:
+        """What the admin API shows of the mail beside its status (the chrono file's essentials)."""
+        details: dict[str, Any] = {
+            "number": self.number, "space": self.space, "reference": self.reference,
+            "request": f"{spool}/{self.space}/{self.request_name}", "mail": self.mail_id,
+            "label": LABELS[self.status], "times": dict(self.times),
+        }  # fmt: skip
+        if self.reason:
+            details["reason"] = self.reason
+        if self.returned:
+            details["ocre"] = self.returned
+        return details
+
 
 @dataclass
 class AgentState:
@@ -99,19 +114,29 @@ class MailBook:
 
     def load(self, username: str, mail_id: int) -> Mail | None:
         try:
-            text = (self.folder(username) / f"{mail_id}.json").read_text(encoding="utf-8")
+            return _read(self.folder(username) / f"{mail_id}.json")
         except FileNotFoundError:
             return None
-        return Mail(**json.loads(text))
+
+    def of(self, username: str) -> list[Mail]:
+        """The account's mails, in the order they were taken (none yet: no folder is made for asking)."""
+        folder = self.root / username
+        if not folder.is_dir():
+            return []
+        paths = sorted(
+            (path for path in folder.glob("*.json") if path.stem.isdigit()), key=lambda path: int(path.stem)
+        )
+        mails = []
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):  # gone since the listing: a reset
+                mails.append(_read(path))
+        return mails
 
     def unfinished(self) -> list[Mail]:
         """Mails not yet in a final status, or opened with their OCRE return still to come."""
         if not self.root.is_dir():
             return []
-        mails = []
-        for path in sorted(self.root.glob("*/*.json")):
-            if path.stem.isdigit():
-                mails.append(Mail(**json.loads(path.read_text(encoding="utf-8"))))
+        mails = [_read(path) for path in sorted(self.root.glob("*/*.json")) if path.stem.isdigit()]
         return [
             mail
             for mail in mails
@@ -137,6 +162,10 @@ class MailBook:
         counters[space] = counters.get(space, 0) + 1
         write_atomically(path, json.dumps(counters).encode())
         return counters[space]
+
+
+def _read(path: Path) -> Mail:
+    return Mail(**json.loads(path.read_text(encoding="utf-8")))
 
 
 def chrono_text(mail: Mail, application: str) -> bytes:

@@ -27,7 +27,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 TOKEN = "dashboard-test-token"
-PARTNERS = ["onss", "magda", "lucca", "xfb"]
+PARTNERS = ["onss", "magda", "lucca", "xfb", "insee-tedeco"]
 WINDOW = (1280, 900)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "dashboard"
 WAIT_SECONDS = 20

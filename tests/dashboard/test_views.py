@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import Select
 from mockpartners.app.dashboard import VIEWS
 from mockpartners.infra.journal import Query
 from tests.dashboard.conftest import PARTNERS, Dashboard
+from tests.insee._tedeco import ACCOUNT, records, status, write_pair
 
 SHOWN_WITH_CONTENT = {"journal", "clock", "mail", "contract", "accounts"}
 """Views whose screenshot in docs/dashboard.md is taken by a flow (tests/dashboard/test_flows.py), with
@@ -84,6 +85,28 @@ def test_files_show_states_and_a_drop_and_a_delete_go_through_the_api(
     Select(dashboard.find("#account-choice")).select_by_value("onss/:desk")
     dashboard.wait_for('#tree[data-account="onss/:desk"]', "the partner's desk")
     assert not dashboard.find("#drop").is_displayed()
+
+
+def test_files_show_tedeco_statuses_per_request(dashboard: Dashboard) -> None:
+    dashboard.suite.reset()
+    tedeco = dashboard.suite["insee-tedeco"]
+    tedeco.clock.freeze()
+    write_pair(tedeco, "0001", records(3))
+    status(tedeco, "chrono/0001.001", "prepared")
+    tedeco.clock.advance("6m")  # deposited after 1 min, diffused 5 min later
+    status(tedeco, "chrono/0001.001", "diffused")
+
+    dashboard.open("files")
+    Select(dashboard.find("#account-choice")).select_by_value(f"insee-tedeco/{ACCOUNT}")
+    dashboard.wait_for(f'#tree[data-account="insee-tedeco/{ACCOUNT}"]', "the TEDECO account's tree")
+    row = dashboard.wait_for('#file-states tr.file-state[data-name="rq0001.001"]', "the request's row")
+    assert (row.get_attribute("data-kind"), row.get_attribute("data-state")) == ("tedeco", "diffused")
+    assert "diffused (diffusé)" in row.text and "reference 7812345338" in row.text
+    dashboard.find('details.folder[data-path="chrono"] summary').click()
+    badge = dashboard.wait_for('li.file[data-path="chrono/0001.001"] .state', "the chrono file's status")
+    assert badge.get_attribute("data-state") == "diffused"
+    dashboard.screenshot("files-tedeco")
+    dashboard.suite.reset()
 
 
 def test_the_journal_filters_pauses_and_resumes(dashboard: Dashboard) -> None:

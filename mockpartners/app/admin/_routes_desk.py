@@ -1,5 +1,6 @@
-"""Routes of what the partner keeps on its side: the file states of an account (the XFB gateway's B, T, E)
-and the partner's own desk, outside every home (its spool: what it took from the inboxes), read-only.
+"""Routes of what the partner keeps on its side: the file states of an account (the XFB gateway's B, T, E;
+the TEDECO agent's mail statuses) and the partner's own desk, outside every home (its spool: what it took
+from the inboxes), read-only.
 
 The desk is the partner's, never a client's: it is listed and read here and nowhere written. Paths are
 plain and relative, as in the files routes; symbolic links are described, never followed.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,22 @@ __all__ = ["ROUTES"]
 
 
 def _states(partner: Partner, username: str) -> dict[str, Any]:
-    if partner.file_states is None:
-        raise Conflict(f"{partner.name} keeps no file states (only partners with a file-states processor do)")
-    return {
+    """Every state the partner keeps for the account, of every kind (``states``); and, for the XFB gateway,
+    its files by name as this route gave them before TEDECO's statuses joined (``folder``, ``files``)."""
+    if not partner.stateful_files:
+        raise Conflict(
+            f"{partner.name} keeps no file states (only partners with a file-states or tedeco processor do)"
+        )
+    answer: dict[str, Any] = {
         "account": username,
-        "folder": partner.file_states.spec.folder,
-        "files": partner.file_states.states(username),
+        "folders": {keeper.state_kind: list(keeper.state_folders) for keeper in partner.stateful_files},
+        "states": [
+            asdict(state) for keeper in partner.stateful_files for state in keeper.file_states(username)
+        ],
     }
+    if partner.file_states is not None:
+        answer.update(folder=partner.file_states.spec.folder, files=partner.file_states.states(username))
+    return answer
 
 
 async def file_states(request: web.Request) -> web.Response:

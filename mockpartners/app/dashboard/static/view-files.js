@@ -1,5 +1,6 @@
 // Files: each account's tree as the partner sees it, with file states where the partner has them (the XFB
-// gateway's B, T, E); download, drop a file as the partner, delete; and the partner's own desk, read-only.
+// gateway's B, T, E; TEDECO's mail statuses, on each chrono file and in a table of every request);
+// download, drop a file as the partner, delete; and the partner's own desk, read-only.
 import { ApiError, api, attempt, enc, filesPath, h, partners, upload } from "./common.js";
 
 const DESK = ":desk";
@@ -8,13 +9,26 @@ function size(bytes) {
   return bytes === null ? "" : bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+function badgeText(entry) {
+  const { local_ident: ident, label } = entry.details;
+  return ident !== undefined ? `state ${entry.state} (local_ident ${ident})` : label ? `${entry.state} (${label})` : entry.state;
+}
+
+function detailText(details) {
+  return Object.entries(details).map(([key, value]) => (typeof value === "object" && value !== null
+    ? `${key} (${Object.entries(value).map(([inner, moment]) => `${inner} ${moment}`).join(", ")})`
+    : `${key} ${value}`)).join(" · ");
+}
+
 class Tree {
-  constructor(partner, account, root) {
+  constructor(partner, account, root, statesRoot) {
     this.partner = partner;
     this.account = account;
     this.root = root;
+    this.statesRoot = statesRoot;
     this.desk = account === DESK;
-    this.states = null;
+    this.states = new Map(); // by the path of the file showing the state
+    this.listed = null; // as the route lists them; null: the partner keeps none
   }
 
   path(path = "") {
@@ -23,16 +37,32 @@ class Tree {
     return path ? `${base}/${path.split("/").map(enc).join("/")}` : base;
   }
 
-  state(folder, name) {
-    if (!this.states || folder !== this.states.folder || !this.states.files[name]) return "";
-    const entry = this.states.files[name];
-    const badge = h(`span.state.state-${entry.state}`, { dataset: { state: entry.state } }, `state ${entry.state} (local_ident ${entry.local_ident})`);
-    if (entry.state !== "E") return badge;
-    // the XFB gateway's S.A.U.: "remise à disposition", the file back in state B
+  // the state a file of the tree shows (the XFB gateway's B, T, E; TEDECO's chrono file: its mail's status)
+  state(path) {
+    const entry = this.states.get(path);
+    if (!entry) return "";
+    const badge = h(`span.state.state-${entry.state}`, { dataset: { state: entry.state, kind: entry.kind } }, badgeText(entry));
+    if (entry.kind !== "xfb" || entry.state !== "E") return badge;
+    return [badge, this.makeAvailable(entry.name)];
+  }
+
+  // the XFB gateway's S.A.U.: "remise à disposition", the file back in state B
+  makeAvailable(name) {
     const path = `/v1/partners/${enc(this.partner)}/accounts/${enc(this.account)}/available/${enc(name)}`;
     const again = h("button", { type: "button", class: "make-available" }, "Make available again");
     again.addEventListener("click", () => attempt(`${name} available again`, async () => { await api("POST", path, {}); await this.show(); }));
-    return [badge, again];
+    return again;
+  }
+
+  // every state the partner keeps for the account, one row each, as the route lists them
+  table() {
+    if (!this.listed) return "";
+    const rows = this.listed.map((entry) => h("tr.file-state", { dataset: { kind: entry.kind, name: entry.name, state: entry.state, path: entry.path } },
+      h("td", {}, entry.kind), h("td", {}, entry.name), h("td", {}, h(`span.state.state-${entry.state}`, {}, badgeText(entry))),
+      h("td", {}, entry.since), h("td", {}, entry.path), h("td.detail", {}, detailText(entry.details))));
+    const empty = rows.length ? "" : h("tr", {}, h("td", { colspan: 6 }, "none yet"));
+    return [h("h2", {}, "States ", h("span.title", {}, "kept by the partner for this account")),
+      h("table.file-states", { id: "file-states" }, h("tr", {}, ["Kind", "Name", "State", "Since", "File", "Details"].map((title) => h("th", {}, title))), rows, empty)];
   }
 
   async folder(path) {
@@ -60,22 +90,26 @@ class Tree {
     }
     return h("li.file", { dataset: { path } }, h("span.name", {}, entry.name), h("span.size", {}, size(entry.size)),
       h("span.time", {}, entry.modified), h("a", { href: this.path(path), download: entry.name }, "Download"), remove,
-      this.state(folder, entry.name));
+      this.state(path));
   }
 
   async loadStates() {
+    this.states = new Map();
+    this.listed = null;
     if (this.desk) return;
     try {
-      this.states = await api("GET", `/v1/partners/${enc(this.partner)}/accounts/${enc(this.account)}/file-states`);
+      const answer = await api("GET", `/v1/partners/${enc(this.partner)}/accounts/${enc(this.account)}/file-states`);
+      this.listed = answer.states;
+      for (const entry of answer.states) this.states.set(entry.path, entry);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      this.states = null; // a partner without file states
+      if (!(error instanceof ApiError)) throw error; // a partner without file states
     }
   }
 
   async show() {
     await this.loadStates();
     this.root.replaceChildren(await this.folder(""));
+    this.statesRoot.replaceChildren(...[this.table()].flat());
     this.root.dataset.account = `${this.partner}/${this.account}`;
   }
 }
@@ -86,13 +120,14 @@ export async function render(content) {
     ...partner.accounts.map((account) => h("option", { value: `${partner.name}/${account.username}` }, `${partner.name} · ${account.username}`)),
     h("option", { value: `${partner.name}/${DESK}` }, `${partner.name} · the partner's desk`)]));
   const treeRoot = h("div.files", { id: "tree" });
+  const statesRoot = h("div", { id: "states" });
   const target = h("input", { id: "drop-path", name: "path", placeholder: "folder/NAME (e.g. IN/DMFA.123456.20261121.xml)" });
   const file = h("input", { id: "drop-file", type: "file" });
   const drop = h("form.drop", { id: "drop" }, h("label", {}, "Drop as the partner at ", target), file, h("button", { type: "submit" }, "Drop"));
   let tree = null;
   const chosen = async () => {
     const [partner, account] = choice.value.split("/");
-    tree = new Tree(partner, account, treeRoot);
+    tree = new Tree(partner, account, treeRoot, statesRoot);
     drop.hidden = tree.desk;
     await tree.show();
   };
@@ -104,6 +139,6 @@ export async function render(content) {
     if (!picked) return;
     await attempt(`${path} dropped`, async () => { await upload(tree.path(path), picked); await tree.show(); });
   });
-  content.append(h("div.controls", {}, h("label", {}, "Account ", choice)), drop, treeRoot);
+  content.append(h("div.controls", {}, h("label", {}, "Account ", choice)), drop, treeRoot, statesRoot);
   await chosen();
 }
