@@ -43,8 +43,9 @@ def parse_mail(content: bytes) -> EmailMessage:
     """``content`` parsed as Python's ``BytesParser`` does. Its parser reads a body line by line: 18,000
     lines and about 20 ms for a 1 MiB file in base64. A multipart mail whose parts are all files or texts,
     with CRLF line ends, is parsed with each long body set aside, then given back verbatim (what the
-    parser would have kept: the lines up to the boundary, less the last line end): the same message, the
-    parse about a tenth. Anything else (nested parts, a defect) is parsed whole."""
+    parser would have kept: the lines up to the boundary, less the last line end): the same message in
+    about a third of the time (7 ms against 22). Anything else (nested parts, a defect, a bare LF or CR) is
+    parsed whole."""
     text = content.decode("ascii", "surrogateescape")  # what BytesParser does first
     return _parse_set_aside(text) or _parse_text(text)
 
