@@ -15,7 +15,7 @@ from typing import Any
 
 from ..infra.atomic import write_atomically
 from ..infra.journal import Event
-from ..infra.mail_files import file_name, file_parts, parse_stored
+from ..infra.mail_files import file_content, file_name, file_parts, parse_stored
 from ..infra.scheduler import Job
 from ..model.loading import MailIntake
 from ..ports.context import ProcessorContext
@@ -81,8 +81,7 @@ class MailIntakeProcessor(BaseProcessor):
             send_notice(self.context, mail, self.spec.sender, username, in_reply_to=message_id, reason=reason,
                         name="", size=0, **variables)  # fmt: skip
             return
-        payload = parts[0].get_payload(decode=True)
-        content = payload if isinstance(payload, bytes) else b""
+        content = file_content(parts[0])
         target = f"{self.spec.files}/{name}"
         write_atomically(home.root / target, content, mode=0o600, mtime=self.context.virtual_mtime())
         self.context.journal.record(

@@ -20,7 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 
 from ...infra.limits import StorageRefused
-from ...infra.mail_files import file_parts, parse_mail, remember
+from ...infra.mail_files import file_content, file_parts, parse_mail, remember
 from ...ports.session import Session
 from ...ports.storage import AccessRefused
 from ...scenarios import names
@@ -111,7 +111,7 @@ class Intake:
         for part in file_parts(message):
             name = part.get_filename() or ""
             content_type = part.get_content_type()
-            size = len(part.get_payload(decode=True) or b"")
+            size = len(file_content(part))
             wrong_name = rules.extensions and not name.casefold().endswith(
                 tuple(ext.casefold() for ext in rules.extensions)
             )
