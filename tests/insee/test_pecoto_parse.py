@@ -64,3 +64,13 @@ def _same(ours: Message, python: Message) -> None:
 def test_a_mail_parsed_with_its_files_set_aside_is_the_mail_python_parses(name: str) -> None:
     content = _variants()[name]
     _same(parse_mail(content), BytesParser(policy=policy.default).parsebytes(content))
+
+
+def test_a_mail_as_clients_send_it_takes_the_shorter_parse() -> None:
+    """The shortcut is what makes the bench's row: a flat multipart mail with CRLF line ends takes it (a
+    regression here would only show in `make bench` otherwise), a mail with bare LF line ends does not."""
+    from mockpartners.infra import mail_files
+
+    wire = _wire(_mail()).decode("ascii", "surrogateescape")
+    assert mail_files._parse_set_aside(wire) is not None
+    assert mail_files._parse_set_aside(wire.replace("\r\n", "\n")) is None
