@@ -33,11 +33,12 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill(disk: Path) -> Path:
     """Take every free byte of ``disk``; the file that holds them (delete it to free them)."""
     filler = disk / "filler"
-    with open(filler, "wb") as handle:
+    chunk = b"\0" * 65536
+    # unbuffered: a buffered file would keep the bytes the disk refused and raise again when closed
+    with open(filler, "wb", buffering=0) as handle:
         try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
+            while handle.write(chunk):
+                pass
         except OSError:
             pass
     return filler
