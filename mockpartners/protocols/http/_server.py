@@ -147,17 +147,9 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
 
     def info(self, known_hosts: Path | None = None) -> EndpointInfo:
         tls = self.partner.tls
-        entry = ENTRIES[self.spec.application]
-        if not self.spec.tls or tls is None:
-            return EndpointInfo(self.name, self.protocol, self.host, self.port, self.spec.port, entry=entry)
-        details = TlsInfo.served(tls, self.spec.tls_minimum, "", "none", "implicit")
-        return EndpointInfo(
-            self.name,
-            self.protocol,
-            self.host,
-            self.port,
-            self.spec.port,
-            tls=details,
-            entry=entry,
-            scheme="https",
-        )
+        served = None
+        if self.spec.tls and tls is not None:
+            served = TlsInfo.served(tls, self.spec.tls_minimum, "", "none", "implicit")
+        where = (self.name, self.protocol, self.host, self.port, self.spec.port)
+        scheme = "https" if served else ""
+        return EndpointInfo(*where, tls=served, entry=ENTRIES[self.spec.application], scheme=scheme)
