@@ -39,7 +39,7 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
 def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
     async def menu(request: web.Request) -> web.Response:
         username = _logged_in(server, request)
-        query = html.escape(f"?user={username}&password={request.query.get('password', '')}", quote=True)
+        query = _credentials(username, request.query.get("password", ""))
         body = (
             "<H1>XFB Gateway</H1>\n"
             f'<A HREF="/depot-xt/send{query}">Envoi d\'un fichier</A><BR>\n'
@@ -49,7 +49,7 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
 
     async def send_form(request: web.Request) -> web.Response:
         username = _logged_in(server, request)
-        query = html.escape(f"?user={username}&password={request.query.get('password', '')}", quote=True)
+        query = _credentials(username, request.query.get("password", ""))
         body = (
             "<H1>Envoi d'un fichier</H1>\n"
             f'<FORM METHOD="POST" ACTION="/depot-xt{query}" ENCTYPE="multipart/form-data">\n'
@@ -91,7 +91,7 @@ def xfb_gateway(server: HttpServer) -> list[web.RouteDef]:
 
 def received_page(username: str, password: str) -> web.Response:
     """The gateway's own answer, as TASK Collectivités' trace shows it (section D/5)."""
-    link = html.escape(f"?user={username}&password={password}", quote=True)
+    link = _credentials(username, password)
     text = (
         "<HTML>\n<HEAD>\n  <TITLE>File received correctly</TITLE>\n</HEAD>\n<BODY>\n<CENTER>\n"
         "<H1><FONT color=GREEN>File received</FONT></H1>\n"
@@ -99,6 +99,11 @@ def received_page(username: str, password: str) -> web.Response:
         "</CENTER>\n</BODY>\n</HTML>\n"
     )
     return web.Response(text=text, content_type="text/html", charset="iso-8859-1")
+
+
+def _credentials(username: str, password: str) -> str:
+    """The query every link of the gateway carries (the guide's ``?user=..&password=..``), for HTML."""
+    return html.escape(f"?user={username}&password={password}", quote=True)
 
 
 def _not_received(why: str) -> web.Response:
