@@ -51,7 +51,7 @@ class Mailboxes:
 
     def read(self, summary: MailSummary, reader: str) -> None:
         """``reader`` retrieved the whole message (RETR): the outbox journals ``mail.read``."""
-        self.outbox.mark_read(summary.message_id, reader)
+        self.outbox.mark_read(summary.id, reader)
 
     def delete(self, address: str, deleted: list[MailSummary], reader: str) -> None:
         """Hide ``deleted`` from the mailbox of ``address`` for good; one ``mail.deleted`` each."""

@@ -25,7 +25,7 @@ _Verdict = tuple[str, str, Sequence[Event]]
 
 
 def _forbidden(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
-    broken = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    broken = _matching(rule.match, events)
     if broken:
         return "fail", f"{len(broken)} forbidden event(s)", broken
     if _exercised(rule, events):
@@ -70,7 +70,7 @@ def _fetched_then_moved(rule: ContractRule, events: Sequence[Event], folders: Fo
 def _spaced(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
     """Matching events of one account at least ``interval`` apart (the journal's times: the virtual clock)."""
     assert rule.interval is not None
-    matching = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    matching = _matching(rule.match, events)
     previous: dict[str | None, Event] = {}
     close = []
     for event in matching:
@@ -88,8 +88,8 @@ def _spaced(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _V
 def _followed(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
     """Each matching event followed later by one of ``followed_by`` with the same ``same`` detail fields:
     every mail the XFB gateway sent an ordonnateur was read afterwards (``mail.read``, same Message-ID)."""
-    matching = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
-    follow_ups = [event for event in events if any(_matches(m, event) for m in rule.followed_by)]
+    matching = _matching(rule.match, events)
+    follow_ups = _matching(rule.followed_by, events)
 
     def followed(event: Event) -> bool:
         return any(
@@ -110,7 +110,7 @@ def _followed(rule: ContractRule, events: Sequence[Event], folders: Folders) -> 
 def _read_after(rule: ContractRule, events: Sequence[Event], folders: Folders) -> _Verdict:
     """Each matching event's file (its path, same account) downloaded whole after it, before the next
     matching event of that file: TEDECO's chrono read after each status, each OCRE return fetched."""
-    matching = [event for event in events if any(_matches(matcher, event) for matcher in rule.match)]
+    matching = _matching(rule.match, events)
     unread = [event for event in matching if not _read_before_next(event, matching, events)]
     if not matching:
         return "not-exercised", "nothing to read yet", ()
@@ -135,6 +135,11 @@ def _exercised(rule: ContractRule, events: Sequence[Event]) -> bool:
     if rule.exercised_by:
         return any(_matches(matcher, event) for matcher in rule.exercised_by for event in events)
     return any(event.kind == "session.login" for event in events)
+
+
+def _matching(matchers: Sequence[EventMatcher], events: Sequence[Event]) -> list[Event]:
+    """The events any of ``matchers`` matches, in journal order."""
+    return [event for event in events if any(_matches(matcher, event) for matcher in matchers)]
 
 
 def _matches(matcher: EventMatcher, event: Event) -> bool:

@@ -55,7 +55,7 @@ class HeldFolders:
                 if any(_inside(relative, held.relative) for held in taken if held.username == username):
                     continue
                 source = self.tree.home(username).root / relative
-                if not source.is_dir() or source.is_symlink():
+                if not _plain_folder(source):
                     continue
                 target = self.place / username / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +73,7 @@ class HeldFolders:
             if not self.place.is_dir():
                 return [entry.shown() for entry in held]
             for kept in sorted(self.place.iterdir()):
-                if kept.is_dir() and not kept.is_symlink():
+                if _plain_folder(kept):
                     _merge(kept, self.tree.home(kept.name).root)
             return [entry.shown() for entry in held]
 

@@ -143,7 +143,6 @@ class Partner(PartnerActions):
 
     def _account_renamed(self, old: str, new: str) -> None:
         """A new login: its home (files and all) and its sample credentials follow it."""
-        self.tree.forget_home(old)
         moved_home(self.tree.home(old).root, self.tree.home(new).root)
         self.tree.forget_home(old)
         if self.ssh is not None and old in self.ssh.accounts:

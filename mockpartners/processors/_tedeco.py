@@ -27,7 +27,7 @@ from ..model._tedeco import TedecoSpool
 from ..model.duration import Duration
 from ..ports.context import ProcessorContext
 from ..ports.stateful_files import FileState
-from ..scenarios import names
+from ..scenarios import aimed_at, names
 from ._base import BaseProcessor
 from ._tedeco_files import BadRequest, compress, count_records, read_request
 from ._tedeco_mails import LABELS, AgentState, Mail, MailBook, chrono_text
@@ -95,7 +95,7 @@ class TedecoProcessor(BaseProcessor):
             return []
         paths = [f"{self.spec.spool}/{space}/rq{number}.{space}" for space, number in found]
         events = [self.context.journal.record("partner.scan", account=username, found=paths)]
-        if self._link_down(username):
+        if self._scenario(names.AGENT_SILENT, username):
             return [*events, *self._connection_failed(username, agent)]
         for space, number in found:
             events += self._take(username, space, number)
@@ -115,10 +115,6 @@ class TedecoProcessor(BaseProcessor):
         return found
 
     # -- the agent's connection to Atlas (scenario agent-silent) -----------------------------------------
-
-    def _link_down(self, username: str) -> bool:
-        parameters = self.context.scenarios.active(names.AGENT_SILENT)
-        return parameters is not None and parameters.get("account", "") in ("", username)
 
     def _connection_failed(self, username: str, agent: AgentState) -> list[Event]:
         """Guide I: "En cas de plantage de la liaison IP, après 3 tentatives de connexions, Gex400 se tait";
@@ -222,10 +218,9 @@ class TedecoProcessor(BaseProcessor):
             compressed.compressed_size,
             compressed.segments,
         )
-        mail.fails = request.recipient not in self.spec.aliases or self._scenario(
-            names.BAD_RECIPIENT_ALIAS, mail
-        )
-        mail.opens = not self._scenario(names.NEVER_OPENED, mail)
+        bad_alias = self._scenario(names.BAD_RECIPIENT_ALIAS, mail.username)
+        mail.fails = request.recipient not in self.spec.aliases or bad_alias
+        mail.opens = not self._scenario(names.NEVER_OPENED, mail.username)
 
     def _refuse(self, mail: Mail, request_path: str, bad: BadRequest) -> list[Event]:
         """A bad request: the mail fails at once, with the reason in the chrono and the journal."""
@@ -242,9 +237,10 @@ class TedecoProcessor(BaseProcessor):
             "partner.pickup", account=mail.username, path=request_path, mail=mail.mail_id, **detail
         )
 
-    def _scenario(self, name: str, mail: Mail) -> bool:
+    def _scenario(self, name: str, username: str) -> bool:
+        """Whether scenario ``name`` is on for the account (its ``account`` parameter; empty: every one)."""
         parameters = self.context.scenarios.active(name)
-        return parameters is not None and parameters.get("account", "") in ("", mail.username)
+        return parameters is not None and aimed_at(parameters, username)
 
     # -- the statuses -----------------------------------------------------------------------------------
 

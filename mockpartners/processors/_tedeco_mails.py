@@ -144,8 +144,9 @@ class MailBook:
         ]
 
     def agent(self, username: str) -> AgentState:
+        """The agent's state (asked at every scan: no folder is made for asking)."""
         try:
-            return AgentState(**json.loads((self.folder(username) / "agent.state").read_text()))
+            return AgentState(**json.loads((self.root / username / "agent.state").read_text()))
         except FileNotFoundError:
             return AgentState()
 

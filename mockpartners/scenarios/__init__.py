@@ -3,7 +3,7 @@
 from . import names
 from ._catalog import CATALOG, Parameter, ScenarioSpec
 from ._faults import SessionFaults
-from ._logins import connection_type_refusal, password_refusal
+from ._logins import aimed_at, connection_type_refusal, password_refusal
 from ._state import ScenarioInfo, Scenarios
 from ._tls import tls_policy
 
@@ -14,6 +14,7 @@ __all__ = [
     "ScenarioSpec",
     "Scenarios",
     "SessionFaults",
+    "aimed_at",
     "connection_type_refusal",
     "names",
     "password_refusal",

@@ -21,7 +21,7 @@ __all__ = ["connection_type_refusal", "password_refusal"]
 def password_refusal(scenarios: Scenarios | None, username: str) -> str:
     """Why the right password of ``username`` is refused now ("" when it is not)."""
     parameters = scenarios.active(PASSWORD_REFUSED) if scenarios is not None else None
-    if parameters is None or not _aimed_at(parameters, username):
+    if parameters is None or not aimed_at(parameters, username):
         return ""
     return f"wrong password (scenario {PASSWORD_REFUSED}: the account's right password, refused)"
 
@@ -29,7 +29,7 @@ def password_refusal(scenarios: Scenarios | None, username: str) -> str:
 def connection_type_refusal(scenarios: Scenarios | None, username: str, endpoint: str) -> str:
     """Why ``username`` may not log in on ``endpoint`` now, though the account allows it ("" if it may)."""
     parameters = scenarios.active(CONNECTION_TYPE_REFUSED) if scenarios is not None else None
-    if parameters is None or parameters["endpoint"] != endpoint or not _aimed_at(parameters, username):
+    if parameters is None or parameters["endpoint"] != endpoint or not aimed_at(parameters, username):
         return ""
     return (
         f"account {username!r} may not use endpoint {endpoint!r} (scenario {CONNECTION_TYPE_REFUSED}: a "
@@ -37,7 +37,7 @@ def connection_type_refusal(scenarios: Scenarios | None, username: str, endpoint
     )
 
 
-def _aimed_at(parameters: dict[str, Any], username: str) -> bool:
+def aimed_at(parameters: dict[str, Any], username: str) -> bool:
     """Whether the scenario's ``account`` parameter takes in ``username`` (empty: every account)."""
     wanted = str(parameters.get("account", ""))
     return not wanted or wanted == username

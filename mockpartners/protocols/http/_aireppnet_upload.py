@@ -133,13 +133,15 @@ def _too_close(server: HttpServer, portal: Portal, session: Session) -> tuple[st
     profile's ``too_close``, or the scenario's), and how many seconds are left; None when it is not."""
     forced = server.partner.scenarios.active(names.FILES_TOO_CLOSE)
     delay = portal.inter_file_delay
-    previous = last_transfer(server, session.account or "")
-    now = server.partner.clock.now()
     if forced is not None:
         return str(forced["outcome"]), int(delay.total_seconds())
-    if previous is None or portal.too_close == "accepted" or delay.after(previous) <= now:
+    previous = last_transfer(server, session.account or "")
+    if previous is None or portal.too_close == "accepted":
         return None
-    return portal.too_close, max(1, int((delay.after(previous) - now).total_seconds() + 0.999))
+    due, now = delay.after(previous), server.partner.clock.now()
+    if due <= now:
+        return None
+    return portal.too_close, max(1, int((due - now).total_seconds() + 0.999))
 
 
 def last_transfer(server: HttpServer, username: str) -> datetime | None:

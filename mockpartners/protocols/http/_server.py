@@ -135,8 +135,7 @@ class HttpServer(AsyncioListener[HttpEndpoint]):
 
     async def _scenarios_applied(self) -> None:
         """The certificate scenarios: new handshakes get the chain and minimum version they choose."""
-        if self._ssl is not None:
-            self._new_context(self._ssl)
+        self.reload_credentials()
 
     def reload_credentials(self) -> None:
         if self._ssl is not None:

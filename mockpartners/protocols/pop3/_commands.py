@@ -221,8 +221,9 @@ class Pop3Connection:
                 return
             await self._ok(verb, f"+OK {found[0] + 1} {shown(found[1])}", message=argument)
             return
-        await self._ok(verb, f"+OK {len(self._present())} messages")
-        await self._lines([f"{index + 1} {shown(item)}".encode() for index, item in self._present()])
+        present = self._present()
+        await self._ok(verb, f"+OK {len(present)} messages")
+        await self._lines([f"{index + 1} {shown(item)}".encode() for index, item in present])
 
     async def retr(self, argument: str) -> None:
         found = self._message(argument)
@@ -233,7 +234,7 @@ class Pop3Connection:
         summary = found[1]
         lines = mailboxes.raw(summary).splitlines()
         await self._ok("RETR", f"+OK {summary.size} octets", message=argument, id=summary.id)
-        await self._lines([line.rstrip(b"\r") for line in lines])
+        await self._lines(lines)
         mailboxes.read(summary, self.session.account or "")
 
     async def top(self, argument: str) -> None:
@@ -243,7 +244,7 @@ class Pop3Connection:
         if found is None or mailboxes is None or not count.strip().isdigit():
             await self._refused("TOP", "-ERR Syntax: TOP <message> <lines>, of a message there is")
             return
-        lines = [line.rstrip(b"\r") for line in mailboxes.raw(found[1]).splitlines()]
+        lines = mailboxes.raw(found[1]).splitlines()
         end = lines.index(b"") if b"" in lines else len(lines)
         await self._ok("TOP", "+OK", message=number, lines=int(count))
         await self._lines(lines[: end + 1 + int(count)])
