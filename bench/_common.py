@@ -22,6 +22,7 @@ __all__ = [
     "child_environment",
     "free_port",
     "median",
+    "paired",
     "percentile",
     "process_tree",
     "program",
@@ -217,6 +218,14 @@ def write_source(path: Path, size: int) -> Path:
 
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values)) if values else float("nan")
+
+
+def paired(mine: Sequence[float], theirs: Sequence[float]) -> float | None:
+    """The median of the rounds' ratios, ours over theirs: both ran back to back in each round, so load
+    that comes and goes over the run (other jobs on the machine) weighs on each ratio less than on either
+    figure."""
+    ratios = [a / b for a, b in zip(mine, theirs, strict=False) if b > 0]
+    return median(ratios) if ratios else None
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -24,7 +24,8 @@ from aiosmtpd.smtp import Session as SmtpSession
 
 from mockpartners import Suite
 
-from ._common import BenchError, Options, median
+from ._common import BenchError, Options, paired
+from ._outbox import BARE_SMTP
 
 __all__ = ["measure_smtp"]
 
@@ -115,19 +116,19 @@ def measure_smtp(options: Options, state_dir: Path) -> dict[str, Any]:
         trust = ssl.create_default_context(cafile=str(tls.root.certificate_path))
         trust.check_hostname = False
         password = pecoto.account("96010").password or ""
-        rounds: dict[str, list[float]] = {"mockpartners": [], "bare aiosmtpd": []}
+        rounds: dict[str, list[float]] = {"mockpartners": [], BARE_SMTP: []}
         with _BareServer(served) as bare:
             for _ in range(options.rounds):
                 rounds["mockpartners"].append(_rate(pecoto.endpoint("smtp").port, trust, password, count))
-                rounds["bare aiosmtpd"].append(_rate(bare.port, trust, password, count))
+                rounds[BARE_SMTP].append(_rate(bare.port, trust, password, count))
                 pecoto.reset()
                 suite.outbox.clear()
     finally:
         suite.stop()
-    ratios = [ours / bare for ours, bare in zip(rounds["mockpartners"], rounds["bare aiosmtpd"], strict=True)]
+    ratio = paired(rounds["mockpartners"], rounds[BARE_SMTP])
     return {
         "messages": count,
         "attachment_bytes": _ATTACHMENT,
         "rounds": {name: [round(rate, 2) for rate in rates] for name, rates in rounds.items()},
-        "ratio": round(median(ratios), 3),
+        "ratio": round(ratio, 3) if ratio is not None else None,
     }

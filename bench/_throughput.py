@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ._common import BenchError, Options, median, program, server_cpu, write_source
+from ._common import BenchError, Options, median, paired, program, server_cpu, write_source
 from ._servers import Credentials, Target
 
 __all__ = ["Server", "Transfers", "measure_ftps", "measure_sftp"]
@@ -63,11 +63,7 @@ class Transfers:
         machine) weighs on each ratio less than on either figure.
         """
         table = (self.cpu if cpu else self.rates).get(measure, {})
-        pairs = [
-            (mine, theirs) for mine, theirs in zip(table.get(label, []), table.get(other, []), strict=False)
-        ]
-        ratios = [mine / theirs for mine, theirs in pairs if theirs > 0]
-        return median(ratios) if ratios else None
+        return paired(table.get(label, []), table.get(other, []))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -250,6 +250,15 @@ class Journal:
         Raises :class:`JournalTimeout` with the newest events in its message, to show what happened instead.
         """
         query = self._in_view(query or Query(**filters))
+        found = self.next_event(query, timeout=timeout)
+        if found is None:
+            raise JournalTimeout(self._timeout_message(query, timeout))
+        return found
+
+    def next_event(self, query: Query, *, timeout: float) -> Event | None:
+        """As :meth:`wait_for`, but None when nothing came: for callers that wait in slices and say their
+        own message (the admin API's long polls, the live stream), so no timeout builds one for nothing."""
+        query = self._in_view(query)
         deadline = time.monotonic() + timeout
         where, values = query.sql()
         sql = f"SELECT {', '.join(COLUMNS)} FROM events WHERE {where} ORDER BY id LIMIT 1"
@@ -261,7 +270,7 @@ class Journal:
                 return event_from_row(row)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise JournalTimeout(self._timeout_message(query, timeout))
+                return None
             with self._recorded:
                 if self._shared.written == seen:
                     # another process may write the file: poll it now and then

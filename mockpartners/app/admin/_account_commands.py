@@ -13,8 +13,6 @@ from .client import AdminClient, route
 
 __all__ = ["account_command", "add_account_command"]
 
-ACTIONS = ("list", "create", "change", "remove", "folder-add", "folder-change", "folder-remove")
-
 
 def add_account_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], connection: argparse.ArgumentParser

@@ -124,13 +124,11 @@ class Control:
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
-            try:
-                return self.journal.wait_for(query, timeout=max(0.0, min(remaining, _WAIT_SLICE)))
-            except JournalTimeout:
-                if remaining <= _WAIT_SLICE:
-                    raise JournalTimeout(
-                        f"no journal event matched {query.describe()} within {timeout:g} s"
-                    ) from None
+            found = self.journal.next_event(query, timeout=max(0.0, min(remaining, _WAIT_SLICE)))
+            if found is not None:
+                return found
+            if remaining <= _WAIT_SLICE:
+                raise JournalTimeout(f"no journal event matched {query.describe()} within {timeout:g} s")
 
     def partner(self, name: str) -> Partner:
         partner = self.suite.partners.get(name)

@@ -164,9 +164,9 @@ async def change_account(request: web.Request) -> web.Response:
     username = control.account(partner, request.match_info["account"])
     login = text_field(body, "username")
     fields = _fields(body)
-    if not fields and login is None and not flag_field(body, "cut_sessions"):
-        raise UsageError(f"nothing to change in account {username!r}: give at least one field")
     cut = flag_field(body, "cut_sessions")
+    if not fields and login is None and not cut:
+        raise UsageError(f"nothing to change in account {username!r}: give at least one field")
     return json_response(await control.run(_change, partner, username, login, fields, cut))
 
 

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from aiohttp import web
 
 from ...infra.journal import Event, Query
-from ...model.errors import JournalTimeout
 from ._http import CONTROL, Control, Stopping, integer, parameters
 from ._routes_journal import FILTERS, MAXIMUM_LIMIT, page, query_of
 
@@ -71,9 +70,7 @@ STREAMS = web.AppKey("journal_streams", Streams)
 
 def _next_events(control: Control, query: Query) -> list[Event]:
     """The events after the query's cursor, waiting one slice for the first (in a waiting thread)."""
-    try:
-        control.journal.wait_for(query, timeout=_SLICE)
-    except JournalTimeout:
+    if control.journal.next_event(query, timeout=_SLICE) is None:
         return []
     found, _ = page(control.journal, query, MAXIMUM_LIMIT, forward=True)
     return found
