@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
 
 from ...infra.journal import Event, Query
+from ...infra.limits import ConnectionLimits
 from ._http import CONTROL, Control, Stopping, integer, parameters
 from ._routes_journal import FILTERS, MAXIMUM_LIMIT, page, query_of
 
@@ -37,28 +37,26 @@ _STREAM_HEADERS = {
 
 
 class Streams:
-    """The open streams per client address, and in all: over either cap, a 503 saying so."""
+    """The open streams per client address, and in all (counted as a listener counts connections): over
+    either cap, a 503 saying so."""
 
-    def __init__(self) -> None:
-        self.open: Counter[str] = Counter()
+    def __init__(self, per_address: int, total: int) -> None:
+        self.open = ConnectionLimits(per_address, total)
 
     @contextmanager
-    def admitted(self, control: Control, address: str) -> Iterator[None]:
-        limits = control.limits
-        if self.open[address] >= limits.streams_per_address:
-            raise TooManyStreams(
-                f"{address} already follows the journal {self.open[address]} times "
-                f"(at most {limits.streams_per_address} streams per address): close one first"
-            )
-        if sum(self.open.values()) >= limits.streams:
-            raise TooManyStreams(f"{limits.streams} journal streams are open: close one first")
-        self.open[address] += 1
+    def admitted(self, address: str) -> Iterator[None]:
+        if self.open.admit(address) is not None:
+            held = self.open.count(address)
+            if held >= self.open.per_address:
+                raise TooManyStreams(
+                    f"{address} already follows the journal {held} times "
+                    f"(at most {self.open.per_address} streams per address): close one first"
+                )
+            raise TooManyStreams(f"{self.open.total} journal streams are open: close one first")
         try:
             yield
         finally:
-            self.open[address] -= 1
-            if not self.open[address]:
-                del self.open[address]
+            self.open.release(address)
 
 
 class TooManyStreams(Stopping):
@@ -98,7 +96,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     control = request.app[CONTROL]
     query = query_of(request, {**values, "after": str(await _start(request, values))})
     address = request.remote or "unknown"
-    with request.app[STREAMS].admitted(control, address):
+    with request.app[STREAMS].admitted(address):
         response = web.StreamResponse(headers=_STREAM_HEADERS)
         await response.prepare(request)
         await response.write(f"retry: 2000\n: following the journal after event {query.after}\n\n".encode())

@@ -102,7 +102,8 @@ def build_application(
         middlewares=[_errors, guard, authentication(token)], client_max_size=MAXIMUM_JSON
     )
     application[CONTROL] = control
-    application[_routes_stream.STREAMS] = _routes_stream.Streams()
+    limits = control.limits
+    application[_routes_stream.STREAMS] = _routes_stream.Streams(limits.streams_per_address, limits.streams)
     for method, path, handler in [*ROUTES, *dashboard.ROUTES]:
         application.router.add_route(method, path, handler)
     return application
