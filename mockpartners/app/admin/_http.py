@@ -121,14 +121,23 @@ class Control:
         return await loop.run_in_executor(self._waits, self._wait_for, query, timeout)
 
     def _wait_for(self, query: Query, timeout: float) -> Event:
+        missing = f"no journal event matched {query.describe()} within {timeout:g} s"
+        return self.in_slices(
+            lambda seconds: self.journal.next_event(query, timeout=seconds), timeout, missing
+        )
+
+    def in_slices(self, wait: Callable[[float], _T | None], timeout: float, missing: str) -> _T:
+        """What ``wait`` finds within ``timeout`` seconds, asked in half-second slices so that a stopping
+        suite ends a long poll at once; :class:`JournalTimeout` saying ``missing`` when nothing came."""
         deadline = time.monotonic() + timeout
-        while True:
+        while not self.stopping.is_set():
             remaining = deadline - time.monotonic()
-            found = self.journal.next_event(query, timeout=max(0.0, min(remaining, _WAIT_SLICE)))
+            found = wait(max(0.0, min(remaining, _WAIT_SLICE)))
             if found is not None:
                 return found
             if remaining <= _WAIT_SLICE:
-                raise JournalTimeout(f"no journal event matched {query.describe()} within {timeout:g} s")
+                raise JournalTimeout(missing)
+        raise Stopping("the suite is stopping")
 
     def partner(self, name: str) -> Partner:
         partner = self.suite.partners.get(name)

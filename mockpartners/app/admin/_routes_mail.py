@@ -11,16 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from ...infra.outbox import attachment, describe
+from ...infra.outbox import MailSummary, attachment, describe
 from ...model.errors import JournalTimeout, UsageError
-from ._http import CONTROL, Control, Stopping, json_response, parameters, seconds
+from ._http import CONTROL, Control, json_response, parameters, seconds
 
 __all__ = ["ROUTES"]
 
 FILTERS = ("to", "subject", "partner", "after")
 DEFAULT_WAIT = 10.0
 MAXIMUM_WAIT = 120.0
-_WAIT_SLICE = 0.5
 DEFAULT_READER = "admin-api"
 _READER_LENGTH = 64
 
@@ -94,21 +93,17 @@ async def attachment_file(request: web.Request) -> web.Response:
 
 
 def _wait(control: Control, values: dict[str, str], timeout: float) -> dict[str, Any]:
-    """Wait in slices: a stopping suite ends the poll within half a second."""
-    remaining = timeout
-    while True:
-        if control.stopping.is_set():
-            raise Stopping("the suite is stopping")
-        slice_seconds = min(remaining, _WAIT_SLICE)
+    """The first mail matching, waited for in the control's slices (a stopping suite ends the poll)."""
+
+    def stored_within(seconds: float) -> MailSummary | None:
         try:
-            return control.suite.outbox.wait_for(**_filters(values), timeout=slice_seconds).to_dict()
+            return control.suite.outbox.wait_for(**_filters(values), timeout=seconds)
         except JournalTimeout:
-            remaining -= slice_seconds
-            if remaining <= 0:
-                wanted = ", ".join(f"{name}={value!r}" for name, value in values.items() if name != "timeout")
-                raise JournalTimeout(
-                    f"no mail ({wanted or 'any'}) reached the outbox within {timeout:g} s"
-                ) from None
+            return None
+
+    wanted = ", ".join(f"{name}={value!r}" for name, value in values.items() if name != "timeout")
+    missing = f"no mail ({wanted or 'any'}) reached the outbox within {timeout:g} s"
+    return control.in_slices(stored_within, timeout, missing).to_dict()
 
 
 async def wait(request: web.Request) -> web.Response:
